@@ -1,0 +1,187 @@
+//! Command line (clap derive). The help text is the user documentation.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  cat etcd.log | raftlog timeline
+  raftlog timeline n1.log n2.log.gz n3.log
+  raftlog terms --format json must-gather/
+  raftlog events --since 2h etcd-*.log | jq 'select(.kind==\"became_leader\")'
+
+Exit codes: 0 analysed (findings do not change it), 1 a --fail-on condition was found,
+2 usage error or no input could be read.";
+
+/// raftlog: reconstruct etcd Raft elections from etcd server logs.
+///
+/// Reads etcd logs in any format etcd has written (zap JSON, zap console, capnslog,
+/// raft Go log, journald, CRI, kubectl --timestamps, docker json-file, ...), from files,
+/// directories (walked), .gz files or standard input, and tells who campaigned, who
+/// voted how, who led each term, how long the cluster had no leader, and which
+/// elections came in storms.
+#[derive(Debug, Parser)]
+#[command(name = "raftlog", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Merged chronological table of election events (TIME NODE EVENT TERM LEADER), then
+    /// the per-term summary, storms, leaderless windows and anomalies.
+    Timeline(Common),
+    /// One row per term: leader, when elected, how long the election took, candidates,
+    /// votes, how long the leader led.
+    Terms(Common),
+    /// Normalised events, one JSON object per line (NDJSON) by default.
+    Events(Common),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Terminal table.
+    Table,
+    /// The whole JSON document (docs/json.md).
+    Json,
+    /// One JSON object per event per line.
+    Ndjson,
+    /// Comma-separated values.
+    Csv,
+}
+
+/// When to colour the table output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Conditions for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// An election storm was found.
+    Storm,
+    /// A leaderless window at least --leaderless-threshold long.
+    Leaderless,
+    /// Two leaders in one term.
+    #[value(alias = "split-brain")]
+    SplitBrain,
+    /// A member's clock disagrees with term order.
+    #[value(alias = "skew", alias = "clock-skew")]
+    ClockSkew,
+    /// A member's term went backwards.
+    #[value(alias = "term-regression")]
+    TermRegression,
+}
+
+/// Options shared by the log commands.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// Log files, directories (walked; etcd logs recognised by content), .gz files, or
+    /// - for standard input. With none, standard input is read when it is not a terminal.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Output format [default: table; ndjson for `events`].
+    #[arg(short = 'f', long, value_enum, help_heading = "Output")]
+    pub format: Option<Format>,
+
+    /// Display times in this zone: UTC, local or an offset like +02:00 (JSON, NDJSON and
+    /// CSV always write UTC).
+    #[arg(long, value_name = "ZONE", default_value = "UTC", env = "RAFTLOG_TZ", help_heading = "Output")]
+    pub tz: String,
+
+    /// Display times in UTC (the default; same as --tz UTC).
+    #[arg(long, conflicts_with = "tz", help_heading = "Output")]
+    pub utc: bool,
+
+    /// Colour the table output.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorWhen,
+
+    /// Timeline: show every event, not only the election steps.
+    #[arg(long, help_heading = "Output")]
+    pub all: bool,
+
+    /// JSON: include the events array (`events[]`).
+    #[arg(long, help_heading = "Output")]
+    pub events: bool,
+
+    /// Events: include the raw log line of each event.
+    #[arg(long, help_heading = "Output")]
+    pub raw: bool,
+
+    /// Do not print the summary of what was read on stderr.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// List unrecognised raft lines (up to 20 per input) on stderr.
+    #[arg(short, long, help_heading = "Output")]
+    pub verbose: bool,
+
+    /// Only events at or after this time: RFC 3339 (2024-07-24T16:50:41Z),
+    /// 'YYYY-MM-DD HH:MM[:SS]' in the --tz zone, @UNIX-SECONDS, or a duration like 2h
+    /// meaning that long before the NEWEST timestamp in the input (logs are usually read
+    /// after the fact, so this is not measured from now).
+    #[arg(long, value_name = "TIME", help_heading = "Filter", allow_hyphen_values = true)]
+    pub since: Option<String>,
+
+    /// Only events at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", help_heading = "Filter", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    /// Zone in which zone-less log times (capnslog, Go log, journald) are read: UTC,
+    /// local or an offset like +08:00. The summary says when this assumption was used.
+    #[arg(long, value_name = "ZONE", default_value = "UTC", help_heading = "Input")]
+    pub assume_tz: String,
+
+    /// Year for journald lines that print none (default: from other lines of the input,
+    /// else the file's modification time, else the current year).
+    #[arg(long, value_name = "YYYY", help_heading = "Input")]
+    pub year: Option<i32>,
+
+    /// Name a member: --name 8e9e05c52164694d=etcd-0 (repeatable; names are otherwise
+    /// learned from the logs).
+    #[arg(long = "name", value_name = "ID=NAME", help_heading = "Input")]
+    pub names: Vec<String>,
+
+    /// Storm window: this many unplanned leader changes within --storm-window make a
+    /// storm (as the etcd mixin alert etcdHighNumberOfLeaderChanges).
+    #[arg(long, default_value = "15m", value_name = "DURATION", help_heading = "Analysis")]
+    pub storm_window: String,
+
+    /// Leader changes within the storm window that make a storm.
+    #[arg(long, default_value_t = 4, value_name = "N", help_heading = "Analysis")]
+    pub storm_threshold: u64,
+
+    /// Cluster leaderless windows at least this long are findings.
+    #[arg(long, default_value = "5s", value_name = "DURATION", help_heading = "Analysis")]
+    pub leaderless_threshold: String,
+
+    /// Clock offsets larger than this are reported as clock skew.
+    #[arg(long, default_value = "1s", value_name = "DURATION", help_heading = "Analysis")]
+    pub skew_tolerance: String,
+
+    /// Exit with status 1 when this is found (repeatable).
+    #[arg(long, value_enum, value_name = "CONDITION", help_heading = "Analysis")]
+    pub fail_on: Vec<FailOn>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,239 @@
+//! Raw command line → validated configuration.
+
+use crate::cli::{ColorWhen, Command, Common, FailOn, Format};
+use crate::event::NodeId;
+use crate::ingest::IngestOptions;
+use crate::model::ModelOptions;
+use crate::time::{parse_iso, Instant, Zone};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+/// Which command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `raftlog timeline`
+    Timeline,
+    /// `raftlog terms`
+    Terms,
+    /// `raftlog events`
+    Events,
+}
+
+/// A time bound: absolute, or relative to the newest timestamp of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// An instant.
+    At(Instant),
+    /// This many milliseconds before the newest timestamp in the input.
+    BeforeNewest(i64),
+}
+
+/// Validated configuration of one run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Command.
+    pub mode: Mode,
+    /// Inputs as given (`-` = stdin); empty means stdin.
+    pub inputs: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// Display zone.
+    pub tz: Zone,
+    /// Colour tables.
+    pub color: bool,
+    /// Timeline shows every event.
+    pub all: bool,
+    /// JSON includes events.
+    pub with_events: bool,
+    /// Events include raw lines.
+    pub raw: bool,
+    /// No stderr summary.
+    pub quiet: bool,
+    /// List unrecognised lines.
+    pub verbose: bool,
+    /// Lower bound.
+    pub since: Option<Bound>,
+    /// Upper bound.
+    pub until: Option<Bound>,
+    /// Parsing options.
+    pub ingest: IngestOptions,
+    /// Analysis options.
+    pub model: ModelOptions,
+    /// `--fail-on`.
+    pub fail_on: Vec<FailOn>,
+}
+
+/// Parse a duration like `15m`, `2h30m`, `5s`, `500ms` into milliseconds.
+pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
+    let t = s.trim().trim_start_matches('-');
+    if t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty() {
+        return Err(format!(
+            "'{s}' has no unit: write e.g. {t}s, {t}m or {t}h"
+        ));
+    }
+    humantime::parse_duration(t)
+        .map(|d| d.as_millis().min(i64::MAX as u128) as i64)
+        .map_err(|e| format!("invalid duration '{s}': {e} (examples: 500ms, 5s, 15m, 2h30m)"))
+}
+
+fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
+    let t = s.trim();
+    if let Some(rest) = t.strip_prefix('@') {
+        let secs: f64 = rest
+            .parse()
+            .map_err(|_| format!("invalid time '{s}': @ must be followed by Unix seconds"))?;
+        return Ok(Bound::At(Instant((secs * 1e9) as i64)));
+    }
+    if let Some((rt, n)) = parse_iso(t.as_bytes()) {
+        if n == t.len() {
+            return Ok(Bound::At(match rt.offset {
+                Some(_) => rt.instant(Zone::Utc),
+                None => tz.to_instant(rt.naive),
+            }));
+        }
+    }
+    // `YYYY-MM-DD HH:MM`, `YYYY-MM-DD`
+    for (fmt, add) in [("%Y-%m-%d %H:%M", ""), ("%Y-%m-%dT%H:%M", ""), ("%Y-%m-%d", " 00:00")] {
+        let candidate = format!("{t}{add}");
+        let f = if add.is_empty() { fmt.to_string() } else { "%Y-%m-%d %H:%M".to_string() };
+        if let Ok(nd) = chrono::NaiveDateTime::parse_from_str(&candidate, &f) {
+            return Ok(Bound::At(tz.to_instant(nd)));
+        }
+    }
+    match parse_duration_ms(t) {
+        Ok(ms) => Ok(Bound::BeforeNewest(ms)),
+        Err(_) => Err(format!(
+            "invalid time '{s}': use RFC 3339 (2024-07-24T16:50:41Z), 'YYYY-MM-DD HH:MM', @UNIX-SECONDS, or a duration like 2h (before the newest log line)"
+        )),
+    }
+}
+
+fn parse_name(s: &str) -> Result<(NodeId, String), String> {
+    let (id, name) = s
+        .split_once('=')
+        .ok_or_else(|| format!("invalid --name '{s}': write ID=NAME, e.g. 8e9e05c52164694d=etcd-0"))?;
+    let id = id.trim().trim_start_matches("0x");
+    if id.is_empty() || id.len() > 16 {
+        return Err(format!("invalid --name '{s}': the ID must be 1 to 16 hex digits"));
+    }
+    let n = u64::from_str_radix(id, 16)
+        .map_err(|_| format!("invalid --name '{s}': the ID must be hex as etcd prints it"))?;
+    if name.trim().is_empty() {
+        return Err(format!("invalid --name '{s}': the name is empty"));
+    }
+    Ok((n, name.trim().to_string()))
+}
+
+impl Config {
+    /// Validate a parsed command line. Errors are usage errors (exit 2).
+    pub fn from_cli(cmd: Command) -> Result<Config, String> {
+        let (mode, c): (Mode, Common) = match cmd {
+            Command::Timeline(c) => (Mode::Timeline, c),
+            Command::Terms(c) => (Mode::Terms, c),
+            Command::Events(c) => (Mode::Events, c),
+        };
+        let tz = if c.utc {
+            Zone::Utc
+        } else {
+            Zone::parse(&c.tz).map_err(|e| format!("--tz: {e}"))?
+        };
+        let assume_tz = Zone::parse(&c.assume_tz).map_err(|e| format!("--assume-tz: {e}"))?;
+        let format = match (mode, c.format) {
+            (Mode::Events, None) => Format::Ndjson,
+            (_, None) => Format::Table,
+            (Mode::Events, Some(f)) => f,
+            (_, Some(Format::Ndjson)) => {
+                return Err("--format ndjson is for `raftlog events`; use --format json here".into())
+            }
+            (_, Some(f)) => f,
+        };
+        if mode == Mode::Timeline && format == Format::Csv {
+            return Err("timeline has no CSV form: use `raftlog events --format csv` or `raftlog terms --format csv`".into());
+        }
+        let mut names = BTreeMap::new();
+        for n in &c.names {
+            let (id, name) = parse_name(n)?;
+            names.insert(id, name);
+        }
+        if let Some(y) = c.year {
+            if !(1970..=9999).contains(&y) {
+                return Err(format!("--year {y}: must be a four-digit year"));
+            }
+        }
+        if c.storm_threshold == 0 {
+            return Err("--storm-threshold must be at least 1".into());
+        }
+        let color = match c.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        } && format == Format::Table;
+        Ok(Config {
+            mode,
+            inputs: c.inputs,
+            format,
+            tz,
+            color,
+            all: c.all,
+            with_events: c.events,
+            raw: c.raw,
+            quiet: c.quiet,
+            verbose: c.verbose,
+            since: c.since.as_deref().map(|s| parse_bound(s, tz)).transpose().map_err(|e| format!("--since: {e}"))?,
+            until: c.until.as_deref().map(|s| parse_bound(s, tz)).transpose().map_err(|e| format!("--until: {e}"))?,
+            ingest: IngestOptions {
+                assume_tz,
+                year: c.year,
+                keep_raw: c.raw,
+                samples: if c.verbose { 20 } else { 0 },
+            },
+            model: ModelOptions {
+                storm_window_ms: parse_duration_ms(&c.storm_window).map_err(|e| format!("--storm-window: {e}"))?,
+                storm_threshold: c.storm_threshold,
+                leaderless_threshold_ms: parse_duration_ms(&c.leaderless_threshold)
+                    .map_err(|e| format!("--leaderless-threshold: {e}"))?,
+                skew_tolerance_ms: parse_duration_ms(&c.skew_tolerance).map_err(|e| format!("--skew-tolerance: {e}"))?,
+                names,
+            },
+            fail_on: c.fail_on,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ms("15m").unwrap(), 900_000);
+        assert_eq!(parse_duration_ms("500ms").unwrap(), 500);
+        assert_eq!(parse_duration_ms("2h30m").unwrap(), 9_000_000);
+        assert!(parse_duration_ms("15").is_err());
+    }
+
+    #[test]
+    fn bounds() {
+        assert_eq!(parse_bound("2h", Zone::Utc).unwrap(), Bound::BeforeNewest(7_200_000));
+        assert_eq!(parse_bound("-2h", Zone::Utc).unwrap(), Bound::BeforeNewest(7_200_000));
+        match parse_bound("2024-07-24T16:50:41Z", Zone::Utc).unwrap() {
+            Bound::At(t) => assert_eq!(t.rfc3339(), "2024-07-24T16:50:41.000Z"),
+            b => panic!("{b:?}"),
+        }
+        match parse_bound("2024-07-24 16:50", Zone::Fixed(3600)).unwrap() {
+            Bound::At(t) => assert_eq!(t.rfc3339(), "2024-07-24T15:50:00.000Z"),
+            b => panic!("{b:?}"),
+        }
+        assert!(parse_bound("yesterday", Zone::Utc).is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(parse_name("8e9e05c52164694d=etcd-0").unwrap(), (0x8e9e05c52164694d, "etcd-0".into()));
+        assert!(parse_name("zz=x").is_err());
+        assert!(parse_name("abc").is_err());
+    }
+}

@@ -1,0 +1,602 @@
+//! Typed events: the only thing the parsers emit.
+//!
+//! Kind names and fields are the contract of `docs/json.md` (design.md §3): names never
+//! change meaning; new kinds may be added.
+
+use crate::time::Instant;
+use serde_json::{json, Map, Value};
+
+/// An etcd member ID (`uint64`, printed by etcd as lower-case hex without padding).
+pub type NodeId = u64;
+
+/// Hex form of a member ID exactly as etcd prints it.
+pub fn hex(id: NodeId) -> String {
+    format!("{id:x}")
+}
+
+/// Where a line came from: the input's index in the run and the 1-based line number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Origin {
+    /// Index into the run's list of inputs.
+    pub input: u32,
+    /// 1-based line number within that input (after decompression).
+    pub line: u64,
+}
+
+/// Why a proposal or request was dropped by raft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// `no leader at term T; dropping proposal`
+    NoLeader,
+    /// `no leader at term T; dropping index reading msg`
+    NoLeaderReadIndex,
+    /// `no leader at term T; dropping leader transfer msg`
+    NoLeaderTransfer,
+    /// `not forwarding to leader X at term T; dropping proposal`
+    NotForwarding,
+}
+
+impl DropReason {
+    /// Stable name in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::NoLeader => "no_leader",
+            DropReason::NoLeaderReadIndex => "no_leader_read_index",
+            DropReason::NoLeaderTransfer => "no_leader_transfer",
+            DropReason::NotForwarding => "not_forwarding",
+        }
+    }
+}
+
+/// Kind-specific data of an event.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum Kind {
+    // ---- raft library ----
+    BecameFollower,
+    BecamePreCandidate,
+    BecameCandidate,
+    BecameLeader,
+    ElectionStarted,
+    VoteSent {
+        to: NodeId,
+        pre_vote: bool,
+    },
+    VoteGranted {
+        candidate: NodeId,
+        pre_vote: bool,
+    },
+    VoteRejected {
+        candidate: NodeId,
+        pre_vote: bool,
+    },
+    VoteIgnored {
+        candidate: NodeId,
+        pre_vote: bool,
+        remaining_ticks: Option<u64>,
+    },
+    VoteResponse {
+        from: NodeId,
+        granted: bool,
+        pre_vote: bool,
+    },
+    VoteTally {
+        granted: u64,
+        rejected: u64,
+        pre_vote: Option<bool>,
+        quorum: Option<u64>,
+    },
+    TermBump {
+        from: NodeId,
+        msg_type: String,
+        old_term: u64,
+    },
+    LowerTermIgnored {
+        from: NodeId,
+        msg_type: String,
+        sender_term: u64,
+    },
+    ElectedLeader {
+        leader: NodeId,
+    },
+    ChangedLeader {
+        from: NodeId,
+        leader: NodeId,
+    },
+    LostLeader {
+        leader: NodeId,
+    },
+    ForgotLeader {
+        leader: NodeId,
+    },
+    TransferStarted {
+        to: NodeId,
+    },
+    TransferAborted {
+        to: NodeId,
+    },
+    TimeoutNowSent {
+        to: NodeId,
+    },
+    TimeoutNowReceived {
+        from: NodeId,
+    },
+    SteppedDown,
+    ConfigChange {
+        voters: Vec<NodeId>,
+        learners: Vec<NodeId>,
+        joint: bool,
+    },
+    ProposalDropped {
+        reason: DropReason,
+        leader: Option<NodeId>,
+    },
+    RaftBoot {
+        peers: Vec<NodeId>,
+        commit: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    CampaignRefused {
+        reason: &'static str,
+    },
+    TickMissed {
+        was_leader: Option<bool>,
+    },
+    SnapshotRestored {
+        index: u64,
+        snapshot_term: u64,
+    },
+    LogConflict {
+        index: u64,
+        existing_term: u64,
+        conflicting_term: u64,
+    },
+    // ---- etcd server ----
+    ProcessStart {
+        version: Option<String>,
+    },
+    ProcessShutdown {
+        signal: Option<String>,
+    },
+    MemberIdentity {
+        member: Option<NodeId>,
+        name: Option<String>,
+        peer_urls: Vec<String>,
+        client_urls: Vec<String>,
+        cluster_id: Option<String>,
+        version: Option<String>,
+        restart: bool,
+        /// `name=peerURL` pairs from `initial-cluster`.
+        initial_cluster: Vec<(String, String)>,
+    },
+    TimingConfig {
+        heartbeat_ms: Option<f64>,
+        election_ms: Option<f64>,
+        election_ticks: Option<u64>,
+        pre_vote: Option<bool>,
+    },
+    HeartbeatOverrun {
+        to: Option<NodeId>,
+        heartbeat_ms: Option<f64>,
+        exceeded_ms: Option<f64>,
+    },
+    SlowFsync {
+        took_ms: Option<f64>,
+    },
+    SlowApply {
+        took_ms: Option<f64>,
+        error: Option<String>,
+    },
+    ReadIndexSlow,
+    StreamLost {
+        peer: Option<NodeId>,
+    },
+    PeerInactive {
+        peer: Option<NodeId>,
+    },
+    PeerActive {
+        peer: Option<NodeId>,
+    },
+    PeerUnreachable {
+        peer: Option<NodeId>,
+        rtt_ms: Option<f64>,
+    },
+    BufferFull {
+        peer: Option<NodeId>,
+        msg_type: Option<String>,
+    },
+    ClockSkew {
+        peer: Option<NodeId>,
+        offset_ms: Option<f64>,
+    },
+    HealthNoLeader,
+    RemovedMemberRejected {
+        member: Option<NodeId>,
+    },
+    LeaderTransferRequested {
+        from: Option<NodeId>,
+        to: Option<NodeId>,
+    },
+    LeaderTransferFinished {
+        from: Option<NodeId>,
+        to: Option<NodeId>,
+        took_ms: Option<f64>,
+        ok: bool,
+    },
+    MemberChange {
+        action: &'static str,
+        member: Option<NodeId>,
+        peer_urls: Vec<String>,
+        from_store: bool,
+    },
+    RequestFailed {
+        error: String,
+    },
+}
+
+impl Kind {
+    /// The stable kind name used in JSON, NDJSON and CSV.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::BecameFollower => "became_follower",
+            Kind::BecamePreCandidate => "became_pre_candidate",
+            Kind::BecameCandidate => "became_candidate",
+            Kind::BecameLeader => "became_leader",
+            Kind::ElectionStarted => "election_started",
+            Kind::VoteSent { .. } => "vote_sent",
+            Kind::VoteGranted { .. } => "vote_granted",
+            Kind::VoteRejected { .. } => "vote_rejected",
+            Kind::VoteIgnored { .. } => "vote_ignored",
+            Kind::VoteResponse { .. } => "vote_response",
+            Kind::VoteTally { .. } => "vote_tally",
+            Kind::TermBump { .. } => "term_bump",
+            Kind::LowerTermIgnored { .. } => "lower_term_ignored",
+            Kind::ElectedLeader { .. } => "elected_leader",
+            Kind::ChangedLeader { .. } => "changed_leader",
+            Kind::LostLeader { .. } => "lost_leader",
+            Kind::ForgotLeader { .. } => "forgot_leader",
+            Kind::TransferStarted { .. } => "transfer_started",
+            Kind::TransferAborted { .. } => "transfer_aborted",
+            Kind::TimeoutNowSent { .. } => "timeout_now_sent",
+            Kind::TimeoutNowReceived { .. } => "timeout_now_received",
+            Kind::SteppedDown => "stepped_down",
+            Kind::ConfigChange { .. } => "config_change",
+            Kind::ProposalDropped { .. } => "proposal_dropped",
+            Kind::RaftBoot { .. } => "raft_boot",
+            Kind::CampaignRefused { .. } => "campaign_refused",
+            Kind::TickMissed { .. } => "tick_missed",
+            Kind::SnapshotRestored { .. } => "snapshot_restored",
+            Kind::LogConflict { .. } => "log_conflict",
+            Kind::ProcessStart { .. } => "process_start",
+            Kind::ProcessShutdown { .. } => "process_shutdown",
+            Kind::MemberIdentity { .. } => "member_identity",
+            Kind::TimingConfig { .. } => "timing_config",
+            Kind::HeartbeatOverrun { .. } => "heartbeat_overrun",
+            Kind::SlowFsync { .. } => "slow_fsync",
+            Kind::SlowApply { .. } => "slow_apply",
+            Kind::ReadIndexSlow => "read_index_slow",
+            Kind::StreamLost { .. } => "stream_lost",
+            Kind::PeerInactive { .. } => "peer_inactive",
+            Kind::PeerActive { .. } => "peer_active",
+            Kind::PeerUnreachable { .. } => "peer_unreachable",
+            Kind::BufferFull { .. } => "buffer_full",
+            Kind::ClockSkew { .. } => "clock_skew",
+            Kind::HealthNoLeader => "health_no_leader",
+            Kind::RemovedMemberRejected { .. } => "removed_member_rejected",
+            Kind::LeaderTransferRequested { .. } => "leader_transfer_requested",
+            Kind::LeaderTransferFinished { .. } => "leader_transfer_finished",
+            Kind::MemberChange { .. } => "member_change",
+            Kind::RequestFailed { .. } => "request_failed",
+        }
+    }
+
+    /// True for kinds that come from the raft library (subject ID = the writing node).
+    pub fn is_raft(&self) -> bool {
+        !matches!(
+            self,
+            Kind::ProcessStart { .. }
+                | Kind::ProcessShutdown { .. }
+                | Kind::MemberIdentity { .. }
+                | Kind::TimingConfig { .. }
+                | Kind::HeartbeatOverrun { .. }
+                | Kind::SlowFsync { .. }
+                | Kind::SlowApply { .. }
+                | Kind::ReadIndexSlow
+                | Kind::StreamLost { .. }
+                | Kind::PeerInactive { .. }
+                | Kind::PeerActive { .. }
+                | Kind::PeerUnreachable { .. }
+                | Kind::BufferFull { .. }
+                | Kind::ClockSkew { .. }
+                | Kind::HealthNoLeader
+                | Kind::RemovedMemberRejected { .. }
+                | Kind::LeaderTransferRequested { .. }
+                | Kind::LeaderTransferFinished { .. }
+                | Kind::MemberChange { .. }
+                | Kind::RequestFailed { .. }
+        )
+    }
+
+    /// Kind-specific JSON fields, in a fixed order.
+    pub fn fields(&self, out: &mut Map<String, Value>) {
+        let id = |v: &NodeId| Value::String(hex(*v));
+        let oid = |v: &Option<NodeId>| v.map(|x| Value::String(hex(x))).unwrap_or(Value::Null);
+        let ids = |v: &[NodeId]| Value::Array(v.iter().map(|x| Value::String(hex(*x))).collect());
+        let ms = |v: &Option<f64>| v.map(|x| json!(round3(x))).unwrap_or(Value::Null);
+        let mut put = |k: &str, v: Value| {
+            out.insert(k.to_string(), v);
+        };
+        match self {
+            Kind::BecameFollower
+            | Kind::BecamePreCandidate
+            | Kind::BecameCandidate
+            | Kind::BecameLeader
+            | Kind::ElectionStarted
+            | Kind::SteppedDown
+            | Kind::ReadIndexSlow
+            | Kind::HealthNoLeader => {}
+            Kind::VoteSent { to, pre_vote } => {
+                put("to", id(to));
+                put("pre_vote", json!(pre_vote));
+            }
+            Kind::VoteGranted {
+                candidate,
+                pre_vote,
+            }
+            | Kind::VoteRejected {
+                candidate,
+                pre_vote,
+            } => {
+                put("candidate", id(candidate));
+                put("pre_vote", json!(pre_vote));
+            }
+            Kind::VoteIgnored {
+                candidate,
+                pre_vote,
+                remaining_ticks,
+            } => {
+                put("candidate", id(candidate));
+                put("pre_vote", json!(pre_vote));
+                put("remaining_ticks", json!(remaining_ticks));
+            }
+            Kind::VoteResponse {
+                from,
+                granted,
+                pre_vote,
+            } => {
+                put("from", id(from));
+                put("granted", json!(granted));
+                put("pre_vote", json!(pre_vote));
+            }
+            Kind::VoteTally {
+                granted,
+                rejected,
+                pre_vote,
+                quorum,
+            } => {
+                put("granted", json!(granted));
+                put("rejected", json!(rejected));
+                put("pre_vote", json!(pre_vote));
+                put("quorum", json!(quorum));
+            }
+            Kind::TermBump {
+                from,
+                msg_type,
+                old_term,
+            } => {
+                put("from", id(from));
+                put("msg_type", json!(msg_type));
+                put("old_term", json!(old_term));
+            }
+            Kind::LowerTermIgnored {
+                from,
+                msg_type,
+                sender_term,
+            } => {
+                put("from", id(from));
+                put("msg_type", json!(msg_type));
+                put("sender_term", json!(sender_term));
+            }
+            Kind::ElectedLeader { leader }
+            | Kind::LostLeader { leader }
+            | Kind::ForgotLeader { leader } => put("leader", id(leader)),
+            Kind::ChangedLeader { from, leader } => {
+                put("from", id(from));
+                put("leader", id(leader));
+            }
+            Kind::TransferStarted { to }
+            | Kind::TransferAborted { to }
+            | Kind::TimeoutNowSent { to } => put("to", id(to)),
+            Kind::TimeoutNowReceived { from } => put("from", id(from)),
+            Kind::ConfigChange {
+                voters,
+                learners,
+                joint,
+            } => {
+                put("voters", ids(voters));
+                put("learners", ids(learners));
+                put("joint", json!(joint));
+            }
+            Kind::ProposalDropped { reason, leader } => {
+                put("reason", json!(reason.name()));
+                put("leader", oid(leader));
+            }
+            Kind::RaftBoot {
+                peers,
+                commit,
+                last_index,
+                last_term,
+            } => {
+                put("peers", ids(peers));
+                put("commit", json!(commit));
+                put("last_index", json!(last_index));
+                put("last_term", json!(last_term));
+            }
+            Kind::CampaignRefused { reason } => put("reason", json!(reason)),
+            Kind::TickMissed { was_leader } => put("was_leader", json!(was_leader)),
+            Kind::SnapshotRestored {
+                index,
+                snapshot_term,
+            } => {
+                put("index", json!(index));
+                put("snapshot_term", json!(snapshot_term));
+            }
+            Kind::LogConflict {
+                index,
+                existing_term,
+                conflicting_term,
+            } => {
+                put("index", json!(index));
+                put("existing_term", json!(existing_term));
+                put("conflicting_term", json!(conflicting_term));
+            }
+            Kind::ProcessStart { version } => put("version", json!(version)),
+            Kind::ProcessShutdown { signal } => put("signal", json!(signal)),
+            Kind::MemberIdentity {
+                member,
+                name,
+                peer_urls,
+                client_urls,
+                cluster_id,
+                version,
+                restart,
+                initial_cluster,
+            } => {
+                put("member", oid(member));
+                put("name", json!(name));
+                put("peer_urls", json!(peer_urls));
+                put("client_urls", json!(client_urls));
+                put("cluster_id", json!(cluster_id));
+                put("etcd_version", json!(version));
+                put("restart", json!(restart));
+                let ic: Map<String, Value> = initial_cluster
+                    .iter()
+                    .map(|(n, u)| (n.clone(), json!(u)))
+                    .collect();
+                put("initial_cluster", Value::Object(ic));
+            }
+            Kind::TimingConfig {
+                heartbeat_ms,
+                election_ms,
+                election_ticks,
+                pre_vote,
+            } => {
+                put("heartbeat_interval_ms", ms(heartbeat_ms));
+                put("election_timeout_ms", ms(election_ms));
+                put("election_ticks", json!(election_ticks));
+                put("pre_vote", json!(pre_vote));
+            }
+            Kind::HeartbeatOverrun {
+                to,
+                heartbeat_ms,
+                exceeded_ms,
+            } => {
+                put("to", oid(to));
+                put("heartbeat_interval_ms", ms(heartbeat_ms));
+                put("exceeded_ms", ms(exceeded_ms));
+            }
+            Kind::SlowFsync { took_ms } => put("took_ms", ms(took_ms)),
+            Kind::SlowApply { took_ms, error } => {
+                put("took_ms", ms(took_ms));
+                put("error", json!(error));
+            }
+            Kind::StreamLost { peer } | Kind::PeerInactive { peer } | Kind::PeerActive { peer } => {
+                put("peer", oid(peer))
+            }
+            Kind::PeerUnreachable { peer, rtt_ms } => {
+                put("peer", oid(peer));
+                put("rtt_ms", ms(rtt_ms));
+            }
+            Kind::BufferFull { peer, msg_type } => {
+                put("peer", oid(peer));
+                put("msg_type", json!(msg_type));
+            }
+            Kind::ClockSkew { peer, offset_ms } => {
+                put("peer", oid(peer));
+                put("offset_ms", ms(offset_ms));
+            }
+            Kind::RemovedMemberRejected { member } => put("member", oid(member)),
+            Kind::LeaderTransferRequested { from, to } => {
+                put("from", oid(from));
+                put("to", oid(to));
+            }
+            Kind::LeaderTransferFinished {
+                from,
+                to,
+                took_ms,
+                ok,
+            } => {
+                put("from", oid(from));
+                put("to", oid(to));
+                put("took_ms", ms(took_ms));
+                put("ok", json!(ok));
+            }
+            Kind::MemberChange {
+                action,
+                member,
+                peer_urls,
+                from_store,
+            } => {
+                put("action", json!(action));
+                put("member", oid(member));
+                put("peer_urls", json!(peer_urls));
+                put("from_store", json!(from_store));
+            }
+            Kind::RequestFailed { error } => put("error", json!(error)),
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// One normalised event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// When it happened (null when the line had no usable time).
+    pub ts: Option<Instant>,
+    /// The member that wrote the line (the subject of a raft message), when known.
+    pub node: Option<NodeId>,
+    /// The term exactly as the message printed it.
+    pub term: Option<u64>,
+    /// What happened.
+    pub kind: Kind,
+    /// Input and line number.
+    pub origin: Origin,
+    /// The timestamp has second precision only (Go `log` lines): order by file position.
+    pub coarse_ts: bool,
+}
+
+impl Event {
+    /// The NDJSON/JSON object of this event.
+    pub fn to_json(
+        &self,
+        input_name: &str,
+        node_name: Option<&str>,
+        raw: Option<&str>,
+    ) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(
+            "ts".into(),
+            self.ts.map(|t| json!(t.rfc3339())).unwrap_or(Value::Null),
+        );
+        m.insert(
+            "node".into(),
+            self.node.map(|n| json!(hex(n))).unwrap_or(Value::Null),
+        );
+        m.insert("node_name".into(), json!(node_name));
+        m.insert("kind".into(), json!(self.kind.name()));
+        m.insert("term".into(), json!(self.term));
+        self.kind.fields(&mut m);
+        m.insert(
+            "source".into(),
+            json!({"input": input_name, "line": self.origin.line}),
+        );
+        if let Some(r) = raw {
+            m.insert("raw".into(), json!(r));
+        }
+        m
+    }
+}

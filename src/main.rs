@@ -1,0 +1,29 @@
+//! raftlog command-line entry point: parse, validate, run, map to an exit code.
+
+use clap::Parser;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match raftlog::cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { raftlog::EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let cfg = match raftlog::config::Config::from_cli(cli.command) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("raftlog: error: {msg}");
+            return ExitCode::from(raftlog::EXIT_ERROR as u8);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut err = io::stderr();
+    let code = raftlog::run(&cfg, io::stdin().is_terminal(), &mut out, &mut err);
+    let _ = err.flush();
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,1185 @@
+//! Per-node state and the cluster model: terms as the logical clock, leaderless windows,
+//! storms and anomalies (design.md §1, §4).
+
+use crate::event::{hex, Event, Kind, NodeId};
+use crate::ingest::InputResult;
+use crate::report::{
+    Anomaly, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow, TimelineRow,
+    Window, SCHEMA_VERSION,
+};
+use crate::time::{human_ms, Instant};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+
+/// Analysis settings.
+#[derive(Clone, Debug)]
+pub struct ModelOptions {
+    /// Storm sliding window.
+    pub storm_window_ms: i64,
+    /// Leader changes within the window that make a storm.
+    pub storm_threshold: u64,
+    /// Leaderless windows at least this long are findings.
+    pub leaderless_threshold_ms: i64,
+    /// Clock offsets above this are reported.
+    pub skew_tolerance_ms: i64,
+    /// `--name ID=NAME`.
+    pub names: BTreeMap<NodeId, String>,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            storm_window_ms: 15 * 60 * 1000,
+            storm_threshold: 4,
+            leaderless_threshold_ms: 5000,
+            skew_tolerance_ms: 1000,
+            names: BTreeMap::new(),
+        }
+    }
+}
+
+/// Everything the renderers need.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The JSON document.
+    pub report: Report,
+    /// Events in merged chronological order.
+    pub events: Vec<Event>,
+    /// Raw lines parallel to `events` (empty unless `--raw`).
+    pub raw: Vec<String>,
+    /// Each member's leader after each event (parallel to `events`).
+    pub leader_after: Vec<Option<NodeId>>,
+    /// Input names by index.
+    pub input_names: Vec<String>,
+    /// Display names of members.
+    pub names: BTreeMap<NodeId, String>,
+}
+
+impl Analysis {
+    /// Display name of a member: its name, else its hex ID.
+    pub fn name(&self, id: NodeId) -> String {
+        self.names.get(&id).cloned().unwrap_or_else(|| hex(id))
+    }
+
+    /// Optional name.
+    pub fn opt_name(&self, id: Option<NodeId>) -> String {
+        id.map(|i| self.name(i)).unwrap_or_else(|| "-".to_string())
+    }
+
+    /// The timeline rows. `all`: every event, not just the election steps.
+    pub fn timeline(&self, all: bool) -> Vec<TimelineRow> {
+        let mut rows = Vec::new();
+        for (i, e) in self.events.iter().enumerate() {
+            if !all && !in_timeline(&e.kind) {
+                continue;
+            }
+            rows.push(TimelineRow {
+                ts: e.ts,
+                node: self.opt_name(e.node),
+                event: self.describe(e),
+                term: e.term,
+                leader: self.opt_name(self.leader_after[i]),
+                kind: e.kind.name(),
+            });
+        }
+        rows
+    }
+
+    /// Words for one event.
+    pub fn describe(&self, e: &Event) -> String {
+        let n = |id: &NodeId| self.name(*id);
+        let pv = |p: &bool| if *p { " (pre-vote)" } else { "" };
+        let ms = |v: &Option<f64>| v.map(|x| human_ms(x.round() as i64)).unwrap_or_else(|| "?".into());
+        match &e.kind {
+            Kind::BecameFollower => "became follower".into(),
+            Kind::BecamePreCandidate => "became pre-candidate".into(),
+            Kind::BecameCandidate => "became candidate".into(),
+            Kind::BecameLeader => "became LEADER".into(),
+            Kind::ElectionStarted => "election timeout, starts election".into(),
+            Kind::VoteSent { to, pre_vote } => format!("asked {} for a vote{}", n(to), pv(pre_vote)),
+            Kind::VoteGranted { candidate, pre_vote } => format!("voted for {}{}", n(candidate), pv(pre_vote)),
+            Kind::VoteRejected { candidate, pre_vote } => format!("rejected vote for {}{}", n(candidate), pv(pre_vote)),
+            Kind::VoteIgnored { candidate, pre_vote, .. } => {
+                format!("ignored vote from {}{} (leader lease)", n(candidate), pv(pre_vote))
+            }
+            Kind::VoteResponse { from, granted, pre_vote } => format!(
+                "{} vote from {}{}",
+                if *granted { "got" } else { "refused" },
+                n(from),
+                pv(pre_vote)
+            ),
+            Kind::VoteTally { granted, rejected, pre_vote, .. } => format!(
+                "tally {granted} for, {rejected} against{}",
+                if *pre_vote == Some(true) { " (pre-vote)" } else { "" }
+            ),
+            Kind::TermBump { from, msg_type, old_term } => {
+                format!("higher term from {} ({msg_type}, was {old_term})", n(from))
+            }
+            Kind::LowerTermIgnored { from, msg_type, .. } => format!("ignored stale {msg_type} from {}", n(from)),
+            Kind::ElectedLeader { leader } => format!("leader is {}", n(leader)),
+            Kind::ChangedLeader { from, leader } => format!("leader changed {} -> {}", n(from), n(leader)),
+            Kind::LostLeader { leader } => format!("lost leader {}", n(leader)),
+            Kind::ForgotLeader { leader } => format!("forgot leader {}", n(leader)),
+            Kind::TransferStarted { to } => format!("transferring leadership to {}", n(to)),
+            Kind::TransferAborted { to } => format!("aborted transfer to {}", n(to)),
+            Kind::TimeoutNowSent { to } => format!("sent MsgTimeoutNow to {}", n(to)),
+            Kind::TimeoutNowReceived { from } => format!("MsgTimeoutNow from {}, campaigns", n(from)),
+            Kind::SteppedDown => "stepped down: quorum not active".into(),
+            Kind::ConfigChange { voters, .. } => format!(
+                "configuration: voters {}",
+                voters.iter().map(n).collect::<Vec<_>>().join(",")
+            ),
+            Kind::ProposalDropped { reason, .. } => format!("dropped request ({})", reason.name()),
+            Kind::RaftBoot { peers, .. } => format!("raft boot ({} peers in snapshot)", peers.len()),
+            Kind::CampaignRefused { reason } => format!("cannot campaign ({reason})"),
+            Kind::TickMissed { .. } => "tick missed: node blocked".into(),
+            Kind::SnapshotRestored { index, .. } => format!("restored snapshot at index {index}"),
+            Kind::LogConflict { index, .. } => format!("log conflict at index {index}"),
+            Kind::ProcessStart { version } => match version {
+                Some(v) => format!("process start (etcd {v})"),
+                None => "process start".into(),
+            },
+            Kind::ProcessShutdown { signal } => match signal {
+                Some(s) => format!("shutting down ({s})"),
+                None => "shutting down".into(),
+            },
+            Kind::MemberIdentity { .. } => "member identity".into(),
+            Kind::TimingConfig { .. } => "timer settings".into(),
+            Kind::HeartbeatOverrun { to, exceeded_ms, .. } => format!(
+                "heartbeat late by {} to {}",
+                ms(exceeded_ms),
+                to.map(|t| self.name(t)).unwrap_or_else(|| "?".into())
+            ),
+            Kind::SlowFsync { took_ms } => format!("slow fdatasync {}", ms(took_ms)),
+            Kind::SlowApply { took_ms, .. } => format!("slow apply {}", ms(took_ms)),
+            Kind::ReadIndexSlow => "slow read index".into(),
+            Kind::StreamLost { peer } => format!("lost stream to {}", self.opt_name(*peer)),
+            Kind::PeerInactive { peer } => format!("peer {} inactive", self.opt_name(*peer)),
+            Kind::PeerActive { peer } => format!("peer {} active", self.opt_name(*peer)),
+            Kind::PeerUnreachable { peer, .. } => format!("peer {} unreachable", self.opt_name(*peer)),
+            Kind::BufferFull { peer, .. } => format!("send buffer full to {}", self.opt_name(*peer)),
+            Kind::ClockSkew { peer, offset_ms } => {
+                format!("clock differs from {} by {}", self.opt_name(*peer), ms(offset_ms))
+            }
+            Kind::HealthNoLeader => "/health: no leader".into(),
+            Kind::RemovedMemberRejected { member } => {
+                format!("rejected message from removed member {}", self.opt_name(*member))
+            }
+            Kind::LeaderTransferRequested { from, to } => {
+                format!("leadership transfer {} -> {}", self.opt_name(*from), self.opt_name(*to))
+            }
+            Kind::LeaderTransferFinished { ok, to, .. } => {
+                if *ok {
+                    format!("leadership transfer to {} done", self.opt_name(*to))
+                } else {
+                    "leadership transfer failed".into()
+                }
+            }
+            Kind::MemberChange { action, member, .. } => {
+                format!("member {} {action}", self.opt_name(*member))
+            }
+            Kind::RequestFailed { error } => format!("request failed: {error}"),
+        }
+    }
+}
+
+/// Kinds shown in the default timeline.
+pub fn in_timeline(k: &Kind) -> bool {
+    matches!(
+        k,
+        Kind::BecameFollower
+            | Kind::BecamePreCandidate
+            | Kind::BecameCandidate
+            | Kind::BecameLeader
+            | Kind::ElectionStarted
+            | Kind::VoteGranted { .. }
+            | Kind::VoteRejected { .. }
+            | Kind::VoteIgnored { .. }
+            | Kind::TermBump { .. }
+            | Kind::ElectedLeader { .. }
+            | Kind::ChangedLeader { .. }
+            | Kind::LostLeader { .. }
+            | Kind::ForgotLeader { .. }
+            | Kind::TransferStarted { .. }
+            | Kind::TransferAborted { .. }
+            | Kind::TimeoutNowReceived { .. }
+            | Kind::SteppedDown
+            | Kind::ProcessStart { .. }
+            | Kind::ProcessShutdown { .. }
+            | Kind::LeaderTransferRequested { .. }
+            | Kind::CampaignRefused { .. }
+    ) || matches!(k, Kind::MemberChange { from_store: false, action, .. } if *action != "added")
+}
+
+#[derive(Default, Debug)]
+struct NodeAcc {
+    name: Option<String>,
+    peer_urls: BTreeSet<String>,
+    client_urls: BTreeSet<String>,
+    first: Option<Instant>,
+    last: Option<Instant>,
+    version: Option<String>,
+    cluster_id: Option<String>,
+    heartbeat: Option<f64>,
+    election: Option<f64>,
+    election_ticks: Option<u64>,
+    pre_vote_cfg: Option<bool>,
+    starts: Vec<Instant>,
+    shutdowns: Vec<Instant>,
+    pre_rounds: u64,
+    campaigns: u64,
+    changes_seen: u64,
+    has_log: bool,
+}
+
+#[derive(Default, Debug)]
+struct TermAcc {
+    candidates: BTreeSet<NodeId>,
+    started: Option<Instant>,
+    self_leaders: BTreeMap<NodeId, Option<Instant>>,
+    acks: Vec<(NodeId, NodeId, Option<Instant>)>, // (leader, acker, ts)
+    granted: BTreeSet<(NodeId, NodeId)>,          // (voter, candidate)
+    rejected: BTreeSet<(NodeId, NodeId)>,
+    transfer: bool,
+}
+
+fn min_ts(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Merge events of all inputs into one chronological sequence, keeping the file order
+/// of each (input, member) sequence (design.md §1: within a node, file order wins).
+fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
+    let mut seqs: Vec<Vec<(Event, Option<String>)>> = Vec::new();
+    let mut index: HashMap<(u32, Option<NodeId>), usize> = HashMap::new();
+    for inp in inputs {
+        let has_raw = !inp.raw.is_empty();
+        let mut raw = inp.raw.into_iter();
+        for e in inp.events {
+            let r = if has_raw { raw.next() } else { None };
+            let key = (e.origin.input, e.node);
+            let i = *index.entry(key).or_insert_with(|| {
+                seqs.push(Vec::new());
+                seqs.len() - 1
+            });
+            seqs[i].push((e, r));
+        }
+    }
+    // effective (monotone) time and term per element for the merge
+    let mut eff: Vec<Vec<(i64, u64)>> = Vec::with_capacity(seqs.len());
+    for s in &seqs {
+        let mut v = Vec::with_capacity(s.len());
+        let first = s.iter().find_map(|(e, _)| e.ts).map(|t| t.0).unwrap_or(i64::MIN);
+        let mut cur = first;
+        let mut term = 0u64;
+        for (e, _) in s {
+            if let Some(t) = e.ts {
+                cur = cur.max(t.0);
+            }
+            if e.kind.is_raft() {
+                if let Some(t) = e.term {
+                    term = term.max(t);
+                }
+            }
+            v.push((cur, term));
+        }
+        eff.push(v);
+    }
+    let mut heap = BinaryHeap::new();
+    for (i, v) in eff.iter().enumerate() {
+        if let Some(&(t, term)) = v.first() {
+            heap.push(Reverse((t, term, i, 0usize)));
+        }
+    }
+    let total: usize = seqs.iter().map(|s| s.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut raws = Vec::new();
+    let mut taken: Vec<std::vec::IntoIter<(Event, Option<String>)>> =
+        seqs.into_iter().map(|s| s.into_iter()).collect();
+    while let Some(Reverse((_, _, i, pos))) = heap.pop() {
+        if let Some((e, r)) = taken[i].next() {
+            out.push(e);
+            if let Some(r) = r {
+                raws.push(r);
+            }
+        }
+        let next = pos + 1;
+        if let Some(&(t, term)) = eff[i].get(next) {
+            heap.push(Reverse((t, term, i, next)));
+        }
+    }
+    (out, raws)
+}
+
+/// Build the analysis from the inputs' events.
+pub fn analyze(
+    inputs: Vec<InputResult>,
+    opts: &ModelOptions,
+    filter: impl Fn(&Event) -> bool,
+) -> Analysis {
+    let input_rows: Vec<InputRow> = inputs
+        .iter()
+        .map(|i| {
+            let s = &i.summary;
+            InputRow {
+                name: s.name.clone(),
+                formats: s.formats.keys().map(|k| k.to_string()).collect(),
+                wrappers: s.wrappers.iter().map(|k| k.to_string()).collect(),
+                lines: s.lines,
+                events: s.events,
+                skipped_lines: s.skipped_total(),
+                skipped: s.skipped.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                nodes: s.nodes.iter().map(|n| hex(*n)).collect(),
+                gzip: s.gzip,
+                error: s.error.clone(),
+                year_note: s.year_note.clone(),
+                assumed_zone: s.assumed_zone,
+            }
+        })
+        .collect();
+    let mut notes = Vec::new();
+    for i in &inputs {
+        if let Some(y) = &i.summary.year_note {
+            notes.push(format!("{}: {}", i.summary.name, y));
+        }
+    }
+    let input_names: Vec<String> = inputs.iter().map(|i| i.summary.name.clone()).collect();
+    let (all, all_raw) = merge(inputs);
+    let keep_raw = !all_raw.is_empty();
+    let mut events = Vec::with_capacity(all.len());
+    let mut raw = Vec::new();
+    for (i, e) in all.into_iter().enumerate() {
+        if filter(&e) {
+            if keep_raw {
+                raw.push(all_raw[i].clone());
+            }
+            events.push(e);
+        }
+    }
+    build(events, raw, input_rows, input_names, notes, opts)
+}
+
+fn build(
+    events: Vec<Event>,
+    raw: Vec<String>,
+    input_rows: Vec<InputRow>,
+    input_names: Vec<String>,
+    mut notes: Vec<String>,
+    opts: &ModelOptions,
+) -> Analysis {
+    let mut nodes: BTreeMap<NodeId, NodeAcc> = BTreeMap::new();
+    let mut terms: BTreeMap<u64, TermAcc> = BTreeMap::new();
+    let mut pre_into: BTreeMap<u64, BTreeSet<NodeId>> = BTreeMap::new();
+    let mut url_to_id: BTreeMap<String, NodeId> = BTreeMap::new();
+    let mut name_to_url: BTreeMap<String, String> = BTreeMap::new();
+    let mut referenced: BTreeSet<NodeId> = BTreeSet::new();
+    let mut anomalies: Vec<Anomaly> = Vec::new();
+    let mut max_term: HashMap<NodeId, (u64, usize)> = HashMap::new();
+    let mut regressions: BTreeMap<NodeId, Vec<(u64, u64)>> = BTreeMap::new();
+
+    for (idx, e) in events.iter().enumerate() {
+        let Some(n) = e.node else { continue };
+        let acc = nodes.entry(n).or_default();
+        acc.has_log = true;
+        if let Some(t) = e.ts {
+            acc.first = min_ts(acc.first, Some(t));
+            acc.last = Some(acc.last.map_or(t, |l| l.max(t)));
+        }
+        // term regression within a node (restarts keep their persisted term)
+        if let Some(t) = e.term {
+            if e.kind.is_raft() && !matches!(e.kind, Kind::LogConflict { .. }) {
+                let entry = max_term.entry(n).or_insert((t, idx));
+                if t < entry.0 {
+                    regressions.entry(n).or_default().push((entry.0, t));
+                } else {
+                    *entry = (t, idx);
+                }
+            }
+        }
+        if let Some(t) = e.term {
+            if t > 0 && e.kind.is_raft() {
+                terms.entry(t).or_default();
+            }
+        }
+        match &e.kind {
+            Kind::BecameCandidate => {
+                let t = e.term.unwrap_or(0);
+                let ta = terms.entry(t).or_default();
+                ta.candidates.insert(n);
+                ta.started = min_ts(ta.started, e.ts);
+                nodes.entry(n).or_default().campaigns += 1;
+            }
+            Kind::BecamePreCandidate => {
+                let t = e.term.unwrap_or(0);
+                pre_into.entry(t + 1).or_default().insert(n);
+                nodes.entry(n).or_default().pre_rounds += 1;
+            }
+            Kind::BecameLeader => {
+                let t = e.term.unwrap_or(0);
+                let ta = terms.entry(t).or_default();
+                let slot = ta.self_leaders.entry(n).or_insert(e.ts);
+                *slot = min_ts(*slot, e.ts);
+            }
+            Kind::ElectedLeader { leader } | Kind::ChangedLeader { leader, .. } => {
+                let t = e.term.unwrap_or(0);
+                terms.entry(t).or_default().acks.push((*leader, n, e.ts));
+                nodes.entry(n).or_default().changes_seen += 1;
+                referenced.insert(*leader);
+            }
+            Kind::VoteGranted {
+                candidate,
+                pre_vote: false,
+            } => {
+                let t = e.term.unwrap_or(0);
+                terms.entry(t).or_default().granted.insert((n, *candidate));
+                referenced.insert(*candidate);
+            }
+            Kind::VoteRejected {
+                candidate,
+                pre_vote: false,
+            } => {
+                let t = e.term.unwrap_or(0);
+                terms.entry(t).or_default().rejected.insert((n, *candidate));
+                referenced.insert(*candidate);
+            }
+            Kind::VoteResponse {
+                from,
+                granted,
+                pre_vote: false,
+            } => {
+                let t = e.term.unwrap_or(0);
+                let ta = terms.entry(t).or_default();
+                if *granted {
+                    ta.granted.insert((*from, n));
+                } else {
+                    ta.rejected.insert((*from, n));
+                }
+                referenced.insert(*from);
+            }
+            Kind::TimeoutNowReceived { .. } => {
+                let t = e.term.unwrap_or(0);
+                terms.entry(t + 1).or_default().transfer = true;
+            }
+            Kind::ProcessStart { version } => {
+                let a = nodes.entry(n).or_default();
+                if let Some(t) = e.ts {
+                    a.starts.push(t);
+                }
+                if version.is_some() {
+                    a.version = version.clone();
+                }
+            }
+            Kind::ProcessShutdown { .. } => {
+                if let Some(t) = e.ts {
+                    nodes.entry(n).or_default().shutdowns.push(t);
+                }
+            }
+            Kind::MemberIdentity {
+                member,
+                name,
+                peer_urls,
+                client_urls,
+                cluster_id,
+                version,
+                initial_cluster,
+                ..
+            } => {
+                let who = member.unwrap_or(n);
+                let a = nodes.entry(who).or_default();
+                if let Some(nm) = name {
+                    a.name = Some(nm.clone());
+                }
+                for u in peer_urls {
+                    a.peer_urls.insert(u.clone());
+                    url_to_id.insert(u.clone(), who);
+                }
+                for u in client_urls {
+                    a.client_urls.insert(u.clone());
+                }
+                if cluster_id.is_some() {
+                    a.cluster_id = cluster_id.clone();
+                }
+                if version.is_some() {
+                    a.version = version.clone();
+                }
+                for (nm, url) in initial_cluster {
+                    name_to_url.insert(nm.clone(), url.clone());
+                }
+            }
+            Kind::MemberChange {
+                member: Some(m),
+                peer_urls,
+                ..
+            } => {
+                for u in peer_urls {
+                    url_to_id.insert(u.clone(), *m);
+                }
+                referenced.insert(*m);
+            }
+            Kind::TimingConfig {
+                heartbeat_ms,
+                election_ms,
+                election_ticks,
+                pre_vote,
+            } => {
+                let a = nodes.entry(n).or_default();
+                if heartbeat_ms.is_some() {
+                    a.heartbeat = *heartbeat_ms;
+                }
+                if election_ms.is_some() {
+                    a.election = *election_ms;
+                }
+                if election_ticks.is_some() {
+                    a.election_ticks = *election_ticks;
+                }
+                if pre_vote.is_some() {
+                    a.pre_vote_cfg = *pre_vote;
+                }
+            }
+            Kind::VoteSent { to, .. } => {
+                referenced.insert(*to);
+            }
+            Kind::TermBump { from, .. } => {
+                referenced.insert(*from);
+            }
+            _ => {}
+        }
+    }
+    for r in referenced {
+        nodes.entry(r).or_default();
+    }
+    // names: --name, then names learned from the logs, then initial-cluster via URLs
+    let mut names: BTreeMap<NodeId, String> = BTreeMap::new();
+    for (nm, url) in &name_to_url {
+        if let Some(id) = url_to_id.get(url) {
+            names.insert(*id, nm.clone());
+        }
+    }
+    for (id, a) in &nodes {
+        if let Some(nm) = &a.name {
+            names.insert(*id, nm.clone());
+        }
+    }
+    for (id, nm) in &opts.names {
+        names.insert(*id, nm.clone());
+    }
+    for (id, a) in nodes.iter_mut() {
+        if a.name.is_none() {
+            a.name = names.get(id).cloned();
+        }
+        if a.peer_urls.is_empty() {
+            for (u, i) in &url_to_id {
+                if i == id {
+                    a.peer_urls.insert(u.clone());
+                }
+            }
+        }
+        if a.election.is_none() {
+            if let (Some(t), Some(h)) = (a.election_ticks, a.heartbeat) {
+                a.election = Some(t as f64 * h);
+            }
+        }
+    }
+    // term regression anomalies
+    for (n, v) in &regressions {
+        let terms_v: BTreeSet<u64> = v.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        anomalies.push(Anomaly {
+            kind: "term_regression".into(),
+            summary: format!(
+                "member {} printed term {} after term {} ({} time{})",
+                names.get(n).cloned().unwrap_or_else(|| hex(*n)),
+                v[0].1,
+                v[0].0,
+                v.len(),
+                if v.len() == 1 { "" } else { "s" }
+            ),
+            nodes: vec![hex(*n)],
+            terms: terms_v.into_iter().collect(),
+            offset_ms: None,
+        });
+    }
+
+    // per-member view: leader after each event, presence, gaps
+    let leader_after = member_views(&events);
+
+    // term rows
+    let disp = |id: NodeId| names.get(&id).cloned().unwrap_or_else(|| hex(id));
+    let mut rows: Vec<TermRow> = Vec::new();
+    let mut split: Vec<(u64, BTreeSet<NodeId>)> = Vec::new();
+    for (t, ta) in &terms {
+        let mut claim: BTreeSet<NodeId> = ta.self_leaders.keys().copied().collect();
+        let acked: BTreeSet<NodeId> = ta.acks.iter().map(|a| a.0).collect();
+        let (leader, source) = if let Some(l) = claim.iter().next().copied() {
+            (Some(l), Some("self"))
+        } else if !acked.is_empty() {
+            // most acknowledged leader
+            let mut counts: BTreeMap<NodeId, usize> = BTreeMap::new();
+            for a in &ta.acks {
+                *counts.entry(a.0).or_default() += 1;
+            }
+            let best = counts.iter().max_by_key(|(id, c)| (**c, Reverse(**id))).map(|(id, _)| *id);
+            (best, Some("peers"))
+        } else {
+            (None, None)
+        };
+        claim.extend(acked.iter().copied());
+        if claim.len() > 1 {
+            split.push((*t, claim.clone()));
+        }
+        let elected_at = match leader {
+            Some(l) => ta.self_leaders.get(&l).copied().flatten().or_else(|| {
+                ta.acks
+                    .iter()
+                    .filter(|a| a.0 == l)
+                    .filter_map(|a| a.2)
+                    .min()
+            }),
+            None => None,
+        };
+        let election_ms = match (ta.started, elected_at) {
+            (Some(s), Some(e)) => Some(s.ms_until(e).max(0)),
+            _ => None,
+        };
+        let cand_set: BTreeSet<NodeId> = match leader {
+            Some(l) => [l].into_iter().collect(),
+            None => ta.candidates.clone(),
+        };
+        let mut vf: BTreeSet<NodeId> = ta
+            .granted
+            .iter()
+            .filter(|(_, c)| cand_set.contains(c))
+            .map(|(v, _)| *v)
+            .collect();
+        for c in &cand_set {
+            if ta.candidates.contains(c) {
+                vf.insert(*c);
+            }
+        }
+        let va: BTreeSet<NodeId> = ta
+            .rejected
+            .iter()
+            .filter(|(_, c)| cand_set.contains(c))
+            .map(|(v, _)| *v)
+            .collect();
+        let mut learned: BTreeMap<NodeId, Option<Instant>> = BTreeMap::new();
+        if let Some(l) = leader {
+            for a in ta.acks.iter().filter(|a| a.0 == l) {
+                let slot = learned.entry(a.1).or_insert(a.2);
+                *slot = min_ts(*slot, a.2);
+            }
+        }
+        let mut lr: Vec<(NodeId, Option<Instant>)> = learned.into_iter().collect();
+        lr.sort_by_key(|(id, at)| (*at, *id));
+        rows.push(TermRow {
+            term: *t,
+            leader: leader.map(hex),
+            leader_name: leader.and_then(|l| names.get(&l).cloned()),
+            leader_source: source.map(str::to_string),
+            started_at: ta.started,
+            elected_at,
+            ended_at: None,
+            election_ms,
+            led_ms: None,
+            candidates: sorted_ids(&ta.candidates, &names),
+            pre_candidates: sorted_ids(
+                &pre_into.get(t).cloned().unwrap_or_default(),
+                &names,
+            ),
+            votes_for: sorted_ids(&vf, &names),
+            votes_against: sorted_ids(&va, &names),
+            learned: lr
+                .into_iter()
+                .map(|(id, at)| Learned { node: hex(id), at })
+                .collect(),
+            transfer: ta.transfer,
+            cause: None,
+        });
+    }
+    for (t, who) in split {
+        anomalies.push(Anomaly {
+            kind: "split_brain".into(),
+            summary: format!(
+                "term {t} has {} leaders: {}",
+                who.len(),
+                who.iter().map(|i| disp(*i)).collect::<Vec<_>>().join(", ")
+            ),
+            nodes: who.iter().map(|i| hex(*i)).collect(),
+            terms: vec![t],
+            offset_ms: None,
+        });
+    }
+
+    // leaderless windows
+    let failed: Vec<Instant> = events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::RequestFailed { .. }))
+        .filter_map(|e| e.ts)
+        .collect();
+    let (mut windows, gaps) = leaderless(&events, &rows);
+    for w in windows.iter_mut() {
+        let end = w.to.map(|t| Instant(t.0 + 1_000_000_000));
+        w.failed_requests = failed
+            .iter()
+            .filter(|t| **t >= w.from && end.is_none_or(|e| **t <= e))
+            .count() as u64;
+        w.over_threshold = w.duration_ms.is_some_and(|d| d >= opts.leaderless_threshold_ms);
+        w.terms = rows
+            .iter()
+            .filter(|r| {
+                let s = r.started_at.or(r.elected_at);
+                s.is_some_and(|s| s >= w.from && w.to.is_none_or(|to| s <= to))
+                    || r.elected_at.is_some_and(|e| w.to == Some(e))
+            })
+            .map(|r| r.term)
+            .collect();
+    }
+    // ended_at / led_ms: the first cluster window starting after the term was elected
+    let led: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].elected_at.is_some()).collect();
+    for (k, &i) in led.iter().enumerate() {
+        let el = rows[i].elected_at.unwrap();
+        let next_el = led.get(k + 1).and_then(|j| rows[*j].elected_at);
+        let w = windows
+            .iter()
+            .find(|w| w.from >= el && next_el.is_none_or(|n| w.from <= n))
+            .map(|w| w.from);
+        let end = w.or(next_el);
+        rows[i].ended_at = end;
+        rows[i].led_ms = end.map(|e| el.ms_until(e).max(0));
+    }
+
+    // storms over unplanned leader changes
+    let changes: Vec<(Instant, u64, bool)> = rows
+        .iter()
+        .filter_map(|r| r.elected_at.map(|t| (t, r.term, r.transfer)))
+        .collect();
+    let storms = storms(&changes, &windows, opts);
+
+    // clock skew
+    anomalies.extend(clock_skew(&terms, opts, &disp));
+
+    // incomplete: leaders whose own log is missing
+    let mut missing: BTreeMap<NodeId, Vec<u64>> = BTreeMap::new();
+    let logged = nodes.values().filter(|a| a.has_log).count();
+    for r in &rows {
+        if let Some(l) = r.leader.as_deref().and_then(|l| u64::from_str_radix(l, 16).ok()) {
+            if !nodes.get(&l).is_some_and(|a| a.has_log) {
+                missing.entry(l).or_default().push(r.term);
+            }
+        }
+    }
+    if logged > 0 {
+        for (l, ts) in &missing {
+            anomalies.push(Anomaly {
+                kind: "incomplete".into(),
+                summary: format!(
+                    "no log of member {} was read, but it led {} term{}: its side of those elections is not visible",
+                    disp(*l),
+                    ts.len(),
+                    if ts.len() == 1 { "" } else { "s" }
+                ),
+                nodes: vec![hex(*l)],
+                terms: ts.clone(),
+                offset_ms: None,
+            });
+        }
+    }
+
+    // nodes
+    let mut node_rows: Vec<NodeRow> = nodes
+        .iter()
+        .map(|(id, a)| {
+            let mut starts = a.starts.clone();
+            starts.sort();
+            NodeRow {
+                id: hex(*id),
+                name: a.name.clone(),
+                peer_urls: a.peer_urls.iter().cloned().collect(),
+                client_urls: a.client_urls.iter().cloned().collect(),
+                first_seen: a.first,
+                last_seen: a.last,
+                etcd_version: a.version.clone(),
+                cluster_id: a.cluster_id.clone(),
+                heartbeat_interval_ms: a.heartbeat,
+                election_timeout_ms: a.election,
+                pre_vote: a.pre_vote_cfg.or(if a.pre_rounds > 0 { Some(true) } else { None }),
+                restarts: starts.iter().skip(1).copied().collect(),
+                shutdowns: a.shutdowns.clone(),
+                pre_vote_rounds: a.pre_rounds,
+                campaigns: a.campaigns,
+                terms_led: rows
+                    .iter()
+                    .filter(|r| r.leader.as_deref() == Some(hex(*id).as_str()))
+                    .map(|r| r.term)
+                    .collect(),
+                leader_changes_seen: a.changes_seen,
+                has_log: a.has_log,
+                gaps: gaps
+                    .get(id)
+                    .map(|g| {
+                        g.iter()
+                            .map(|(from, to)| Gap {
+                                from: *from,
+                                to: *to,
+                                duration_ms: to.map(|t| from.ms_until(t)),
+                                during_cluster_window: windows.iter().any(|w| {
+                                    w.to.is_none_or(|wt| *from <= wt)
+                                        && to.is_none_or(|t| t >= w.from)
+                                }),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    node_rows.sort_by(|a, b| {
+        (a.name.is_none(), a.name.clone(), a.id.clone()).cmp(&(
+            b.name.is_none(),
+            b.name.clone(),
+            b.id.clone(),
+        ))
+    });
+
+    // summary
+    let from = events.iter().filter_map(|e| e.ts).min();
+    let to = events.iter().filter_map(|e| e.ts).max();
+    let leaderless_ms: i64 = windows.iter().filter_map(|w| w.duration_ms).sum();
+    if input_rows.iter().any(|i| i.assumed_zone) {
+        notes.push(
+            "zone-less timestamps (capnslog, Go log, journald) were read in the --assume-tz zone"
+                .to_string(),
+        );
+    }
+    if logged == 1 {
+        notes.push(
+            "only one member's log was read: leaders, windows and votes are that member's view"
+                .to_string(),
+        );
+    }
+    let summary = Summary {
+        from,
+        to,
+        members: node_rows.len() as u64,
+        members_with_logs: logged as u64,
+        terms_seen: rows.len() as u64,
+        elections: rows.iter().filter(|r| !r.candidates.is_empty()).count() as u64,
+        leader_changes: rows.iter().filter(|r| r.leader.is_some()).count() as u64,
+        planned_transfers: rows
+            .iter()
+            .filter(|r| r.transfer && r.leader.is_some())
+            .count() as u64,
+        leaderless_ms,
+        longest_leaderless_ms: windows.iter().filter_map(|w| w.duration_ms).max(),
+        notes,
+    };
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        raftlog_version: env!("CARGO_PKG_VERSION").to_string(),
+        summary,
+        inputs: input_rows,
+        nodes: node_rows,
+        terms: rows,
+        leaderless: windows,
+        storms,
+        anomalies,
+        events: None,
+    };
+    Analysis {
+        report,
+        events,
+        raw,
+        leader_after,
+        input_names,
+        names,
+    }
+}
+
+fn sorted_ids(s: &BTreeSet<NodeId>, names: &BTreeMap<NodeId, String>) -> Vec<String> {
+    let mut v: Vec<(Option<String>, NodeId)> =
+        s.iter().map(|i| (names.get(i).cloned(), *i)).collect();
+    v.sort_by(|a, b| (a.0.is_none(), &a.0, a.1).cmp(&(b.0.is_none(), &b.0, b.1)));
+    v.into_iter().map(|(_, i)| hex(i)).collect()
+}
+
+/// Each member's view of its leader after every event (from its own `raft.node:` lines,
+/// `became leader`, campaigns and process start/stop).
+fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
+    let mut cur: HashMap<NodeId, Option<NodeId>> = HashMap::new();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let Some(n) = e.node else {
+            out.push(None);
+            continue;
+        };
+        let slot = cur.entry(n).or_insert(None);
+        match &e.kind {
+            Kind::BecameLeader => *slot = Some(n),
+            Kind::ElectedLeader { leader } | Kind::ChangedLeader { leader, .. } => {
+                *slot = Some(*leader)
+            }
+            Kind::LostLeader { .. }
+            | Kind::ForgotLeader { .. }
+            | Kind::BecameCandidate
+            | Kind::BecamePreCandidate
+            | Kind::ProcessStart { .. }
+            | Kind::ProcessShutdown { .. }
+            | Kind::SteppedDown => *slot = None,
+            _ => {}
+        }
+        out.push(*slot);
+    }
+    out
+}
+
+type Gaps = BTreeMap<NodeId, Vec<(Instant, Option<Instant>)>>;
+
+/// Cluster leaderless windows by a sweep over time: the cluster has a leader while at
+/// least a majority of the members present (members whose log is running) see one.
+/// Windows before the first leader (bootstrap) are not reported. Also returns the
+/// member-level gaps.
+fn leaderless(events: &[Event], _rows: &[TermRow]) -> (Vec<Window>, Gaps) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        Absent,
+        NoLeader,
+        Leader,
+    }
+    let mut st: BTreeMap<NodeId, S> = BTreeMap::new();
+    let mut gaps: Gaps = BTreeMap::new();
+    let mut seen_leader: BTreeSet<NodeId> = BTreeSet::new();
+    let mut windows = Vec::new();
+    let mut open: Option<Instant> = None;
+    let mut ever_led = false;
+    let mut campaign_since_open = false;
+    let mut timed: Vec<&Event> = events.iter().filter(|e| e.ts.is_some() && e.node.is_some()).collect();
+    timed.sort_by_key(|e| e.ts);
+    // members present from their first line
+    for e in &timed {
+        let n = e.node.unwrap();
+        let t = e.ts.unwrap();
+        let prev = *st.get(&n).unwrap_or(&S::Absent);
+        let next = match &e.kind {
+            Kind::BecameLeader | Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => {
+                S::Leader
+            }
+            Kind::LostLeader { .. }
+            | Kind::ForgotLeader { .. }
+            | Kind::BecameCandidate
+            | Kind::BecamePreCandidate
+            | Kind::SteppedDown
+            | Kind::ProcessStart { .. } => S::NoLeader,
+            Kind::ProcessShutdown { .. } => S::Absent,
+            _ => {
+                if prev == S::Absent {
+                    S::NoLeader
+                } else {
+                    prev
+                }
+            }
+        };
+        if matches!(e.kind, Kind::BecameCandidate) {
+            campaign_since_open = true;
+        }
+        // member-level gaps (after the member first saw a leader)
+        if next == S::Leader {
+            seen_leader.insert(n);
+        }
+        if seen_leader.contains(&n) {
+            let g = gaps.entry(n).or_default();
+            let in_gap = g.last().is_some_and(|(_, to)| to.is_none());
+            if next == S::NoLeader && !in_gap && prev == S::Leader {
+                g.push((t, None));
+            } else if next == S::Leader && in_gap {
+                if let Some(last) = g.last_mut() {
+                    last.1 = Some(t);
+                }
+            } else if next == S::Absent && in_gap {
+                // stopping is not a leaderless gap
+                g.pop();
+            }
+        }
+        st.insert(n, next);
+        let present = st.values().filter(|s| **s != S::Absent).count();
+        let with = st.values().filter(|s| **s == S::Leader).count();
+        let has = present > 0 && with > present / 2;
+        if has {
+            ever_led = true;
+            if let Some(from) = open.take() {
+                windows.push(Window {
+                    from,
+                    to: Some(t),
+                    duration_ms: Some(from.ms_until(t)),
+                    terms: Vec::new(),
+                    failed_requests: 0,
+                    over_threshold: false,
+                });
+            }
+        } else if ever_led && open.is_none() && present > 0 {
+            open = Some(t);
+            campaign_since_open = matches!(e.kind, Kind::BecameCandidate);
+        }
+    }
+    if let Some(from) = open {
+        if campaign_since_open {
+            windows.push(Window {
+                from,
+                to: None,
+                duration_ms: None,
+                terms: Vec::new(),
+                failed_requests: 0,
+                over_threshold: false,
+            });
+        }
+    }
+    // drop member gaps still open at the end of the log when the member stopped
+    for g in gaps.values_mut() {
+        g.retain(|(f, to)| to.is_some() || *f >= Instant(i64::MIN));
+    }
+    (windows, gaps)
+}
+
+fn storms(changes: &[(Instant, u64, bool)], windows: &[Window], opts: &ModelOptions) -> Vec<Storm> {
+    let unplanned: Vec<&(Instant, u64, bool)> = changes.iter().filter(|c| !c.2).collect();
+    let th = opts.storm_threshold.max(1) as usize;
+    let w = opts.storm_window_ms * 1_000_000;
+    let mut episodes: Vec<(usize, usize)> = Vec::new();
+    let mut j = 0;
+    for i in 0..unplanned.len() {
+        if j < i {
+            j = i;
+        }
+        while j + 1 < unplanned.len() && unplanned[j + 1].0 .0 - unplanned[i].0 .0 <= w {
+            j += 1;
+        }
+        if j + 1 - i >= th {
+            match episodes.last_mut() {
+                Some(last) if i <= last.1 => last.1 = last.1.max(j),
+                _ => episodes.push((i, j)),
+            }
+        }
+    }
+    episodes
+        .into_iter()
+        .map(|(a, b)| {
+            let from = unplanned[a].0;
+            let to = unplanned[b].0;
+            let planned = changes
+                .iter()
+                .filter(|c| c.2 && c.0 >= from && c.0 <= to)
+                .count() as u64;
+            let leaderless_ms = windows
+                .iter()
+                .filter_map(|wd| {
+                    let s = wd.from.max(Instant(from.0 - w));
+                    let e = wd.to?.min(to);
+                    (e > s && wd.from <= to).then(|| s.ms_until(e))
+                })
+                .sum();
+            Storm {
+                from,
+                to,
+                elections: (b + 1 - a) as u64,
+                first_term: unplanned[a].1,
+                last_term: unplanned[b].1,
+                window_ms: opts.storm_window_ms,
+                threshold: opts.storm_threshold,
+                planned_transfers: planned,
+                leader_changes: (b + 1 - a) as u64 + planned,
+                leaderless_ms,
+            }
+        })
+        .collect()
+}
+
+/// Estimate each member's clock offset from how its acknowledgements of new leaders
+/// (and its own `became leader`) line up with the other members' lines of the same term.
+fn clock_skew(
+    terms: &BTreeMap<u64, TermAcc>,
+    opts: &ModelOptions,
+    disp: &dyn Fn(NodeId) -> String,
+) -> Vec<Anomaly> {
+    // observations: (a, b, d) meaning clock(a) - clock(b) ≈ d (ms), for acker a, leader b
+    let mut obs: Vec<(NodeId, NodeId, f64)> = Vec::new();
+    for ta in terms.values() {
+        for (leader, at) in &ta.self_leaders {
+            let Some(el) = at else { continue };
+            for (l, acker, ts) in &ta.acks {
+                if l == leader && acker != leader {
+                    if let Some(t) = ts {
+                        obs.push((*acker, *leader, el.ms_until(*t) as f64));
+                    }
+                }
+            }
+        }
+    }
+    if obs.len() < 2 {
+        return Vec::new();
+    }
+    let mut ids: BTreeSet<NodeId> = BTreeSet::new();
+    for (a, b, _) in &obs {
+        ids.insert(*a);
+        ids.insert(*b);
+    }
+    if ids.len() < 3 {
+        return Vec::new(); // two members: who is off cannot be told
+    }
+    let mut off: BTreeMap<NodeId, f64> = ids.iter().map(|i| (*i, 0.0)).collect();
+    for _ in 0..30 {
+        let mut next = off.clone();
+        for id in &ids {
+            let mut v: Vec<f64> = Vec::new();
+            for (a, b, d) in &obs {
+                if a == id {
+                    v.push(d + off[b]);
+                } else if b == id {
+                    v.push(off[a] - d);
+                }
+            }
+            if !v.is_empty() {
+                next.insert(*id, median(&mut v));
+            }
+        }
+        let mut all: Vec<f64> = next.values().copied().collect();
+        let m = median(&mut all);
+        for v in next.values_mut() {
+            *v -= m;
+        }
+        off = next;
+    }
+    let mut out = Vec::new();
+    for (id, o) in off {
+        let count = obs.iter().filter(|(a, b, _)| *a == id || *b == id).count();
+        if o.abs() > opts.skew_tolerance_ms as f64 && count >= 2 {
+            out.push(Anomaly {
+                kind: "clock_skew".into(),
+                summary: format!(
+                    "the clock of member {} is about {} {} the others (from {count} leader changes); events are ordered by term, not by its timestamps",
+                    disp(id),
+                    human_ms(o.abs().round() as i64),
+                    if o > 0.0 { "ahead of" } else { "behind" }
+                ),
+                nodes: vec![hex(id)],
+                terms: Vec::new(),
+                offset_ms: Some(o.round() as i64),
+            });
+        }
+    }
+    out
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}

@@ -1,0 +1,908 @@
+//! etcd server messages (etcd-log-messages.md §3): member identity, timer settings,
+//! process start/stop and the evidence kinds used to explain elections.
+//!
+//! zap lines are matched by their exact `msg` and read through their fields; capnslog,
+//! journald and Go-log lines by their text.
+
+use crate::event::{Kind, NodeId};
+use crate::time::parse_go_duration_ms;
+use regex::Regex;
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
+
+/// One server event: the member it names as the writer (zap `local-member-id`, or the
+/// subject of a capnslog line such as `starting member X`), and the kind.
+pub type ServerEvent = (Option<NodeId>, Kind);
+
+/// Result of matching a server message.
+#[derive(Debug, PartialEq)]
+pub enum ServerOutcome {
+    /// One or more events.
+    Events(Vec<ServerEvent>),
+    /// Recognised, not an event (documented in `docs/events.md`).
+    NotEvent(&'static str),
+}
+
+fn hexid(s: &str) -> Option<NodeId> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 16 {
+        return None;
+    }
+    u64::from_str_radix(s, 16).ok()
+}
+
+fn fstr<'a>(f: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    f.get(k).and_then(|v| v.as_str())
+}
+
+fn fid(f: &Map<String, Value>, k: &str) -> Option<NodeId> {
+    fstr(f, k).and_then(hexid)
+}
+
+fn fms(f: &Map<String, Value>, k: &str) -> Option<f64> {
+    match f.get(k)? {
+        Value::String(s) => parse_go_duration_ms(s),
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
+}
+
+fn furls(f: &Map<String, Value>, k: &str) -> Vec<String> {
+    match f.get(k) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(Value::String(s)) => s
+            .split([',', ' '])
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Parse `name=url,name2=url2` (initial-cluster).
+pub fn parse_initial_cluster(s: &str) -> Vec<(String, String)> {
+    s.split(',')
+        .filter_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (!k.is_empty() && !v.is_empty()).then(|| (k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// Parse Go `%+v` member attributes `{Name:infra1 ClientURLs:[http://a http://b]}`.
+fn parse_attributes(s: &str) -> (Option<String>, Vec<String>) {
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\{Name:(.*?) ClientURLs:\[(.*?)\]\}").unwrap());
+    match RE.captures(s) {
+        Some(c) => {
+            let name = c.get(1).map(|m| m.as_str().to_string()).filter(|n| !n.is_empty());
+            let urls = c
+                .get(2)
+                .map(|m| m.as_str().split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            (name, urls)
+        }
+        None => (None, Vec::new()),
+    }
+}
+
+fn identity() -> Kind {
+    Kind::MemberIdentity {
+        member: None,
+        name: None,
+        peer_urls: Vec::new(),
+        client_urls: Vec::new(),
+        cluster_id: None,
+        version: None,
+        restart: false,
+        initial_cluster: Vec::new(),
+    }
+}
+
+/// Error strings that mark leader trouble (etcd-log-messages.md §3.1).
+pub fn leader_trouble(err: &str) -> bool {
+    err.contains("leader changed")
+        || err.contains("no leader")
+        || err.contains("request timed out")
+        || err.contains("not leader")
+}
+
+/// Match a zap server line by its `msg`.
+pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
+    let local = fid(f, "local-member-id");
+    let one = |k: Kind| Some(ServerOutcome::Events(vec![(local, k)]));
+    match msg {
+        "starting an etcd server" => {
+            let version = fstr(f, "etcd-version").map(str::to_string);
+            let mut out = vec![(
+                local,
+                Kind::ProcessStart {
+                    version: version.clone(),
+                },
+            )];
+            out.push((
+                local,
+                Kind::TimingConfig {
+                    heartbeat_ms: fms(f, "heartbeat-interval"),
+                    election_ms: fms(f, "election-timeout"),
+                    election_ticks: None,
+                    pre_vote: f.get("pre-vote").and_then(|v| v.as_bool()),
+                },
+            ));
+            let mut id = identity();
+            if let Kind::MemberIdentity {
+                name,
+                peer_urls,
+                client_urls,
+                version: v,
+                initial_cluster,
+                restart,
+                ..
+            } = &mut id
+            {
+                *name = fstr(f, "name").map(str::to_string);
+                *peer_urls = furls(f, "initial-advertise-peer-urls");
+                *client_urls = furls(f, "advertise-client-urls");
+                *v = version;
+                *initial_cluster = fstr(f, "initial-cluster")
+                    .map(parse_initial_cluster)
+                    .unwrap_or_default();
+                *restart = f
+                    .get("member-initialized")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+            }
+            out.push((local, id));
+            Some(ServerOutcome::Events(out))
+        }
+        "Running: " => {
+            let args: Vec<String> = furls(f, "args");
+            let mut hb = None;
+            let mut el = None;
+            let mut pv = None;
+            let mut i = 0;
+            while i < args.len() {
+                let a = &args[i];
+                let (k, v) = match a.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (a.clone(), args.get(i + 1).cloned()),
+                };
+                match k.trim_start_matches('-') {
+                    "heartbeat-interval" => hb = v.and_then(|x| x.parse::<f64>().ok()),
+                    "election-timeout" => el = v.and_then(|x| x.parse::<f64>().ok()),
+                    "pre-vote" => pv = Some(v.map(|x| x != "false").unwrap_or(true)),
+                    _ => {}
+                }
+                i += 1;
+            }
+            one(Kind::TimingConfig {
+                heartbeat_ms: hb,
+                election_ms: el,
+                election_ticks: None,
+                pre_vote: pv,
+            })
+        }
+        "starting local member" | "restarting local member" | "forcing restart member" => {
+            let mut id = identity();
+            if let Kind::MemberIdentity {
+                member,
+                cluster_id,
+                restart,
+                ..
+            } = &mut id
+            {
+                *member = local;
+                *cluster_id = fstr(f, "cluster-id").map(str::to_string);
+                *restart = msg != "starting local member";
+            }
+            one(id)
+        }
+        "starting etcd server" => {
+            let mut id = identity();
+            if let Kind::MemberIdentity {
+                member,
+                cluster_id,
+                version,
+                ..
+            } = &mut id
+            {
+                *member = local;
+                *cluster_id = fstr(f, "cluster-id").map(str::to_string);
+                *version = fstr(f, "local-server-version").map(str::to_string);
+            }
+            one(id)
+        }
+        "now serving peer/client/metrics" => {
+            let mut id = identity();
+            if let Kind::MemberIdentity {
+                member,
+                peer_urls,
+                client_urls,
+                ..
+            } = &mut id
+            {
+                *member = local;
+                *peer_urls = furls(f, "initial-advertise-peer-urls");
+                *client_urls = furls(f, "advertise-client-urls");
+            }
+            one(id)
+        }
+        "published local member to cluster through raft" => {
+            let (n, urls) = parse_attributes(fstr(f, "local-member-attributes").unwrap_or(""));
+            let mut id = identity();
+            if let Kind::MemberIdentity {
+                member,
+                name,
+                client_urls,
+                cluster_id,
+                ..
+            } = &mut id
+            {
+                *member = local;
+                *name = n;
+                *client_urls = urls;
+                *cluster_id = fstr(f, "cluster-id").map(str::to_string);
+            }
+            one(id)
+        }
+        "closing etcd server" | "closed etcd server" => {
+            Some(ServerOutcome::NotEvent("closing_etcd_server"))
+        }
+        "added member" => one(Kind::MemberChange {
+            action: "added",
+            member: fid(f, "added-peer-id"),
+            peer_urls: furls(f, "added-peer-peer-urls"),
+            from_store: false,
+        }),
+        "recovered/added member from store" => one(Kind::MemberChange {
+            action: "added",
+            member: fid(f, "recovered-remote-peer-id"),
+            peer_urls: furls(f, "recovered-remote-peer-urls"),
+            from_store: true,
+        }),
+        "removed member" => one(Kind::MemberChange {
+            action: "removed",
+            member: fid(f, "removed-remote-peer-id"),
+            peer_urls: furls(f, "removed-remote-peer-urls"),
+            from_store: false,
+        }),
+        "promote member" => one(Kind::MemberChange {
+            action: "promoted",
+            member: fid(f, "promoted-member-id"),
+            peer_urls: Vec::new(),
+            from_store: false,
+        }),
+        "updated member" => one(Kind::MemberChange {
+            action: "updated",
+            member: fid(f, "updated-remote-peer-id"),
+            peer_urls: furls(f, "updated-remote-peer-urls"),
+            from_store: false,
+        }),
+        "initialized peer connections; fast-forwarding election ticks"
+        | "started as single-node; fast-forwarding election ticks" => one(Kind::TimingConfig {
+            heartbeat_ms: None,
+            election_ms: fms(f, "election-timeout"),
+            election_ticks: f.get("election-ticks").and_then(|v| v.as_u64()),
+            pre_vote: None,
+        }),
+        "leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk" => {
+            one(Kind::HeartbeatOverrun {
+                to: fid(f, "to"),
+                heartbeat_ms: fms(f, "heartbeat-interval"),
+                exceeded_ms: fms(f, "exceeded-duration"),
+            })
+        }
+        "slow fdatasync" => one(Kind::SlowFsync {
+            took_ms: fms(f, "took"),
+        }),
+        "apply request took too long" => {
+            let err = fstr(f, "error").map(str::to_string);
+            let mut out = vec![(
+                local,
+                Kind::SlowApply {
+                    took_ms: fms(f, "took"),
+                    error: err.clone(),
+                },
+            )];
+            if let Some(e) = err.filter(|e| leader_trouble(e)) {
+                out.push((local, Kind::RequestFailed { error: e }));
+            }
+            Some(ServerOutcome::Events(out))
+        }
+        "waiting for ReadIndex response took too long, retrying"
+        | "timed out waiting for read index response (local node might have slow network)" => {
+            one(Kind::ReadIndexSlow)
+        }
+        "lost TCP streaming connection with remote peer" => one(Kind::StreamLost {
+            peer: fid(f, "remote-peer-id"),
+        }),
+        "peer became inactive (message send to peer failed)" => one(Kind::PeerInactive {
+            peer: fid(f, "peer-id"),
+        }),
+        "peer became active" => one(Kind::PeerActive {
+            peer: fid(f, "peer-id"),
+        }),
+        "prober detected unhealthy status" => one(Kind::PeerUnreachable {
+            peer: fid(f, "remote-peer-id"),
+            rtt_ms: fms(f, "rtt"),
+        }),
+        "prober found high clock drift" => one(Kind::ClockSkew {
+            peer: fid(f, "remote-peer-id"),
+            offset_ms: fms(f, "clock-drift"),
+        }),
+        "dropped internal Raft message since sending buffer is full (overloaded network)"
+        | "dropped internal Raft message since sending buffer is full"
+        | "dropped Raft message since sending buffer is full (overloaded network)"
+        | "dropped internal Raft message since receiving buffer is full (overloaded network)" => {
+            one(Kind::BufferFull {
+                peer: fid(f, "remote-peer-id"),
+                msg_type: fstr(f, "message-type").map(str::to_string),
+            })
+        }
+        "serving /health false; no leader" => one(Kind::HealthNoLeader),
+        "rejected Raft message from removed member" => one(Kind::RemovedMemberRejected {
+            member: fid(f, "removed-member-id"),
+        }),
+        "leadership transfer starting" => one(Kind::LeaderTransferRequested {
+            from: fid(f, "current-leader-member-id"),
+            to: fid(f, "transferee-member-id"),
+        }),
+        "leadership transfer finished" => one(Kind::LeaderTransferFinished {
+            from: fid(f, "old-leader-member-id"),
+            to: fid(f, "new-leader-member-id"),
+            took_ms: fms(f, "took"),
+            ok: true,
+        }),
+        "leadership transfer failed" => one(Kind::LeaderTransferFinished {
+            from: None,
+            to: None,
+            took_ms: None,
+            ok: false,
+        }),
+        "received signal; shutting down" => one(Kind::ProcessShutdown {
+            signal: fstr(f, "signal").map(str::to_string),
+        }),
+        _ => None,
+    }
+}
+
+struct TextRule {
+    re: Regex,
+    build: fn(&regex::Captures<'_>) -> Vec<ServerEvent>,
+}
+
+fn cap<'a>(c: &'a regex::Captures<'_>, i: usize) -> &'a str {
+    c.get(i).map(|m| m.as_str()).unwrap_or("")
+}
+
+static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
+    let r = |s: &str| Regex::new(s).unwrap();
+    vec![
+        TextRule {
+            re: r(r"^etcd Version: (\S+)$"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::ProcessStart {
+                        version: Some(cap(c, 1).to_string()),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^name = (.+)$"),
+            build: |c| {
+                let mut k = identity();
+                if let Kind::MemberIdentity { name, .. } = &mut k {
+                    *name = Some(cap(c, 1).to_string());
+                }
+                vec![(None, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^heartbeat = (\d+)ms$"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::TimingConfig {
+                        heartbeat_ms: cap(c, 1).parse().ok(),
+                        election_ms: None,
+                        election_ticks: None,
+                        pre_vote: None,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^election = (\d+)ms$"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::TimingConfig {
+                        heartbeat_ms: None,
+                        election_ms: cap(c, 1).parse().ok(),
+                        election_ticks: None,
+                        pre_vote: None,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^initial cluster = (.*)$"),
+            build: |c| {
+                let mut k = identity();
+                if let Kind::MemberIdentity {
+                    initial_cluster, ..
+                } = &mut k
+                {
+                    *initial_cluster = parse_initial_cluster(cap(c, 1));
+                }
+                vec![(None, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^initial advertise peer URLs = (.*)$"),
+            build: |c| {
+                let mut k = identity();
+                if let Kind::MemberIdentity { peer_urls, .. } = &mut k {
+                    *peer_urls = cap(c, 1).split(',').map(|s| s.trim().to_string()).collect();
+                }
+                vec![(None, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^advertise client URLs = (.*)$"),
+            build: |c| {
+                let mut k = identity();
+                if let Kind::MemberIdentity { client_urls, .. } = &mut k {
+                    *client_urls = cap(c, 1).split(',').map(|s| s.trim().to_string()).collect();
+                }
+                vec![(None, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^(starting|restarting|forcing restart of) member ([0-9a-f]{1,16}) in cluster ([0-9a-f]+)"),
+            build: |c| {
+                let id = hexid(cap(c, 2));
+                let mut k = identity();
+                if let Kind::MemberIdentity {
+                    member,
+                    cluster_id,
+                    restart,
+                    ..
+                } = &mut k
+                {
+                    *member = id;
+                    *cluster_id = Some(cap(c, 3).to_string());
+                    *restart = cap(c, 1) != "starting";
+                }
+                vec![(id, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^starting server\.\.\. \[version: ([^,]+), cluster version: ([^\]]+)\]"),
+            build: |c| {
+                let mut k = identity();
+                if let Kind::MemberIdentity { version, .. } = &mut k {
+                    *version = Some(cap(c, 1).to_string());
+                }
+                vec![(None, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^published (\{Name:.*?\}) to cluster ([0-9a-f]+)"),
+            build: |c| {
+                let (n, urls) = parse_attributes(cap(c, 1));
+                let mut k = identity();
+                if let Kind::MemberIdentity {
+                    name,
+                    client_urls,
+                    cluster_id,
+                    ..
+                } = &mut k
+                {
+                    *name = n;
+                    *client_urls = urls;
+                    *cluster_id = Some(cap(c, 2).to_string());
+                }
+                vec![(None, k)]
+            },
+        },
+        TextRule {
+            re: r(r"^added member ([0-9a-f]{1,16}) \[(.*?)\] to cluster [0-9a-f]+( from store)?"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::MemberChange {
+                        action: "added",
+                        member: hexid(cap(c, 1)),
+                        peer_urls: cap(c, 2).split_whitespace().map(str::to_string).collect(),
+                        from_store: c.get(3).is_some(),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^removed member ([0-9a-f]{1,16}) from cluster"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::MemberChange {
+                        action: "removed",
+                        member: hexid(cap(c, 1)),
+                        peer_urls: Vec::new(),
+                        from_store: false,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^promote member ([0-9a-f]{1,16}) in cluster"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::MemberChange {
+                        action: "promoted",
+                        member: hexid(cap(c, 1)),
+                        peer_urls: Vec::new(),
+                        from_store: false,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^updated member ([0-9a-f]{1,16}) \[(.*?)\] in cluster"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::MemberChange {
+                        action: "updated",
+                        member: hexid(cap(c, 1)),
+                        peer_urls: cap(c, 2).split_whitespace().map(str::to_string).collect(),
+                        from_store: false,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"the member has been permanently removed from the cluster"),
+            build: |_| {
+                vec![(
+                    None,
+                    Kind::MemberChange {
+                        action: "removed_self",
+                        member: None,
+                        peer_urls: Vec::new(),
+                        from_store: false,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^(?:([0-9a-f]{1,16}) )?(?:initiali[sz]?ed peer connection|initialzed peer connection|as single-node).*fast-forwarding \d+ ticks \(election ticks (\d+)\)"),
+            build: |c| {
+                vec![(
+                    c.get(1).and_then(|m| hexid(m.as_str())),
+                    Kind::TimingConfig {
+                        heartbeat_ms: None,
+                        election_ms: None,
+                        election_ticks: cap(c, 2).parse().ok(),
+                        pre_vote: None,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^failed to send out heartbeat on time \((?:exceeded the (\d+ms|[0-9.]+[a-zµ]+) timeout for ([0-9.a-zµ]+)(?:, to ([0-9a-f]{1,16}))?|deadline exceeded for ([0-9.a-zµ]+))\)"),
+            build: |c| {
+                let hb = c.get(1).and_then(|m| parse_go_duration_ms(m.as_str()));
+                let ex = c
+                    .get(2)
+                    .or(c.get(4))
+                    .and_then(|m| parse_go_duration_ms(m.as_str()));
+                vec![(
+                    None,
+                    Kind::HeartbeatOverrun {
+                        to: c.get(3).and_then(|m| hexid(m.as_str())),
+                        heartbeat_ms: hb,
+                        exceeded_ms: ex,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^sync duration of ([0-9.a-zµ]+), expected less than"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::SlowFsync {
+                        took_ms: parse_go_duration_ms(cap(c, 1)),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r#"^(?:read-only range )?request ".*" with result "(.*)" took too long \(([0-9.a-zµ]+)\) to execute"#),
+            build: |c| {
+                let result = cap(c, 1);
+                let err = result.strip_prefix("error:").map(str::to_string);
+                let mut out = vec![(
+                    None,
+                    Kind::SlowApply {
+                        took_ms: parse_go_duration_ms(cap(c, 2)),
+                        error: err.clone(),
+                    },
+                )];
+                if let Some(e) = err.filter(|e| leader_trouble(e)) {
+                    out.push((None, Kind::RequestFailed { error: e }));
+                }
+                out
+            },
+        },
+        TextRule {
+            re: r(r"^apply entries took too long \[([0-9.a-zµ]+) for \d+ entries\]"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::SlowApply {
+                        took_ms: parse_go_duration_ms(cap(c, 1)),
+                        error: None,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^(?:waiting for ReadIndex response took too long, retrying|timed out waiting for read index response)"),
+            build: |_| vec![(None, Kind::ReadIndexSlow)],
+        },
+        TextRule {
+            re: r(r"^lost the TCP streaming connection with peer ([0-9a-f]{1,16})"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::StreamLost {
+                        peer: hexid(cap(c, 1)),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^(?:peer|the connection with) ([0-9a-f]{1,16}) became (inactive|active)"),
+            build: |c| {
+                let peer = hexid(cap(c, 1));
+                vec![(
+                    None,
+                    if cap(c, 2) == "active" {
+                        Kind::PeerActive { peer }
+                    } else {
+                        Kind::PeerInactive { peer }
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^health check for peer ([0-9a-f]{1,16}) could not connect"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::PeerUnreachable {
+                        peer: hexid(cap(c, 1)),
+                        rtt_ms: None,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^the clock difference against peer ([0-9a-f]{1,16}) is too high \[([0-9.a-zµ]+) >"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::ClockSkew {
+                        peer: hexid(cap(c, 1)),
+                        offset_ms: parse_go_duration_ms(cap(c, 2)),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^dropped internal raft message (?:to|from) ([0-9a-f]{1,16}) since .*buffer is full"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::BufferFull {
+                        peer: hexid(cap(c, 1)),
+                        msg_type: None,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^/health error; no leader"),
+            build: |_| vec![(None, Kind::HealthNoLeader)],
+        },
+        TextRule {
+            re: r(r"^reject message from removed member ([0-9a-f]{1,16})"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::RemovedMemberRejected {
+                        member: hexid(cap(c, 1)),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^([0-9a-f]{1,16}) starts leadership transfer from ([0-9a-f]{1,16}) to ([0-9a-f]{1,16})"),
+            build: |c| {
+                vec![(
+                    hexid(cap(c, 1)),
+                    Kind::LeaderTransferRequested {
+                        from: hexid(cap(c, 2)),
+                        to: hexid(cap(c, 3)),
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^([0-9a-f]{1,16}) finished leadership transfer from ([0-9a-f]{1,16}) to ([0-9a-f]{1,16})(?: \(took ([0-9.a-zµ]+)\))?"),
+            build: |c| {
+                vec![(
+                    hexid(cap(c, 1)),
+                    Kind::LeaderTransferFinished {
+                        from: hexid(cap(c, 2)),
+                        to: hexid(cap(c, 3)),
+                        took_ms: c.get(4).and_then(|m| parse_go_duration_ms(m.as_str())),
+                        ok: true,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^([0-9a-f]{1,16}) failed to transfer leadership"),
+            build: |c| {
+                vec![(
+                    hexid(cap(c, 1)),
+                    Kind::LeaderTransferFinished {
+                        from: None,
+                        to: None,
+                        took_ms: None,
+                        ok: false,
+                    },
+                )]
+            },
+        },
+        TextRule {
+            re: r(r"^received (\S+) signal, shutting down"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::ProcessShutdown {
+                        signal: Some(cap(c, 1).to_string()),
+                    },
+                )]
+            },
+        },
+    ]
+});
+
+static TEXT_NOT_EVENTS: &[(&str, &str)] = &[
+    ("server is likely overloaded", "server_overloaded"),
+    ("skipped leadership transfer", "skipped_leadership_transfer"),
+    ("established a TCP streaming connection", "stream_established"),
+];
+
+/// Match a capnslog / journald / Go-log server message by its text.
+pub fn parse_text(msg: &str) -> Option<ServerOutcome> {
+    let msg = msg.trim_end();
+    for rule in TEXT_RULES.iter() {
+        if let Some(c) = rule.re.captures(msg) {
+            return Some(ServerOutcome::Events((rule.build)(&c)));
+        }
+    }
+    for (pat, name) in TEXT_NOT_EVENTS {
+        if msg.contains(pat) {
+            return Some(ServerOutcome::NotEvent(name));
+        }
+    }
+    // v2 HTTP API errors and other lines that carry the leader-trouble strings
+    for s in [
+        "etcdserver: request timed out",
+        "etcdserver: leader changed",
+        "etcdserver: no leader",
+    ] {
+        if let Some(p) = msg.find(s) {
+            let err = msg[p..]
+                .split(" [merged")
+                .next()
+                .unwrap_or(s)
+                .trim()
+                .to_string();
+            return Some(ServerOutcome::Events(vec![(
+                None,
+                Kind::RequestFailed { error: err },
+            )]));
+        }
+    }
+    None
+}
+
+/// Literals that every server message above contains at least one of (prefilter).
+pub const KEYWORDS: &[&str] = &[
+    "starting an etcd server",
+    "Running: ",
+    "local member",
+    "starting etcd server",
+    "now serving",
+    "published",
+    "etcd server",
+    "member",
+    "fast-forwarding",
+    "heartbeat",
+    "fdatasync",
+    "sync duration",
+    "took too long",
+    "ReadIndex",
+    "read index",
+    "streaming connection",
+    "became inactive",
+    "became active",
+    "prober",
+    "health check",
+    "clock difference",
+    "buffer is full",
+    "/health",
+    "leadership transfer",
+    "signal",
+    "etcd Version",
+    "name = ",
+    "election = ",
+    "initial cluster",
+    "advertise",
+    "starting server",
+    "etcdserver: ",
+    "overloaded",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(msg: &str) -> Vec<ServerEvent> {
+        match parse_text(msg) {
+            Some(ServerOutcome::Events(v)) => v,
+            o => panic!("{msg}: {o:?}"),
+        }
+    }
+
+    #[test]
+    fn capnslog_heartbeat_forms() {
+        for m in [
+            "failed to send out heartbeat on time (exceeded the 100ms timeout for 1.271866402s, to 91bc3c398fb3c146)",
+            "failed to send out heartbeat on time (exceeded the 100ms timeout for 288.915798ms)",
+            "failed to send out heartbeat on time (deadline exceeded for 185.938874ms)",
+        ] {
+            let v = text(m);
+            assert!(matches!(v[0].1, Kind::HeartbeatOverrun { exceeded_ms: Some(_), .. }), "{m}");
+        }
+    }
+
+    #[test]
+    fn identity_lines() {
+        let v = text("starting member 8e9e05c52164694d in cluster cdf818194e3a8c32");
+        assert_eq!(v[0].0, Some(0x8e9e05c52164694d));
+        let v = text("published {Name:infra1 ClientURLs:[http://127.0.0.1:2379]} to cluster cdf818194e3a8c32");
+        assert!(matches!(&v[0].1, Kind::MemberIdentity { name: Some(n), .. } if n == "infra1"));
+        let v = text("added member 91bc3c398fb3c146 [http://127.0.0.1:22380] to cluster cdf818194e3a8c32 from store");
+        assert!(matches!(&v[0].1, Kind::MemberChange { from_store: true, .. }));
+    }
+
+    #[test]
+    fn slow_apply_with_leader_changed() {
+        let v = text(r#"read-only range request "key:\"/registry/pods/default/web-0\" " with result "error:etcdserver: leader changed" took too long (1.062730115s) to execute"#);
+        assert_eq!(v.len(), 2);
+        assert!(matches!(&v[1].1, Kind::RequestFailed { error } if error == "etcdserver: leader changed"));
+    }
+}

@@ -1,0 +1,312 @@
+//! The report value (the JSON document of design.md §4, documented in `docs/json.md`)
+//! and one renderer per output format.
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+use crate::time::Instant;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// JSON schema version of [`Report`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A line reference: input name and 1-based line number.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SourceRef {
+    /// Input name as given.
+    pub input: String,
+    /// Line number.
+    pub line: u64,
+}
+
+/// `inputs[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputRow {
+    /// Name as given (`<stdin>` for standard input).
+    pub name: String,
+    /// Inner formats seen, by name.
+    pub formats: Vec<String>,
+    /// Outer wrappers seen.
+    pub wrappers: Vec<String>,
+    /// Lines read.
+    pub lines: u64,
+    /// Events produced.
+    pub events: u64,
+    /// Lines skipped or not understood (sum of `skipped`).
+    pub skipped_lines: u64,
+    /// Skipped lines by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// Members whose lines the input held (hex ids).
+    pub nodes: Vec<String>,
+    /// The input was gzip-compressed.
+    pub gzip: bool,
+    /// Reading stopped early (lines before it were kept).
+    pub error: Option<String>,
+    /// Where the year of year-less timestamps came from.
+    pub year_note: Option<String>,
+    /// Zone-less timestamps were read in the `--assume-tz` zone.
+    pub assumed_zone: bool,
+}
+
+/// A member-level leaderless gap (`nodes[].gaps`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Gap {
+    /// When the member lost its leader.
+    pub from: Instant,
+    /// When it knew a leader again (null: not before its log ended).
+    pub to: Option<Instant>,
+    /// Length in milliseconds (null when open).
+    pub duration_ms: Option<i64>,
+    /// The gap overlaps a cluster-level leaderless window.
+    pub during_cluster_window: bool,
+}
+
+/// `nodes[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeRow {
+    /// Member ID (hex).
+    pub id: String,
+    /// Member name, when known.
+    pub name: Option<String>,
+    /// Peer URLs.
+    pub peer_urls: Vec<String>,
+    /// Client URLs.
+    pub client_urls: Vec<String>,
+    /// First time the member's own lines were seen.
+    pub first_seen: Option<Instant>,
+    /// Last time the member's own lines were seen.
+    pub last_seen: Option<Instant>,
+    /// etcd version.
+    pub etcd_version: Option<String>,
+    /// Cluster ID.
+    pub cluster_id: Option<String>,
+    /// `--heartbeat-interval`.
+    pub heartbeat_interval_ms: Option<f64>,
+    /// `--election-timeout`.
+    pub election_timeout_ms: Option<f64>,
+    /// Pre-vote on (from its configuration, or inferred from pre-candidate lines).
+    pub pre_vote: Option<bool>,
+    /// Process starts seen after the first one.
+    pub restarts: Vec<Instant>,
+    /// Graceful stops seen (signal received).
+    pub shutdowns: Vec<Instant>,
+    /// Pre-vote rounds (`became pre-candidate`).
+    pub pre_vote_rounds: u64,
+    /// Campaigns (`became candidate`).
+    pub campaigns: u64,
+    /// Terms this member led.
+    pub terms_led: Vec<u64>,
+    /// `elected leader` + `changed leader` lines (comparable to
+    /// `etcd_server_leader_changes_seen_total` over the same span).
+    pub leader_changes_seen: u64,
+    /// The member's own log was among the inputs.
+    pub has_log: bool,
+    /// Times the member had no leader.
+    pub gaps: Vec<Gap>,
+}
+
+/// Evidence line of a cause.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    /// When.
+    pub ts: Option<Instant>,
+    /// Which member wrote it.
+    pub node: Option<String>,
+    /// Event kind.
+    pub kind: String,
+    /// Where.
+    pub source: SourceRef,
+}
+
+/// `terms[].cause`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cause {
+    /// Cause code (design.md §5).
+    pub code: String,
+    /// Member whose behaviour started the election.
+    pub culprit: Option<String>,
+    /// Its name.
+    pub culprit_name: Option<String>,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    /// One sentence.
+    pub summary: String,
+    /// Supporting lines.
+    pub evidence: Vec<Evidence>,
+}
+
+/// When a member learned the leader of a term.
+#[derive(Clone, Debug, Serialize)]
+pub struct Learned {
+    /// Member (hex).
+    pub node: String,
+    /// When its `elected leader`/`changed leader` line was written.
+    pub at: Option<Instant>,
+}
+
+/// `terms[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TermRow {
+    /// The term.
+    pub term: u64,
+    /// Leader (hex) or null.
+    pub leader: Option<String>,
+    /// Leader's name.
+    pub leader_name: Option<String>,
+    /// `self` (its own `became leader`) or `peers` (inferred from others' lines).
+    pub leader_source: Option<String>,
+    /// First `became candidate` for this term.
+    pub started_at: Option<Instant>,
+    /// Leader's `became leader` (or the earliest peer acknowledgement).
+    pub elected_at: Option<Instant>,
+    /// When this term's leader stopped leading, as the cluster saw it.
+    pub ended_at: Option<Instant>,
+    /// `elected_at - started_at`.
+    pub election_ms: Option<i64>,
+    /// `ended_at - elected_at`.
+    pub led_ms: Option<i64>,
+    /// Members that became candidate for this term.
+    pub candidates: Vec<String>,
+    /// Members that ran a pre-vote round leading into this term.
+    pub pre_candidates: Vec<String>,
+    /// Members that voted for the leader (or for a candidate when none won).
+    pub votes_for: Vec<String>,
+    /// Members that rejected the leader's (or a candidate's) vote request.
+    pub votes_against: Vec<String>,
+    /// When each member learned the leader.
+    pub learned: Vec<Learned>,
+    /// This term came from a planned transfer (MsgTimeoutNow).
+    pub transfer: bool,
+    /// Why the election into this term happened.
+    pub cause: Option<Cause>,
+}
+
+/// `leaderless[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Window {
+    /// Start.
+    pub from: Instant,
+    /// End (null when no leader was known again before the logs end).
+    pub to: Option<Instant>,
+    /// Length (null when open).
+    pub duration_ms: Option<i64>,
+    /// Terms campaigned for or elected inside the window.
+    pub terms: Vec<u64>,
+    /// Client requests that failed with a leader-related error inside it.
+    pub failed_requests: u64,
+    /// The window is at least `--leaderless-threshold` long.
+    pub over_threshold: bool,
+}
+
+/// `storms[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Storm {
+    /// First leader change of the episode.
+    pub from: Instant,
+    /// Last leader change.
+    pub to: Instant,
+    /// Unplanned leader changes in the episode.
+    pub elections: u64,
+    /// First term elected in the episode.
+    pub first_term: u64,
+    /// Last term elected in the episode.
+    pub last_term: u64,
+    /// `--storm-window`.
+    pub window_ms: i64,
+    /// `--storm-threshold`.
+    pub threshold: u64,
+    /// Planned transfers inside the episode (not counted in `elections`).
+    pub planned_transfers: u64,
+    /// All leader changes in the episode, planned included (what the etcd mixin alert
+    /// counts).
+    pub leader_changes: u64,
+    /// Cluster leaderless time inside the episode.
+    pub leaderless_ms: i64,
+}
+
+/// `anomalies[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Anomaly {
+    /// `split_brain`, `term_regression`, `clock_skew`, `duplicate_input`, `incomplete`.
+    pub kind: String,
+    /// One sentence.
+    pub summary: String,
+    /// Members involved (hex).
+    pub nodes: Vec<String>,
+    /// Terms involved.
+    pub terms: Vec<u64>,
+    /// Measured clock offset (clock_skew only).
+    pub offset_ms: Option<i64>,
+}
+
+/// Headline figures (additive to design.md §4).
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Summary {
+    /// Earliest event time.
+    pub from: Option<Instant>,
+    /// Latest event time.
+    pub to: Option<Instant>,
+    /// Members seen.
+    pub members: u64,
+    /// Members whose own log was read.
+    pub members_with_logs: u64,
+    /// Rows in `terms`.
+    pub terms_seen: u64,
+    /// Terms somebody campaigned for.
+    pub elections: u64,
+    /// Terms with a known leader.
+    pub leader_changes: u64,
+    /// Planned transfers among them.
+    pub planned_transfers: u64,
+    /// Sum of cluster leaderless windows.
+    pub leaderless_ms: i64,
+    /// Longest window.
+    pub longest_leaderless_ms: Option<i64>,
+    /// Notes on assumptions made (zones, years, missing logs).
+    pub notes: Vec<String>,
+}
+
+/// The whole document.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// raftlog version.
+    pub raftlog_version: String,
+    /// Headline figures.
+    pub summary: Summary,
+    /// What was read.
+    pub inputs: Vec<InputRow>,
+    /// Members.
+    pub nodes: Vec<NodeRow>,
+    /// One row per term.
+    pub terms: Vec<TermRow>,
+    /// Cluster leaderless windows.
+    pub leaderless: Vec<Window>,
+    /// Election storms.
+    pub storms: Vec<Storm>,
+    /// Anomalies.
+    pub anomalies: Vec<Anomaly>,
+    /// Events (only with `--events`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<serde_json::Value>>,
+}
+
+/// A row of the timeline table.
+#[derive(Clone, Debug)]
+pub struct TimelineRow {
+    /// When.
+    pub ts: Option<Instant>,
+    /// Member display name.
+    pub node: String,
+    /// What happened, in words.
+    pub event: String,
+    /// Term printed by the line.
+    pub term: Option<u64>,
+    /// The member's leader after this event.
+    pub leader: String,
+    /// Event kind.
+    pub kind: &'static str,
+}

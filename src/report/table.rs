@@ -1,0 +1,344 @@
+//! Terminal tables: the timeline, the term table, findings and the summary.
+
+use crate::model::Analysis;
+use crate::report::{Report, TermRow};
+use crate::sanitize::terminal;
+use crate::time::{human_ms, Instant, Zone};
+use std::io::{self, Write};
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Alignment, Style};
+
+/// Display settings for tables.
+#[derive(Clone, Copy, Debug)]
+pub struct TableOptions {
+    /// Zone for displayed times.
+    pub tz: Zone,
+    /// ANSI colour for headings and findings.
+    pub color: bool,
+    /// Show every event in the timeline, not just the election steps.
+    pub all: bool,
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn bold(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn red(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[31m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn yellow(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[33m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn time(tz: Zone, t: Option<Instant>) -> String {
+    t.map(|t| tz.display(t, 3)).unwrap_or_else(|| "-".into())
+}
+
+fn render(b: Builder, right: &[usize]) -> String {
+    let mut t = b.build();
+    t.with(Style::blank());
+    for c in right {
+        t.modify(Columns::new(*c..*c + 1), Alignment::right());
+    }
+    let s = t.to_string();
+    // trailing spaces from padding
+    s.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n")
+}
+
+/// `raftlog timeline`: events, then the per-term summary, findings and the summary.
+pub fn write_timeline(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let p = Paint(o.color);
+    let rows = a.timeline(o.all);
+    let mut b = Builder::default();
+    b.push_record([
+        format!("TIME ({})", o.tz.label()),
+        "NODE".into(),
+        "EVENT".into(),
+        "TERM".into(),
+        "LEADER".into(),
+    ]);
+    for r in &rows {
+        b.push_record([
+            time(o.tz, r.ts),
+            terminal(&r.node),
+            terminal(&r.event),
+            r.term.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+            terminal(&r.leader),
+        ]);
+    }
+    if rows.is_empty() {
+        writeln!(w, "No election events found.")?;
+    } else {
+        writeln!(w, "{}", render(b, &[3]))?;
+    }
+    writeln!(w)?;
+    write_terms_table(a, o, w)?;
+    writeln!(w)?;
+    write_findings(a, o, w)?;
+    writeln!(w)?;
+    write_summary(&a.report, o, &p, w)
+}
+
+fn list(a: &Analysis, ids: &[String]) -> String {
+    if ids.is_empty() {
+        return "-".into();
+    }
+    ids.iter()
+        .map(|i| {
+            u64::from_str_radix(i, 16)
+                .map(|id| a.name(id))
+                .unwrap_or_else(|_| i.clone())
+        })
+        .map(|s| terminal(&s))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn leader_cell(a: &Analysis, r: &TermRow) -> String {
+    match &r.leader {
+        Some(l) => {
+            let n = u64::from_str_radix(l, 16).map(|id| a.name(id)).unwrap_or_else(|_| l.clone());
+            let n = terminal(&n);
+            if r.leader_source.as_deref() == Some("peers") {
+                format!("{n}*")
+            } else {
+                n
+            }
+        }
+        None => "(none)".into(),
+    }
+}
+
+/// `raftlog terms`: one row per term.
+pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let p = Paint(o.color);
+    let terms = &a.report.terms;
+    if terms.is_empty() {
+        return writeln!(w, "No terms found.");
+    }
+    writeln!(w, "{}", p.bold("Terms"))?;
+    let mut b = Builder::default();
+    b.push_record([
+        "TERM".to_string(),
+        "LEADER".into(),
+        format!("ELECTED ({})", o.tz.label()),
+        "TOOK".into(),
+        "CANDIDATES".into(),
+        "VOTES FOR/AGAINST".into(),
+        "LED FOR".into(),
+        "CAUSE".into(),
+    ]);
+    let mut inferred = false;
+    for r in terms {
+        inferred |= r.leader_source.as_deref() == Some("peers");
+        let votes = if r.votes_for.is_empty() && r.votes_against.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{}/{}", r.votes_for.len(), r.votes_against.len())
+        };
+        let cause = match &r.cause {
+            Some(c) => match &c.culprit {
+                Some(cu) => {
+                    let n = u64::from_str_radix(cu, 16).map(|id| a.name(id)).unwrap_or_else(|_| cu.clone());
+                    format!("{} ({})", c.code, terminal(&n))
+                }
+                None => c.code.clone(),
+            },
+            None => {
+                if r.transfer {
+                    "transfer".into()
+                } else {
+                    "-".into()
+                }
+            }
+        };
+        b.push_record([
+            r.term.to_string(),
+            leader_cell(a, r),
+            time(o.tz, r.elected_at),
+            r.election_ms.map(human_ms).unwrap_or_else(|| "-".into()),
+            list(a, &r.candidates),
+            votes,
+            r.led_ms.map(human_ms).unwrap_or_else(|| {
+                if r.leader.is_some() && r.ended_at.is_none() {
+                    "(to end)".into()
+                } else {
+                    "-".into()
+                }
+            }),
+            cause,
+        ]);
+    }
+    writeln!(w, "{}", render(b, &[0, 3, 6]))?;
+    if inferred {
+        writeln!(
+            w,
+            "* leader inferred from other members' lines (its own log was not read)"
+        )?;
+    }
+    Ok(())
+}
+
+/// Storms, leaderless windows and anomalies.
+pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let p = Paint(o.color);
+    let r = &a.report;
+    writeln!(w, "{}", p.bold("Findings"))?;
+    let mut any = false;
+    for s in &r.storms {
+        any = true;
+        writeln!(
+            w,
+            "  {} {} unplanned leader changes from {} to {} (terms {}-{}; threshold {} in {}){}",
+            p.red("STORM"),
+            s.elections,
+            time(o.tz, Some(s.from)),
+            time(o.tz, Some(s.to)),
+            s.first_term,
+            s.last_term,
+            s.threshold,
+            human_ms(s.window_ms),
+            if s.planned_transfers > 0 {
+                format!("; {} planned transfers beside it", s.planned_transfers)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    let over: Vec<_> = r.leaderless.iter().filter(|w| w.over_threshold).collect();
+    for wd in &over {
+        any = true;
+        writeln!(
+            w,
+            "  {} no leader for {} from {} (terms {}){}",
+            p.yellow("LEADERLESS"),
+            wd.duration_ms.map(human_ms).unwrap_or_else(|| "?".into()),
+            time(o.tz, Some(wd.from)),
+            wd.terms
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            if wd.failed_requests > 0 {
+                format!("; {} client requests failed", wd.failed_requests)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    for an in &r.anomalies {
+        any = true;
+        writeln!(
+            w,
+            "  {} {}",
+            p.red(&an.kind.to_uppercase()),
+            terminal(&an.summary)
+        )?;
+    }
+    if !any {
+        writeln!(w, "  none (no storm, no leaderless window over the threshold, no anomaly)")?;
+    }
+    Ok(())
+}
+
+fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> io::Result<()> {
+    let s = &r.summary;
+    writeln!(w, "{}", p.bold("Summary"))?;
+    let span = match (s.from, s.to) {
+        (Some(f), Some(t)) => format!(
+            "{} to {} {} ({})",
+            o.tz.display(f, 0),
+            o.tz.display(t, 0),
+            o.tz.label(),
+            human_ms(f.ms_until(t))
+        ),
+        _ => "no timestamps".into(),
+    };
+    writeln!(w, "  covered: {span}")?;
+    let first = r.terms.first().map(|t| t.term);
+    let last = r.terms.last().map(|t| t.term);
+    writeln!(
+        w,
+        "  {} member{} ({} with logs); {} term{}{}; {} election{}; {} leader change{} ({} planned transfer{})",
+        s.members,
+        plural(s.members),
+        s.members_with_logs,
+        s.terms_seen,
+        plural(s.terms_seen),
+        match (first, last) {
+            (Some(f), Some(l)) if f != l => format!(" ({f}-{l})"),
+            (Some(f), _) => format!(" ({f})"),
+            _ => String::new(),
+        },
+        s.elections,
+        plural(s.elections),
+        s.leader_changes,
+        plural(s.leader_changes),
+        s.planned_transfers,
+        plural(s.planned_transfers),
+    )?;
+    let n = r.leaderless.len() as u64;
+    writeln!(
+        w,
+        "  leaderless: {} in {} window{}{}",
+        human_ms(s.leaderless_ms),
+        n,
+        plural(n),
+        s.longest_leaderless_ms
+            .map(|l| format!(", longest {}", human_ms(l)))
+            .unwrap_or_default()
+    )?;
+    for note in &s.notes {
+        writeln!(w, "  note: {}", terminal(note))?;
+    }
+    Ok(())
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `raftlog events --format table`.
+pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let mut b = Builder::default();
+    b.push_record([
+        format!("TIME ({})", o.tz.label()),
+        "NODE".into(),
+        "KIND".into(),
+        "TERM".into(),
+        "DETAIL".into(),
+        "SOURCE".into(),
+    ]);
+    for e in &a.events {
+        let input = a.input_names.get(e.origin.input as usize).cloned().unwrap_or_default();
+        b.push_record([
+            time(o.tz, e.ts),
+            terminal(&a.opt_name(e.node)),
+            e.kind.name().to_string(),
+            e.term.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+            terminal(&a.describe(e)),
+            terminal(&format!("{}:{}", input, e.origin.line)),
+        ]);
+    }
+    writeln!(w, "{}", render(b, &[3]))
+}
