@@ -136,6 +136,12 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
             Err(e) => errs.push(InputError::open(&p, e)),
         }
     }
+    // the same file named twice (e.g. a file and its directory) is read once
+    let mut seen = HashSet::new();
+    out.retain(|s| match s {
+        Source::Path(p) => seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
+        Source::Stdin => true,
+    });
     (out, errs)
 }
 

@@ -15,6 +15,7 @@
 //! (see [`run`]), so almost everything is testable in process.
 #![deny(missing_docs)]
 
+pub mod cause;
 pub mod cli;
 pub mod config;
 pub mod error;

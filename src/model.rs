@@ -713,14 +713,58 @@ fn build(
         });
     }
 
-    // leaderless windows
+    // causes
+    let has_log: BTreeSet<NodeId> = nodes
+        .iter()
+        .filter(|(_, a)| a.has_log)
+        .map(|(id, _)| *id)
+        .collect();
+    let election_ms = nodes
+        .values()
+        .filter_map(|a| a.election)
+        .fold(0.0f64, f64::max);
+    let ctx = crate::cause::Context {
+        events: &events,
+        input_names: &input_names,
+        names: &names,
+        has_log: &has_log,
+        election_ms: if election_ms > 0.0 { election_ms } else { 1000.0 },
+    };
+    crate::cause::classify(&ctx, &mut rows);
+
+    // leaderless windows, each tied to the led term that ended it
     let failed: Vec<Instant> = events
         .iter()
         .filter(|e| matches!(e.kind, Kind::RequestFailed { .. }))
         .filter_map(|e| e.ts)
         .collect();
-    let (mut windows, gaps) = leaderless(&events, &rows);
+    let (mut windows, gaps) = leaderless(&events);
+    let led: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].elected_at.is_some()).collect();
+    let mut ends_of: BTreeMap<usize, Instant> = BTreeMap::new();
     for w in windows.iter_mut() {
+        let k = w.to.and_then(|to| {
+            led.iter()
+                .rposition(|i| rows[*i].elected_at.is_some_and(|e| e <= to))
+        });
+        if let Some(k) = k {
+            if k > 0 {
+                let prev = &rows[led[k - 1]];
+                if let (Some(pl), Some(to)) = (
+                    prev.leader.as_deref().and_then(|l| u64::from_str_radix(l, 16).ok()),
+                    w.to,
+                ) {
+                    if let Some(s) = crate::cause::stall_start(&ctx, pl, w.from, to) {
+                        if prev.elected_at.is_some_and(|e| s > e) {
+                            w.from = s;
+                            w.started_by = Some("leader_stall".into());
+                        }
+                    }
+                }
+                let slot = ends_of.entry(led[k]).or_insert(w.from);
+                *slot = (*slot).min(w.from);
+            }
+        }
+        w.duration_ms = w.to.map(|t| w.from.ms_until(t));
         let end = w.to.map(|t| Instant(t.0 + 1_000_000_000));
         w.failed_requests = failed
             .iter()
@@ -732,21 +776,15 @@ fn build(
             .filter(|r| {
                 let s = r.started_at.or(r.elected_at);
                 s.is_some_and(|s| s >= w.from && w.to.is_none_or(|to| s <= to))
-                    || r.elected_at.is_some_and(|e| w.to == Some(e))
             })
             .map(|r| r.term)
             .collect();
     }
-    // ended_at / led_ms: the first cluster window starting after the term was elected
-    let led: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].elected_at.is_some()).collect();
+    // ended_at / led_ms
     for (k, &i) in led.iter().enumerate() {
         let el = rows[i].elected_at.unwrap();
-        let next_el = led.get(k + 1).and_then(|j| rows[*j].elected_at);
-        let w = windows
-            .iter()
-            .find(|w| w.from >= el && next_el.is_none_or(|n| w.from <= n))
-            .map(|w| w.from);
-        let end = w.or(next_el);
+        let next = led.get(k + 1).copied();
+        let end = next.and_then(|j| ends_of.get(&j).copied().or(rows[j].elected_at));
         rows[i].ended_at = end;
         rows[i].led_ms = end.map(|e| el.ms_until(e).max(0));
     }
@@ -754,7 +792,7 @@ fn build(
     // storms over unplanned leader changes
     let changes: Vec<(Instant, u64, bool)> = rows
         .iter()
-        .filter_map(|r| r.elected_at.map(|t| (t, r.term, r.transfer)))
+        .filter_map(|r| r.elected_at.map(|t| (t, r.term, crate::cause::planned(r))))
         .collect();
     let storms = storms(&changes, &windows, opts);
 
@@ -870,7 +908,10 @@ fn build(
         leader_changes: rows.iter().filter(|r| r.leader.is_some()).count() as u64,
         planned_transfers: rows
             .iter()
-            .filter(|r| r.transfer && r.leader.is_some())
+            .filter(|r| {
+                r.leader.is_some()
+                    && r.cause.as_ref().is_some_and(|c| c.code == "leader_transfer")
+            })
             .count() as u64,
         leaderless_ms,
         longest_leaderless_ms: windows.iter().filter_map(|w| w.duration_ms).max(),
@@ -941,7 +982,7 @@ type Gaps = BTreeMap<NodeId, Vec<(Instant, Option<Instant>)>>;
 /// least a majority of the members present (members whose log is running) see one.
 /// Windows before the first leader (bootstrap) are not reported. Also returns the
 /// member-level gaps.
-fn leaderless(events: &[Event], _rows: &[TermRow]) -> (Vec<Window>, Gaps) {
+fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
     #[derive(Clone, Copy, PartialEq)]
     enum S {
         Absent,
@@ -1016,6 +1057,7 @@ fn leaderless(events: &[Event], _rows: &[TermRow]) -> (Vec<Window>, Gaps) {
                     terms: Vec::new(),
                     failed_requests: 0,
                     over_threshold: false,
+                    started_by: None,
                 });
             }
         } else if ever_led && open.is_none() && present > 0 {
@@ -1032,6 +1074,7 @@ fn leaderless(events: &[Event], _rows: &[TermRow]) -> (Vec<Window>, Gaps) {
                 terms: Vec::new(),
                 failed_requests: 0,
                 over_threshold: false,
+                started_by: None,
             });
         }
     }

@@ -198,6 +198,10 @@ pub struct Window {
     pub failed_requests: u64,
     /// The window is at least `--leaderless-threshold` long.
     pub over_threshold: bool,
+    /// `leader_stall` when the start was moved back to the moment the old leader went
+    /// silent (from its own late-heartbeat report); null when the start is the first
+    /// member losing the leader.
+    pub started_by: Option<String>,
 }
 
 /// `storms[]`.

@@ -1,0 +1,517 @@
+//! Why each election happened (design.md §5): a cause code, the culprit (the member whose
+//! behaviour started it, not the one that reported it first), a confidence and the
+//! evidence lines. A cause explains the election INTO its term.
+//!
+//! Rules, in order (the first that has evidence wins):
+//! 1. no earlier leader: `bootstrap` when members started just before, else `unknown`;
+//! 2. `membership_change`: the old leader was removed, or a removed member campaigned;
+//! 3. planned hand-over (MsgTimeoutNow / transfer lines): `leader_shutdown` when the old
+//!    leader had just received a stop signal, else `leader_transfer`;
+//! 4. the old leader stopped gracefully without a hand-over: `leader_shutdown`;
+//! 5. the old leader started again without a stop in between: `leader_crash`;
+//! 6. the old leader's own lines show it stalled (late heartbeats, missed ticks, slow
+//!    fsync, or silence across the election followed by a higher-term step-down):
+//!    `leader_stall`;
+//! 7. a healthy leader was deposed by a higher-term vote request from a member that had
+//!    not lost it: `disruptive_candidate`;
+//! 8. the leader lost quorum, or members report lost streams / inactive peers around
+//!    the election: `network`;
+//! 9. clock-difference warnings right before and nothing stronger: `clock_skew`;
+//! 10. otherwise `unknown`, saying which logs are missing.
+
+use crate::event::{hex, Event, Kind, NodeId};
+use crate::report::{Cause, Evidence, SourceRef, TermRow};
+use crate::time::Instant;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the classifier needs besides the events.
+pub struct Context<'a> {
+    /// Events in merged order.
+    pub events: &'a [Event],
+    /// Input names by index.
+    pub input_names: &'a [String],
+    /// Display names.
+    pub names: &'a BTreeMap<NodeId, String>,
+    /// Members whose own log was read.
+    pub has_log: &'a BTreeSet<NodeId>,
+    /// Election timeout per member, when known (ms).
+    pub election_ms: f64,
+}
+
+const SEC: i64 = 1_000_000_000;
+
+fn id_of(s: &Option<String>) -> Option<NodeId> {
+    s.as_deref().and_then(|x| u64::from_str_radix(x, 16).ok())
+}
+
+impl Context<'_> {
+    fn ev(&self, i: usize) -> Evidence {
+        let e = &self.events[i];
+        Evidence {
+            ts: e.ts,
+            node: e.node.map(hex),
+            kind: e.kind.name().to_string(),
+            source: SourceRef {
+                input: self
+                    .input_names
+                    .get(e.origin.input as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                line: e.origin.line,
+            },
+        }
+    }
+
+    fn name(&self, id: NodeId) -> String {
+        self.names.get(&id).cloned().unwrap_or_else(|| hex(id))
+    }
+
+    /// Indices of events of `node` with time in [from, to].
+    fn of_node(&self, node: NodeId, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
+        self.events.iter().enumerate().filter_map(move |(i, e)| {
+            (e.node == Some(node) && e.ts.is_some_and(|t| t.0 >= from && t.0 <= to)).then_some(i)
+        })
+    }
+
+    /// Indices of events of anyone with time in [from, to].
+    fn any(&self, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
+        self.events.iter().enumerate().filter_map(move |(i, e)| {
+            e.ts.is_some_and(|t| t.0 >= from && t.0 <= to).then_some(i)
+        })
+    }
+}
+
+fn mk(
+    ctx: &Context<'_>,
+    code: &str,
+    culprit: Option<NodeId>,
+    confidence: &str,
+    summary: String,
+    evidence: Vec<usize>,
+) -> Cause {
+    let mut seen = BTreeSet::new();
+    let ev: Vec<Evidence> = evidence
+        .into_iter()
+        .filter(|i| seen.insert(*i))
+        .take(6)
+        .map(|i| ctx.ev(i))
+        .collect();
+    Cause {
+        code: code.to_string(),
+        culprit: culprit.map(hex),
+        culprit_name: culprit.and_then(|c| ctx.names.get(&c).cloned()),
+        confidence: confidence.to_string(),
+        summary,
+        evidence: ev,
+    }
+}
+
+/// Classify every term that had an election (a campaign) or a new leader.
+pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
+    let et = (ctx.election_ms.max(100.0) * 1e6) as i64; // election timeout in ns
+    let mut prev_led: Option<usize> = None;
+    for i in 0..rows.len() {
+        let is_election = !rows[i].candidates.is_empty() || rows[i].leader.is_some();
+        if !is_election {
+            continue;
+        }
+        if rows[i].candidates.is_empty() && rows[i].leader.is_some() && prev_led.is_some() {
+            // a term whose leader we know but whose campaign we did not see
+        }
+        let start = rows[i]
+            .started_at
+            .or(rows[i].elected_at)
+            .map(|t| t.0);
+        let cause = match (start, prev_led) {
+            (None, _) => None,
+            (Some(s), None) => Some(first_election(ctx, &rows[i], s)),
+            (Some(s), Some(p)) => Some(classify_one(ctx, &rows[p], &rows[i], s, et)),
+        };
+        rows[i].cause = cause;
+        if rows[i].leader.is_some() {
+            prev_led = Some(i);
+        }
+    }
+}
+
+fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Cause {
+    let starts: Vec<usize> = ctx
+        .any(start - 120 * SEC, start)
+        .filter(|i| {
+            matches!(
+                ctx.events[*i].kind,
+                Kind::ProcessStart { .. } | Kind::RaftBoot { .. }
+            )
+        })
+        .collect();
+    let earlier_terms = ctx
+        .events
+        .iter()
+        .any(|e| e.kind.is_raft() && e.term.is_some_and(|t| t + 1 < row.term && t > 1));
+    if !starts.is_empty() && !earlier_terms {
+        mk(
+            ctx,
+            "bootstrap",
+            None,
+            "high",
+            format!("first election after the members started (term {})", row.term),
+            starts,
+        )
+    } else {
+        mk(
+            ctx,
+            "unknown",
+            None,
+            "low",
+            format!(
+                "the logs begin after the leader before term {} was elected: its cause is not in the input",
+                row.term
+            ),
+            Vec::new(),
+        )
+    }
+}
+
+fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et: i64) -> Cause {
+    let old = id_of(&prev.leader);
+    let new = id_of(&row.leader);
+    let prev_el = prev.elected_at.map(|t| t.0).unwrap_or(start - 3600 * SEC);
+    let candidates: Vec<NodeId> = row
+        .candidates
+        .iter()
+        .filter_map(|c| u64::from_str_radix(c, 16).ok())
+        .collect();
+    let Some(l) = old else {
+        return mk(ctx, "unknown", None, "low", "no earlier leader is known".into(), Vec::new());
+    };
+    let lname = ctx.name(l);
+    let l_logged = ctx.has_log.contains(&l);
+
+    // 2. membership change
+    let mem: Vec<usize> = ctx
+        .any(prev_el, start + SEC)
+        .filter(|i| match &ctx.events[*i].kind {
+            Kind::MemberChange {
+                action, member, from_store: false, ..
+            } => (*action == "removed" && *member == Some(l)) || *action == "removed_self",
+            Kind::RemovedMemberRejected { member } => {
+                member.is_some_and(|m| candidates.contains(&m))
+            }
+            _ => false,
+        })
+        .collect();
+    if !mem.is_empty() {
+        return mk(
+            ctx,
+            "membership_change",
+            Some(l),
+            "high",
+            format!("leader {lname} was removed from the cluster (or a removed member campaigned)"),
+            mem,
+        );
+    }
+
+    // 3. planned hand-over
+    let window_lo = start - 10 * SEC;
+    let transfer_ev: Vec<usize> = ctx
+        .any(window_lo.max(prev_el), start + SEC)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            let this_term = e.term.is_some_and(|t| t >= prev.term && t < row.term);
+            match &e.kind {
+                Kind::TimeoutNowReceived { from } => *from == l && e.term.map(|t| t + 1) == Some(row.term),
+                Kind::TransferStarted { .. } => e.node == Some(l) && this_term,
+                Kind::TimeoutNowSent { .. } => e.node == Some(l),
+                Kind::LeaderTransferRequested { from, .. } => e.node == Some(l) || *from == Some(l),
+                _ => false,
+            }
+        })
+        .collect();
+    let shutdown: Vec<usize> = ctx
+        .of_node(l, prev_el, start + SEC)
+        .filter(|i| matches!(ctx.events[*i].kind, Kind::ProcessShutdown { .. }))
+        .collect();
+    if row.transfer || !transfer_ev.is_empty() {
+        let recent_stop: Vec<usize> = shutdown
+            .iter()
+            .copied()
+            .filter(|i| ctx.events[*i].ts.is_some_and(|t| t.0 >= start - 10 * SEC))
+            .collect();
+        if !recent_stop.is_empty() {
+            let mut ev = recent_stop;
+            ev.extend(transfer_ev);
+            return mk(
+                ctx,
+                "leader_shutdown",
+                Some(l),
+                "high",
+                format!("leader {lname} was stopped (signal) and handed leadership over"),
+                ev,
+            );
+        }
+        return mk(
+            ctx,
+            "leader_transfer",
+            Some(l),
+            if transfer_ev.is_empty() { "medium" } else { "high" },
+            format!("planned move of leadership away from {lname} (MsgTimeoutNow / move-leader)"),
+            transfer_ev,
+        );
+    }
+    // 4. graceful stop without hand-over
+    if !shutdown.is_empty() {
+        return mk(
+            ctx,
+            "leader_shutdown",
+            Some(l),
+            "high",
+            format!("leader {lname} was stopped (signal received) before the election"),
+            shutdown,
+        );
+    }
+    // 5. crash: a start of the old leader after its election, with no stop before it
+    // in file order, after the old leader's own `became leader` (Go-log lines carry
+    // only seconds, so time alone cannot order a start against them)
+    let led_idx = ctx
+        .events
+        .iter()
+        .position(|e| e.node == Some(l) && e.term == Some(prev.term) && matches!(e.kind, Kind::BecameLeader))
+        .unwrap_or(0);
+    let restart: Option<usize> = ctx
+        .of_node(l, prev_el - SEC, i64::MAX)
+        .filter(|i| *i > led_idx)
+        .find(|i| matches!(ctx.events[*i].kind, Kind::ProcessStart { .. }))
+        .filter(|r| {
+            // silent from the election until it started again (a paused leader that
+            // resumed would have logged raft lines in between)
+            ctx.of_node(l, start, i64::MAX)
+                .take_while(|i| i < r)
+                .all(|i| !ctx.events[i].kind.is_raft())
+        });
+    if let Some(r) = restart {
+        let mut ev = vec![r];
+        // its last line before the election
+        if let Some(last) = ctx
+            .of_node(l, prev_el, start)
+            .filter(|i| !matches!(ctx.events[*i].kind, Kind::ProcessStart { .. }))
+            .last()
+        {
+            ev.insert(0, last);
+        }
+        ev.extend(first_loss(ctx, l, start));
+        return mk(
+            ctx,
+            "leader_crash",
+            Some(l),
+            "high",
+            format!("leader {lname} died without a clean stop and started again"),
+            ev,
+        );
+    }
+    // 6. stall evidence on the old leader
+    let stall: Vec<usize> = ctx
+        .of_node(l, start - 5 * SEC, start + 60 * SEC)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            match &e.kind {
+                Kind::HeartbeatOverrun { exceeded_ms, .. } => {
+                    // the late heartbeat's silence covered the election start
+                    let ex = exceeded_ms.unwrap_or(0.0) * 1e6;
+                    e.ts.is_some_and(|t| (t.0 as f64 - ex) <= start as f64 + et as f64)
+                }
+                Kind::TickMissed { .. } => true,
+                Kind::SlowFsync { took_ms } => took_ms.unwrap_or(0.0) * 1e6 >= et as f64 / 2.0,
+                _ => false,
+            }
+        })
+        .collect();
+    if !stall.is_empty() {
+        let mut ev = stall;
+        ev.extend(first_loss(ctx, l, start));
+        return mk(
+            ctx,
+            "leader_stall",
+            Some(l),
+            "high",
+            format!("leader {lname} stopped sending heartbeats in time (stalled: overload, slow disk, pause)"),
+            ev,
+        );
+    }
+    // silence across the election, then a higher-term step-down = stalled but alive
+    if l_logged {
+        let before = ctx
+            .of_node(l, start - 10 * SEC, start)
+            .filter(|i| ctx.events[*i].kind.is_raft())
+            .count();
+        let woke: Option<usize> = ctx.of_node(l, start, start + 60 * SEC).find(|i| {
+            matches!(ctx.events[*i].kind, Kind::TermBump { .. })
+                && ctx.events[*i].term.is_some_and(|t| t >= row.term)
+        });
+        if let Some(w) = woke {
+            let e = &ctx.events[w];
+            let late = e.ts.is_some_and(|t| t.0 > start + et / 2);
+            let by_vote = matches!(&e.kind, Kind::TermBump { msg_type, .. } if msg_type.contains("Vote"));
+            if late && !by_vote {
+                let mut ev = vec![w];
+                ev.extend(first_loss(ctx, l, start));
+                let _ = before;
+                return mk(
+                    ctx,
+                    "leader_stall",
+                    Some(l),
+                    "medium",
+                    format!(
+                        "leader {lname} was silent while the others elected a new leader, then learned of the higher term"
+                    ),
+                    ev,
+                );
+            }
+        }
+    }
+    // 7. disruptive candidate: the leader (or its followers) was deposed by a vote request
+    for c in &candidates {
+        if *c == l {
+            continue;
+        }
+        let bumps: Vec<usize> = ctx
+            .any(start - 2 * SEC, start + 2 * SEC)
+            .filter(|i| {
+                let e = &ctx.events[*i];
+                matches!(&e.kind, Kind::TermBump { from, msg_type, .. } if from == c && msg_type.contains("Vote"))
+                    && e.node.is_some()
+                    && e.node != Some(*c)
+            })
+            .collect();
+        // the member that campaigned had been campaigning alone before (isolated), or the
+        // leader itself was deposed while healthy
+        let leader_deposed = bumps.iter().any(|i| ctx.events[*i].node == Some(l));
+        let solo: Vec<usize> = ctx
+            .of_node(*c, prev_el, start - 1)
+            .filter(|i| {
+                matches!(
+                    ctx.events[*i].kind,
+                    Kind::BecameCandidate | Kind::BecamePreCandidate
+                )
+            })
+            .collect();
+        if leader_deposed || (!bumps.is_empty() && !solo.is_empty()) {
+            let mut ev = solo.clone();
+            ev.truncate(2);
+            ev.extend(bumps);
+            let cname = ctx.name(*c);
+            return mk(
+                ctx,
+                "disruptive_candidate",
+                Some(*c),
+                if leader_deposed { "high" } else { "medium" },
+                format!(
+                    "{cname} forced a higher term on a working leader {lname}{}",
+                    if solo.is_empty() { "" } else { " after campaigning alone (isolated, no pre-vote)" }
+                ),
+                ev,
+            );
+        }
+    }
+    // 8. network
+    let stepped: Vec<usize> = ctx
+        .of_node(l, start - 5 * SEC, start + 30 * SEC)
+        .filter(|i| matches!(ctx.events[*i].kind, Kind::SteppedDown))
+        .collect();
+    let net: Vec<usize> = ctx
+        .any(start - 10 * SEC, start + SEC)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            let about_l = |p: &Option<NodeId>| *p == Some(l) || e.node == Some(l);
+            match &e.kind {
+                Kind::StreamLost { peer }
+                | Kind::PeerInactive { peer }
+                | Kind::PeerUnreachable { peer, .. }
+                | Kind::BufferFull { peer, .. } => about_l(peer),
+                _ => false,
+            }
+        })
+        .collect();
+    if !stepped.is_empty() || !net.is_empty() {
+        let mut ev = stepped.clone();
+        ev.extend(net.iter().take(4));
+        return mk(
+            ctx,
+            "network",
+            Some(l),
+            if !stepped.is_empty() { "high" } else { "medium" },
+            format!("the followers stopped hearing leader {lname} over the network while it was running"),
+            ev,
+        );
+    }
+    // 9. clock skew
+    let skew: Vec<usize> = ctx
+        .any(start - 60 * SEC, start)
+        .filter(|i| matches!(ctx.events[*i].kind, Kind::ClockSkew { .. }))
+        .collect();
+    if !skew.is_empty() {
+        let culprit = match &ctx.events[skew[0]].kind {
+            Kind::ClockSkew { peer, .. } => *peer,
+            _ => None,
+        };
+        return mk(
+            ctx,
+            "clock_skew",
+            culprit,
+            "low",
+            "clock-difference warnings right before the election, nothing stronger".into(),
+            skew,
+        );
+    }
+    // 10. unknown
+    let _ = new;
+    let loss = first_loss(ctx, l, start);
+    mk(
+        ctx,
+        "unknown",
+        None,
+        "low",
+        if l_logged {
+            format!("leader {lname}'s log shows no reason; the followers lost it")
+        } else {
+            format!("no log of the old leader {lname} was read: add it to tell a stall, crash or network fault apart")
+        },
+        loss,
+    )
+}
+
+/// The first member (other than `l`) that lost `l` around `start`.
+fn first_loss(ctx: &Context<'_>, l: NodeId, start: i64) -> Vec<usize> {
+    ctx.any(start - 5 * SEC, start + 5 * SEC)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            e.node != Some(l) && matches!(&e.kind, Kind::LostLeader { leader } if *leader == l)
+        })
+        .take(1)
+        .collect()
+}
+
+/// Whether a term's cause makes it a planned change (not counted in storms).
+pub fn planned(row: &TermRow) -> bool {
+    matches!(
+        row.cause.as_ref().map(|c| c.code.as_str()),
+        Some("leader_transfer") | Some("bootstrap")
+    )
+}
+
+/// For leaderless windows: when the old leader's own late-heartbeat report shows it went
+/// silent before the followers noticed, the window really began then.
+pub fn stall_start(ctx: &Context<'_>, leader: NodeId, from: Instant, to: Instant) -> Option<Instant> {
+    ctx.of_node(leader, from.0, to.0 + 60 * SEC)
+        .filter_map(|i| {
+            let e = &ctx.events[i];
+            match &e.kind {
+                Kind::HeartbeatOverrun {
+                    exceeded_ms: Some(x),
+                    ..
+                } => e.ts.map(|t| Instant(t.0 - (*x * 1e6) as i64)),
+                _ => None,
+            }
+        })
+        .filter(|s| *s < from)
+        .min()
+}
