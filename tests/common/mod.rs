@@ -1,0 +1,213 @@
+//! Shared helpers: run raftlog in process, read a harness's ground truth, compare.
+#![allow(dead_code)]
+
+use clap::Parser;
+use raftlog::event::Kind;
+use raftlog::model::Analysis;
+use raftlog::time::{parse_iso, Instant, Zone};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Path under fixtures/.
+pub fn fixture(p: &str) -> String {
+    root().join("fixtures").join(p).display().to_string()
+}
+
+/// Analyse like the command line would, in process.
+pub fn analyze(args: &[&str]) -> Analysis {
+    let cli = raftlog::cli::Cli::parse_from(std::iter::once("raftlog").chain(args.iter().copied()));
+    let cfg = raftlog::config::Config::from_cli(cli.command).expect("valid args");
+    let mut err = Vec::new();
+    raftlog::analyze(&cfg, false, &mut err).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&err))
+    })
+}
+
+fn ts(s: &str) -> Instant {
+    parse_iso(s.as_bytes()).expect(s).0.instant(Zone::Utc)
+}
+
+/// One `etcdctl endpoint status` entry.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub id: String,
+    pub leader: String,
+    pub term: u64,
+}
+
+/// What the harness recorded.
+#[derive(Debug, Default)]
+pub struct Truth {
+    pub statuses: Vec<(Instant, Vec<Status>)>,
+    /// (time, verb, member name, extra)
+    pub actions: Vec<(Instant, String, String, String)>,
+    pub metrics_at: BTreeMap<String, Instant>,
+    pub ids: BTreeMap<String, String>,
+}
+
+impl Truth {
+    pub fn load(dir: &Path) -> Truth {
+        let mut t = Truth::default();
+        let text = std::fs::read_to_string(dir.join("truth.log")).expect("truth.log");
+        for line in text.lines() {
+            let Some((when, rest)) = line.split_once(' ') else { continue };
+            let when = ts(when);
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words.first().copied() {
+                Some("status") => {
+                    let json = rest.trim_start_matches("status").trim();
+                    let v: serde_json::Value = match serde_json::from_str(json) {
+                        Ok(v) => v,
+                        Err(_) => continue,
+                    };
+                    let mut st = Vec::new();
+                    for e in v.as_array().into_iter().flatten() {
+                        st.push(Status {
+                            id: e["id"].as_str().unwrap_or("").to_string(),
+                            leader: e["leader"].as_str().unwrap_or("").to_string(),
+                            term: e["term"].as_u64().unwrap_or(0),
+                        });
+                    }
+                    t.statuses.push((when, st));
+                }
+                Some("metrics") if words.len() >= 2 => {
+                    t.metrics_at.insert(words[1].to_string(), when);
+                }
+                Some(v @ ("SIGSTOP" | "SIGKILL" | "SIGTERM" | "PARTITION" | "HEAL")) if words.len() >= 2 => {
+                    t.actions.push((when, v.to_string(), words[1].to_string(), String::new()));
+                }
+                Some("move-leader") if words.len() >= 5 && words[1] == "from" => {
+                    t.actions.push((when, "move-leader".into(), words[2].to_string(), words[4].to_string()));
+                }
+                _ => {}
+            }
+        }
+        if let Ok(m) = std::fs::read_to_string(dir.join("members.json")) {
+            let v: serde_json::Value = serde_json::from_str(&m).expect("members.json");
+            for e in v.as_array().into_iter().flatten() {
+                t.ids.insert(
+                    e["name"].as_str().unwrap_or("").to_string(),
+                    e["id"].as_str().unwrap_or("").to_string(),
+                );
+            }
+        }
+        t
+    }
+}
+
+/// `etcd_server_leader_changes_seen_total` from a metrics dump.
+pub fn leader_changes_metric(path: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find(|l| l.starts_with("etcd_server_leader_changes_seen_total "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|v| v as u64)
+}
+
+/// Check every (term, leader) in the status snapshots against raftlog's terms. Returns
+/// the number of distinct terms checked.
+pub fn check_leaders(a: &Analysis, truth: &Truth) -> usize {
+    let mut expected: BTreeMap<u64, String> = BTreeMap::new();
+    for (_, st) in &truth.statuses {
+        for s in st {
+            if s.leader != "0" && !s.leader.is_empty() {
+                if let Some(prev) = expected.insert(s.term, s.leader.clone()) {
+                    assert_eq!(prev, s.leader, "status snapshots disagree on term {}", s.term);
+                }
+            }
+        }
+    }
+    assert!(!expected.is_empty(), "no status snapshot in truth.log");
+    for (term, leader) in &expected {
+        let row = a
+            .report
+            .terms
+            .iter()
+            .find(|r| r.term == *term)
+            .unwrap_or_else(|| panic!("term {term} is missing from raftlog's terms"));
+        assert_eq!(row.leader.as_deref(), Some(leader.as_str()), "leader of term {term}");
+    }
+    assert!(
+        !a.report.anomalies.iter().any(|x| x.kind == "split_brain"),
+        "split brain reported: {:?}",
+        a.report.anomalies
+    );
+    expected.len()
+}
+
+/// For each member with a metrics dump: elected_leader + changed_leader events since its
+/// last start, up to the dump, equal `etcd_server_leader_changes_seen_total`. Returns
+/// (members checked, total leader changes matched).
+pub fn check_leader_change_counters(a: &Analysis, truth: &Truth, dir: &Path) -> (usize, u64) {
+    let mut members = 0;
+    let mut total = 0;
+    for (name, at) in &truth.metrics_at {
+        let id = truth.ids.get(name).unwrap_or_else(|| panic!("no id for {name}"));
+        let node = u64::from_str_radix(id, 16).unwrap();
+        let metric = leader_changes_metric(&dir.join(format!("metrics-{name}.txt")))
+            .unwrap_or_else(|| panic!("no counter in metrics-{name}.txt"));
+        let mut count = 0u64;
+        for e in &a.events {
+            if e.node != Some(node) {
+                continue;
+            }
+            if e.ts.is_some_and(|t| t > *at) {
+                continue;
+            }
+            match e.kind {
+                Kind::ProcessStart { .. } => count = 0,
+                Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => count += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(count, metric, "leader changes seen by {name} ({id})");
+        members += 1;
+        total += metric;
+    }
+    (members, total)
+}
+
+/// Check the cause and culprit of the election that followed each fault the harness
+/// caused. Returns (elections checked, right).
+pub fn check_causes(a: &Analysis, truth: &Truth) -> (usize, usize) {
+    let mut checked = 0;
+    let mut right = 0;
+    for (k, (when, verb, member, _)) in truth.actions.iter().enumerate() {
+        let want = match verb.as_str() {
+            "SIGSTOP" => "leader_stall",
+            "SIGKILL" => "leader_crash",
+            "SIGTERM" => "leader_shutdown",
+            "move-leader" => "leader_transfer",
+            _ => continue,
+        };
+        let next_action = truth.actions.get(k + 1).map(|x| x.0);
+        // Go-log lines (3.4 capnslog mode) carry whole seconds: allow for the truncation
+        let lo = Instant(when.0 - 999_000_000);
+        let Some(row) = a.report.terms.iter().find(|r| {
+            r.elected_at.is_some_and(|e| {
+                let coarse = e.0 % 1_000_000_000 == 0;
+                (e >= *when || (coarse && e >= lo)) && next_action.is_none_or(|n| e <= n)
+            })
+        }) else {
+            panic!("no election after {verb} {member} at {when}");
+        };
+        let culprit = truth.ids.get(member).cloned();
+        let got = row.cause.as_ref().expect("cause");
+        checked += 1;
+        if got.code == want && got.culprit == culprit {
+            right += 1;
+        } else {
+            eprintln!(
+                "term {}: after {verb} {member} expected {want} ({culprit:?}), got {} ({:?})",
+                row.term, got.code, got.culprit
+            );
+        }
+    }
+    (checked, right)
+}

@@ -1,0 +1,99 @@
+//! End-to-end against a real etcd cluster (Debian etcd-server 3.4): start a fresh
+//! cluster with the project's harness, cause elections of different kinds, stop it, run
+//! raftlog on its logs and compare with the ground truth the harness recorded.
+//!
+//! Runs only with RAFTLOG_REAL_ETCD=1 (scripts/test.sh sets it); the scenarios run one
+//! after another in this single test (2 cores; never two clusters at once).
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn enabled(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}
+
+fn run_harness(script: &str, out: &Path, args: &[&str], env: &[(&str, String)]) {
+    let mut cmd = Command::new("bash");
+    cmd.arg(root().join("scripts").join(script)).arg(out).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let st = cmd.status().expect("run harness");
+    assert!(st.success(), "{script} {args:?} failed: {st}");
+}
+
+struct Figures {
+    terms: usize,
+    counters: usize,
+    changes: u64,
+    causes_checked: usize,
+    causes_right: usize,
+}
+
+fn check(out: &Path, label: &str) -> Figures {
+    let truth = Truth::load(out);
+    // the command line way: a directory, as users give it
+    let a = analyze(&["terms", out.to_str().unwrap()]);
+    let terms = check_leaders(&a, &truth);
+    let (counters, changes) = check_leader_change_counters(&a, &truth, out);
+    let (causes_checked, causes_right) = check_causes(&a, &truth);
+    eprintln!(
+        "{label}: {terms} terms match status snapshots; {counters} members' leader-change counters match ({changes} changes); causes {causes_right}/{causes_checked}"
+    );
+    Figures {
+        terms,
+        counters,
+        changes,
+        causes_checked,
+        causes_right,
+    }
+}
+
+#[test]
+fn real_etcd_clusters() {
+    if !enabled("RAFTLOG_REAL_ETCD") {
+        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd (scripts/test.sh does)");
+        return;
+    }
+    let base0 = 26000 + (std::process::id() % 40) * 200;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut total = Figures { terms: 0, counters: 0, changes: 0, causes_checked: 0, causes_right: 0 };
+    let mut k = 0;
+    for (scenario, n) in [("mixed", "3"), ("storm", "5")] {
+        for logger in ["zap", "capnslog"] {
+            let out = tmp.path().join(format!("{logger}-{scenario}"));
+            let base = (base0 + k * 20).to_string();
+            k += 1;
+            run_harness(
+                "etcd-cluster.sh",
+                &out,
+                &[scenario, logger, n, "false"],
+                &[("BASE", base), ("HB", "100".into()), ("ET", "1000".into())],
+            );
+            let f = check(&out, &format!("{logger} {scenario}"));
+            assert!(f.terms >= 5, "{logger} {scenario}: too few terms seen ({})", f.terms);
+            if scenario == "storm" {
+                let a = analyze(&["timeline", out.to_str().unwrap()]);
+                let metric = leader_changes_metric(&out.join("metrics-n1.txt")).unwrap();
+                assert_eq!(a.report.storms.len(), 1, "{logger} storm: {:?}", a.report.storms);
+                assert_eq!(
+                    a.report.storms[0].elections,
+                    metric - 1,
+                    "{logger} storm: unplanned leader changes in the storm vs the counter"
+                );
+            }
+            total.terms += f.terms;
+            total.counters += f.counters;
+            total.changes += f.changes;
+            total.causes_checked += f.causes_checked;
+            total.causes_right += f.causes_right;
+        }
+    }
+    eprintln!(
+        "real etcd total: {} terms checked, {} counters matched ({} leader changes), causes right {}/{}",
+        total.terms, total.counters, total.changes, total.causes_right, total.causes_checked
+    );
+    assert_eq!(total.causes_checked, total.causes_right, "every fault's election gets its cause");
+}

@@ -1,0 +1,113 @@
+//! The real etcd 3.4 captures in fixtures/real/ against their recorded ground truth.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn check_dir(name: &str) -> (usize, usize, u64) {
+    let dir = root().join("fixtures/real").join(name);
+    let truth = Truth::load(&dir);
+    let a = analyze(&["terms", dir.to_str().unwrap()]);
+    let terms = check_leaders(&a, &truth);
+    let (members, changes) = check_leader_change_counters(&a, &truth, &dir);
+    let (checked, right) = check_causes(&a, &truth);
+    assert_eq!(checked, right, "{name}: causes");
+    eprintln!("{name}: {terms} terms, {members} members' counters ({changes} changes), {right}/{checked} causes");
+    (terms, members, changes)
+}
+
+#[test]
+fn zap_3_mixed() {
+    let (terms, _, _) = check_dir("zap-3-mixed");
+    assert!(terms >= 9);
+}
+
+#[test]
+fn capnslog_3_mixed() {
+    let (terms, _, _) = check_dir("capnslog-3-mixed");
+    assert!(terms >= 9);
+}
+
+#[test]
+fn zap_5_storm_is_one_storm() {
+    check_dir("zap-5-storm");
+    storm_matches("zap-5-storm");
+}
+
+#[test]
+fn capnslog_5_storm_is_one_storm() {
+    check_dir("capnslog-5-storm");
+    storm_matches("capnslog-5-storm");
+}
+
+fn storm_matches(name: &str) {
+    let dir = root().join("fixtures/real").join(name);
+    let a = analyze(&["timeline", dir.to_str().unwrap()]);
+    // every member ran from start to end: its counter is all leader changes, bootstrap included
+    let metric = leader_changes_metric(&dir.join("metrics-n1.txt")).unwrap();
+    assert_eq!(a.report.storms.len(), 1, "{:?}", a.report.storms);
+    assert_eq!(a.report.storms[0].elections, metric - 1, "unplanned changes after bootstrap");
+}
+
+#[test]
+fn prevote_pause() {
+    check_dir("zap-3-prevote-pause");
+    let dir = root().join("fixtures/real/zap-3-prevote-pause");
+    let a = analyze(&["terms", dir.to_str().unwrap()]);
+    assert!(a.report.nodes.iter().all(|n| n.pre_vote == Some(true)));
+    let t3 = a.report.terms.iter().find(|t| t.term == 3).unwrap();
+    assert!(!t3.pre_candidates.is_empty(), "pre-candidates of term 3");
+}
+
+#[test]
+fn quiet_cluster_has_one_election() {
+    let dir = root().join("fixtures/real/capnslog-3-quiet");
+    let a = analyze(&["terms", dir.to_str().unwrap()]);
+    check_leaders(&a, &Truth::load(&dir));
+    assert_eq!(a.report.summary.elections, 1);
+    assert!(a.report.storms.is_empty());
+    assert!(a.report.leaderless.is_empty());
+    assert_eq!(a.report.terms.last().unwrap().cause.as_ref().unwrap().code, "bootstrap");
+}
+
+#[test]
+fn names_and_settings_are_learned() {
+    for name in ["zap-3-mixed", "capnslog-3-mixed"] {
+        let dir = root().join("fixtures/real").join(name);
+        let truth = Truth::load(&dir);
+        let a = analyze(&["terms", dir.to_str().unwrap()]);
+        for (n, id) in &truth.ids {
+            let node = a.report.nodes.iter().find(|x| &x.id == id).expect("member");
+            assert_eq!(node.name.as_deref(), Some(n.as_str()), "{name}: name of {id}");
+            assert_eq!(node.heartbeat_interval_ms, Some(100.0), "{name}: heartbeat of {n}");
+            assert_eq!(node.election_timeout_ms, Some(1000.0), "{name}: election timeout of {n}");
+            assert_eq!(node.etcd_version.as_deref(), Some("3.4.23"));
+            assert!(node.has_log);
+        }
+    }
+}
+
+#[test]
+fn concatenated_stream_equals_separate_files() {
+    // `cat n1.log n2.log n3.log | raftlog` gives the same terms as the three files
+    let dir = root().join("fixtures/real/zap-3-mixed");
+    let mut all = Vec::new();
+    for n in 1..=3 {
+        all.extend(std::fs::read(dir.join(format!("n{n}.log"))).unwrap());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("all.log");
+    std::fs::write(&cat, &all).unwrap();
+    let a = analyze(&["terms", cat.to_str().unwrap()]);
+    let b = analyze(&["terms", dir.to_str().unwrap()]);
+    let key = |x: &raftlog::model::Analysis| {
+        x.report
+            .terms
+            .iter()
+            .map(|t| (t.term, t.leader.clone(), t.cause.as_ref().map(|c| (c.code.clone(), c.culprit.clone()))))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&a), key(&b));
+    check_leaders(&a, &Truth::load(&dir));
+    let _ = Path::new("");
+}
