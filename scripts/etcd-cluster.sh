@@ -124,7 +124,7 @@ leader_idx() { # prints index of the member that reports itself leader (1..N), o
 try: d=json.load(sys.stdin)
 except Exception: sys.exit()
 for e in d:
-  if e["Status"]["leader"]==e["Status"]["header"]["member_id"]: print(int(e["Endpoint"].rsplit(":",1)[1])-'"$BASE"'); break'
+  if e["Status"].get("leader")==e["Status"]["header"]["member_id"]: print(int(e["Endpoint"].rsplit(":",1)[1])-'"$BASE"'); break'
 }
 wait_leader() { local l; for _ in $(seq 1 100); do l=$(leader_idx); [ -n "$l" ] && { echo "$l"; return; }; sleep 0.1; done; }
 need_leader() { local l; l=$(wait_leader); [ -n "$l" ] || die "no leader within timeout (see $OUT/n*.log)"; echo "$l"; }
@@ -137,7 +137,7 @@ snap() { # one "status" line in truth.log, and the raw output in status-<k>.json
   truth "status $(printf '%s' "$raw" | python3 -c 'import json,sys
 try: d=json.load(sys.stdin)
 except Exception: d=[]
-print(json.dumps([{"ep":e["Endpoint"],"id":"%x"%e["Status"]["header"]["member_id"],"leader":"%x"%e["Status"]["leader"],"term":e["Status"]["raftTerm"]} for e in d]))')"
+print(json.dumps([{"ep":e["Endpoint"],"id":"%x"%e["Status"]["header"]["member_id"],"leader":"%x"%e["Status"].get("leader",0),"term":e["Status"].get("raftTerm",0)} for e in d]))')"
 }
 metrics() {
   local i

@@ -28,7 +28,10 @@
 # Output in OUTDIR:
 #   n<i>.log          the member's log (zap: --log-outputs; capnslog: stderr+stdout)
 #   n<i>.stdout       zap mode only: what etcd wrote to stdout/stderr (removed if empty)
-#   truth.log         "<UTC RFC3339 ms> <text>" lines: what the script did and saw
+#   truth.log         "<UTC RFC3339 ms> <text>" lines: what the script did and saw:
+#                     setup …, leader n<i>, PARTITION n<i>, HEAL n<i>, status <json list
+#                     of {"ep","id","leader","term"[,"errors"]}> (leader "0": none known),
+#                     metrics n<i> metrics-n<i>.txt, stopped
 #   status-<k>.json   `etcdctl endpoint status -w json` of the k-th "status" line (during
 #                     a cut: the reachable members' entries from the root namespace,
 #                     then the isolated member's entry from inside its namespace)
@@ -220,7 +223,7 @@ try: d=json.load(sys.stdin)
 except Exception: sys.exit()
 for e in d:
   if e["Endpoint"].startswith("http://'"$NET"'.'"${CUT:-x}"':"): continue
-  if e["Status"]["leader"]==e["Status"]["header"]["member_id"]: print(e["Endpoint"].rsplit(":",1)[0].rsplit(".",1)[1]); break'
+  if e["Status"].get("leader",0)==e["Status"]["header"]["member_id"]: print(e["Endpoint"].rsplit(":",1)[0].rsplit(".",1)[1]); break'
 }
 # wait_leader [TRIES]: poll every 0.1 s (default 100 tries)
 wait_leader() { local l; for _ in $(seq 1 "${1:-100}"); do l=$(leader_idx); [ -n "$l" ] && { echo "$l"; return; }; sleep 0.1; done; }
@@ -234,7 +237,12 @@ snap() { # one "status" line in truth.log, and the raw output in status-<k>.json
   truth "status $(printf '%s' "$raw" | python3 -c 'import json,sys
 try: d=json.load(sys.stdin)
 except Exception: d=[]
-print(json.dumps([{"ep":e["Endpoint"],"id":"%x"%e["Status"]["header"]["member_id"],"leader":"%x"%e["Status"]["leader"],"term":e["Status"]["raftTerm"]} for e in d]))')"
+def one(e):
+  s=e["Status"]
+  r={"ep":e["Endpoint"],"id":"%x"%s["header"]["member_id"],"leader":"%x"%s.get("leader",0),"term":s.get("raftTerm",0)}
+  if s.get("errors"): r["errors"]=s["errors"]
+  return r
+print(json.dumps([one(e) for e in d]))')"
 }
 metrics() {
   local i
@@ -319,13 +327,13 @@ for k in range(1, nsnap + 1):
         d = json.load(open(os.path.join(out, "status-%d.json" % k)))
     except Exception:
         continue
-    ls = {"%x" % e["Status"]["leader"] for e in d if e["Status"]["leader"]}
+    ls = {"%x" % e["Status"].get("leader", 0) for e in d if e["Status"].get("leader", 0)}
     for l in sorted(ls):
         leaders.add(l)
         if not order or order[-1] != l:
             order.append(l)
     if d:
-        term = max(e["Status"]["raftTerm"] for e in d)
+        term = max(e["Status"].get("raftTerm", 0) for e in d)
 cut = [l.split()[2] for l in open(os.path.join(out, "truth.log")) if l.split()[1:2] == ["PARTITION"]]
 print("scenario=%s logger=%s n=%s prevote=%s cut=%s distinct_leaders=%d leader_sequence=%s final_term=%s snapshots=%d"
       % (scen, logger, n, prevote, ",".join(cut), len(leaders), ",".join(order), term, nsnap))

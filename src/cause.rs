@@ -280,7 +280,7 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
     let restart: Option<usize> = ctx
         .of_node(l, prev_el - SEC, i64::MAX)
         .filter(|i| *i > led_idx)
-        .find(|i| matches!(ctx.events[*i].kind, Kind::ProcessStart { .. }))
+        .find(|i| is_start(&ctx.events[*i].kind))
         .filter(|r| {
             // silent from the election until it started again (a paused leader that
             // resumed would have logged raft lines in between)
@@ -293,7 +293,7 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
         // its last line before the election
         if let Some(last) = ctx
             .of_node(l, prev_el, start)
-            .filter(|i| !matches!(ctx.events[*i].kind, Kind::ProcessStart { .. }))
+            .filter(|i| !is_start(&ctx.events[*i].kind))
             .last()
         {
             ev.insert(0, last);
@@ -477,6 +477,13 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
         },
         loss,
     )
+}
+
+/// A process (re)start: the start banner, or raft's `newRaft` line that every boot logs
+/// (some versions' start banners are not in the input).
+pub fn is_start(k: &Kind) -> bool {
+    matches!(k, Kind::ProcessStart { .. } | Kind::RaftBoot { .. })
+        || matches!(k, Kind::MemberIdentity { restart: true, member: Some(_), .. })
 }
 
 /// The first member (other than `l`) that lost `l` around `start`.

@@ -101,8 +101,9 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
     let mut st = EnvState::new(default_year);
     let mut staged: Vec<Staged> = Vec::new();
     let mut raw: Vec<String> = Vec::new();
-    let mut pending: Vec<usize> = Vec::new();
-    let mut current: Option<NodeId> = None;
+    // attribution state per writer stream (one per input unless a wrapper names writers)
+    let mut streams: std::collections::HashMap<Option<String>, (Option<NodeId>, Vec<usize>)> =
+        std::collections::HashMap::new();
     let mut learned_year: Option<i32> = None;
     let mut yearless = false;
     let mut buf = Vec::with_capacity(4096);
@@ -160,24 +161,23 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
         let raw_line = opts
             .keep_raw
             .then(|| String::from_utf8_lossy(&joined).into_owned());
+        let (current, pending) = streams.entry(info.stream.clone()).or_default();
         for ev in info.events {
             let mut node = ev.node;
             let strong = ev.node_is_subject || node.is_some();
             if strong {
-                if current != node {
-                    current = node;
-                }
-                for &p in &pending {
+                *current = node;
+                for &p in pending.iter() {
                     staged[p].node = node;
                 }
                 pending.clear();
             }
             // a process start opens a new segment: its identity comes in later lines
             if matches!(ev.kind, Kind::ProcessStart { .. }) && node.is_none() {
-                current = None;
+                *current = None;
             }
             if node.is_none() {
-                node = current;
+                node = *current;
             }
             if node.is_none() {
                 pending.push(staged.len());
@@ -198,8 +198,10 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
         }
     }
     // leftover pending events: the input never named its member after them
-    for &p in &pending {
-        staged[p].node = current;
+    for (current, pending) in streams.values() {
+        for &p in pending {
+            staged[p].node = *current;
+        }
     }
     // year for year-less timestamps
     let year_base = match (opts.year, learned_year) {

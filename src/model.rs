@@ -473,6 +473,11 @@ fn build(
                     a.version = version.clone();
                 }
             }
+            Kind::RaftBoot { .. } => {
+                if let Some(t) = e.ts {
+                    nodes.entry(n).or_default().starts.push(t);
+                }
+            }
             Kind::ProcessShutdown { .. } => {
                 if let Some(t) = e.ts {
                     nodes.entry(n).or_default().shutdowns.push(t);
@@ -832,6 +837,8 @@ fn build(
         .map(|(id, a)| {
             let mut starts = a.starts.clone();
             starts.sort();
+            // a start banner and the raft boot line of the same start are one start
+            starts.dedup_by(|b, a| b.0 - a.0 < 10_000_000_000);
             NodeRow {
                 id: hex(*id),
                 name: a.name.clone(),
@@ -967,6 +974,7 @@ fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
             | Kind::BecameCandidate
             | Kind::BecamePreCandidate
             | Kind::ProcessStart { .. }
+            | Kind::RaftBoot { .. }
             | Kind::ProcessShutdown { .. }
             | Kind::SteppedDown => *slot = None,
             _ => {}
@@ -1012,6 +1020,7 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
             | Kind::BecameCandidate
             | Kind::BecamePreCandidate
             | Kind::SteppedDown
+            | Kind::RaftBoot { .. }
             | Kind::ProcessStart { .. } => S::NoLeader,
             Kind::ProcessShutdown { .. } => S::Absent,
             _ => {

@@ -98,6 +98,9 @@ pub struct Record<'a> {
     pub fields: Option<Map<String, Value>>,
     /// The record was found after leading garbage on the line (glued/interleaved write).
     pub glued: bool,
+    /// Which process wrote the line when a wrapper tells (compose service name,
+    /// journald `host ident[pid]`): lines of one stream belong to one member.
+    pub stream: Option<String>,
 }
 
 /// Result of peeling one line.
@@ -228,6 +231,7 @@ static GLUE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
 struct Outer {
     time: Option<RawTime>,
     wrappers: Wrappers,
+    stream: Option<String>,
 }
 
 /// Peel one complete line (CRI partials already joined).
@@ -237,6 +241,7 @@ pub fn peel<'a>(line: &'a [u8], st: &EnvState) -> Peeled<'a> {
     let mut outer = Outer {
         time: None,
         wrappers: Wrappers::default(),
+        stream: None,
     };
     b = strip_paste(b, &mut outer);
     if b.is_empty() {
@@ -279,6 +284,7 @@ impl Record<'_> {
             msg: Cow::Owned(self.msg.into_owned()),
             fields: self.fields,
             glued: self.glued,
+            stream: self.stream,
         }
     }
 }
@@ -353,13 +359,19 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
             if rt.offset.is_some() {
                 if let Some(m) = JOURNALD_IDENT.captures(rest) {
                     let whole = m.get(0).map(|x| x.end()).unwrap_or(0);
+                    set_stream(outer, &rest[..whole]);
                     outer.time.get_or_insert(rt);
                     outer.wrappers.0 |= Wrappers::JOURNALD;
                     return Some(WrapOut::Slice(n + whole));
                 }
             }
             // kubectl --timestamps: RFC 3339 with zone, then a space, then the line
-            if rt.offset.is_some() && rest.first() == Some(&b' ') && b.get(10) == Some(&b'T') {
+            // (not zap console pasted with its TABs turned into spaces)
+            if rt.offset.is_some()
+                && rest.first() == Some(&b' ')
+                && b.get(10) == Some(&b'T')
+                && !console_with_spaces(rest)
+            {
                 outer.time.get_or_insert(rt);
                 outer.wrappers.0 |= Wrappers::KUBECTL;
                 return Some(WrapOut::Slice(n + 1));
@@ -368,6 +380,7 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
         // goreman with a clock: `07:34:18 etcd3 | `
         if let Some(m) = COMPOSE.find(b) {
             outer.wrappers.0 |= Wrappers::COMPOSE;
+            set_stream(outer, compose_name(&b[..m.end()]));
             return Some(WrapOut::Slice(m.end()));
         }
         return None;
@@ -377,6 +390,7 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
         if let Some((rt, n)) = parse_syslog(b, st.year) {
             if let Some(m) = JOURNALD_IDENT.captures(&b[n..]) {
                 let whole = m.get(0).map(|x| x.end()).unwrap_or(0);
+                set_stream(outer, &b[n..n + whole]);
                 outer.time.get_or_insert(rt);
                 outer.wrappers.0 |= Wrappers::JOURNALD;
                 return Some(WrapOut::Slice(n + whole));
@@ -386,16 +400,46 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
     if first.is_ascii_alphabetic() && !b.starts_with(b"raft") {
         if let Some(m) = COMPOSE.find(b) {
             outer.wrappers.0 |= Wrappers::COMPOSE;
+            set_stream(outer, compose_name(&b[..m.end()]));
             return Some(WrapOut::Slice(m.end()));
         }
     }
     if first.is_ascii_alphabetic() && b.starts_with(b"raft") && !is_golog_raft(b) {
         if let Some(m) = COMPOSE.find(b) {
             outer.wrappers.0 |= Wrappers::COMPOSE;
+            set_stream(outer, compose_name(&b[..m.end()]));
             return Some(WrapOut::Slice(m.end()));
         }
     }
     None
+}
+
+/// ` <level><2+ spaces>` right after a timestamp: a zap console line whose TABs were
+/// turned into runs of spaces (pastes in issues).
+fn console_with_spaces(rest: &[u8]) -> bool {
+    let t = rest.trim_ascii_start();
+    let end = t.iter().position(|c| *c == b' ' || *c == b'\t').unwrap_or(t.len());
+    let word = std::str::from_utf8(&t[..end]).unwrap_or("");
+    level_word(word).is_some() && t[end..].starts_with(b"  ")
+}
+
+fn set_stream(outer: &mut Outer, key: &[u8]) {
+    if outer.stream.is_none() {
+        let k = String::from_utf8_lossy(key).trim().trim_end_matches(':').to_string();
+        if !k.is_empty() {
+            outer.stream = Some(k);
+        }
+    }
+}
+
+/// `07:34:18 etcd3 | ` or `etcd1  | ` → `etcd3` / `etcd1`.
+fn compose_name(prefix: &[u8]) -> &[u8] {
+    let p = prefix.trim_ascii();
+    let p = p.strip_suffix(b"|").unwrap_or(p).trim_ascii();
+    match p.iter().rposition(|c| *c == b' ') {
+        Some(i) => &p[i + 1..],
+        None => p,
+    }
 }
 
 fn is_golog_raft(b: &[u8]) -> bool {
@@ -439,6 +483,7 @@ fn recognise(b: &[u8], outer: Outer, glued: bool) -> Peeled<'_> {
                     msg,
                     fields: None,
                     glued,
+                    stream: outer.stream.clone(),
                 }));
             }
             if b.first() == Some(&b'{') && memchr::memmem::find(b, b"\"msg\"").is_some() {
@@ -465,9 +510,13 @@ fn try_recognise<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'
         }
         // zap console: `ts\tlevel\t[logger\t]caller\tmsg[\t{fields}]`
         if let Some((rt, n)) = parse_iso(b) {
-            if b.get(n) == Some(&b'\t') {
+            if b.get(n) == Some(&b'\t') || console_with_spaces(&b[n..]) {
                 return zap_console(b, n, rt, outer, glued);
             }
+        }
+        // 2014 development builds: `HH:MM:SS.ffffff file.go:N: pkg: msg` (no date: no time)
+        if b.len() > 9 && b[2] == b':' && b[5] == b':' {
+            return time_only_golog(b, outer, glued);
         }
         // Go log: `YYYY/MM/DD HH:MM:SS[.ffffff] [file.go:N: ][LEVEL: ]pkg: msg`
         if let Some((rt, n)) = parse_golog(b) {
@@ -521,6 +570,7 @@ fn capnslog<'a>(
         msg,
         fields: None,
         glued,
+        stream: outer.stream.clone(),
     })))
 }
 
@@ -591,6 +641,38 @@ fn golog<'a>(
         msg,
         fields: None,
         glued,
+        stream: outer.stream.clone(),
+    })))
+}
+
+fn time_only_golog<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'a>> {
+    let sp = memchr::memchr(b' ', b)?;
+    let clock = &b[..sp];
+    if !clock.iter().all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.') {
+        return None;
+    }
+    let s = String::from_utf8_lossy(&b[sp + 1..]);
+    let mut s: &str = &s;
+    if let Some(p) = s.find(".go:") {
+        if let Some(end) = s[p..].find(": ") {
+            if !s[..p].contains(' ') {
+                s = &s[p + end + 2..];
+            }
+        }
+    }
+    let (pkg, msg) = split_pkg(Cow::Owned(s.to_string()));
+    pkg.as_ref()?;
+    Some(Peeled::Record(Box::new(Record {
+        format: Format::GoLog,
+        wrappers: outer.wrappers,
+        time: outer.time,
+        coarse: false,
+        level: None,
+        pkg: pkg.map(|p| Cow::Owned(p.into_owned())),
+        msg: Cow::Owned(msg.into_owned()),
+        fields: None,
+        glued,
+        stream: outer.stream.clone(),
     })))
 }
 
@@ -602,7 +684,14 @@ fn zap_console<'a>(
     glued: bool,
 ) -> Option<Peeled<'a>> {
     let s = String::from_utf8_lossy(&b[n + 1..]);
-    let mut parts: Vec<&str> = s.splitn(5, '\t').collect();
+    let mut parts: Vec<&str> = if s.contains('\t') {
+        s.splitn(5, '\t').collect()
+    } else {
+        // TABs shown as runs of spaces (pasted from an issue)
+        static SPACES: LazyLock<regex::Regex> =
+            LazyLock::new(|| regex::Regex::new(r" {2,}").unwrap());
+        SPACES.splitn(s.trim_start(), 5).collect()
+    };
     if parts.len() < 3 {
         return None;
     }
@@ -638,6 +727,7 @@ fn zap_console<'a>(
         msg: Cow::Owned(msg),
         fields: Some(fields.unwrap_or_default()),
         glued,
+        stream: outer.stream.clone(),
     })))
 }
 
@@ -685,6 +775,7 @@ fn zap_json<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Peeled<'a> {
         msg: Cow::Owned(msg),
         fields: Some(obj),
         glued,
+        stream: outer.stream.clone(),
     }))
 }
 

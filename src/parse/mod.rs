@@ -54,6 +54,8 @@ pub struct LineInfo {
     pub class: LineClass,
     /// Message text (for `-v` listing of unrecognised raft lines).
     pub msg: Option<String>,
+    /// Writer stream named by a wrapper (compose service, journald host+pid).
+    pub stream: Option<String>,
 }
 
 /// How a line was counted.
@@ -144,6 +146,7 @@ pub fn parse_line(line: &[u8], st: &envelope::EnvState) -> LineInfo {
     info.time = rec.time;
     info.coarse = rec.coarse;
     info.class = LineClass::Etcd;
+    info.stream = rec.stream.clone();
     let msg: &str = &rec.msg;
 
     // 1. zap server messages: exact msg

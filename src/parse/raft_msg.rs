@@ -112,6 +112,13 @@ pub fn parse(msg: &str) -> Option<Outcome> {
         // 2014 development builds: `raft: lost leader X at term T` (no subject).
         return node_line_nosubject(rest);
     }
+    if msg.starts_with("lost leader ")
+        || msg.starts_with("elected leader ")
+        || msg.starts_with("changed leader from ")
+    {
+        // the `raft: ` package prefix was already removed by the envelope
+        return node_line_nosubject(msg);
+    }
     if let Some(rest) = msg.strip_prefix("newRaft ") {
         return new_raft(rest);
     }
@@ -712,6 +719,8 @@ pub const KEYWORDS: &[&str] = &[
     "snapshot",
     "MsgTimeoutNow",
     "no leader at term",
+    "stepped down",
+    "quorum",
 ];
 
 #[cfg(test)]

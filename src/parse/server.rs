@@ -670,6 +670,17 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
+            re: r(r"^failed to (?:read|dial|write|post|heartbeat) ([0-9a-f]{1,16}) on (?:stream|pipeline|sendMsgSnap)"),
+            build: |c| {
+                vec![(
+                    None,
+                    Kind::StreamLost {
+                        peer: hexid(cap(c, 1)),
+                    },
+                )]
+            },
+        },
+        TextRule {
             re: r(r"^(?:peer|the connection with) ([0-9a-f]{1,16}) became (inactive|active)"),
             build: |c| {
                 let peer = hexid(cap(c, 1));
@@ -864,6 +875,8 @@ pub const KEYWORDS: &[&str] = &[
     "starting server",
     "etcdserver: ",
     "overloaded",
+    " on stream",
+    " on pipeline",
 ];
 
 #[cfg(test)]
