@@ -501,7 +501,7 @@ fn first_loss(ctx: &Context<'_>, l: NodeId, start: i64) -> Vec<usize> {
 pub fn planned(row: &TermRow) -> bool {
     matches!(
         row.cause.as_ref().map(|c| c.code.as_str()),
-        Some("leader_transfer") | Some("bootstrap")
+        Some("leader_transfer")
     )
 }
 

@@ -795,9 +795,24 @@ fn build(
     }
 
     // storms over unplanned leader changes
-    let changes: Vec<(Instant, u64, bool)> = rows
+    // the first leader in the input is not a change the logs saw happen (bootstrap, or
+    // the logs begin later): storms count the changes after it
+    let first_led = rows.iter().position(|r| r.elected_at.is_some());
+    let changes: Vec<(Instant, u64, Change)> = rows
         .iter()
-        .filter_map(|r| r.elected_at.map(|t| (t, r.term, crate::cause::planned(r))))
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let kind = if Some(i) == first_led
+                || r.cause.as_ref().is_some_and(|c| c.code == "bootstrap")
+            {
+                Change::First
+            } else if crate::cause::planned(r) {
+                Change::Planned
+            } else {
+                Change::Unplanned
+            };
+            r.elected_at.map(|t| (t, r.term, kind))
+        })
         .collect();
     let storms = storms(&changes, &windows, opts);
 
@@ -1094,8 +1109,20 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
     (windows, gaps)
 }
 
-fn storms(changes: &[(Instant, u64, bool)], windows: &[Window], opts: &ModelOptions) -> Vec<Storm> {
-    let unplanned: Vec<&(Instant, u64, bool)> = changes.iter().filter(|c| !c.2).collect();
+/// How a leader change counts for storms.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Change {
+    /// Counted.
+    Unplanned,
+    /// A planned transfer: listed beside the storm.
+    Planned,
+    /// The first leader of the input (bootstrap, or the logs begin later).
+    First,
+}
+
+fn storms(changes: &[(Instant, u64, Change)], windows: &[Window], opts: &ModelOptions) -> Vec<Storm> {
+    let unplanned: Vec<&(Instant, u64, Change)> =
+        changes.iter().filter(|c| c.2 == Change::Unplanned).collect();
     let th = opts.storm_threshold.max(1) as usize;
     let w = opts.storm_window_ms * 1_000_000;
     let mut episodes: Vec<(usize, usize)> = Vec::new();
@@ -1121,7 +1148,7 @@ fn storms(changes: &[(Instant, u64, bool)], windows: &[Window], opts: &ModelOpti
             let to = unplanned[b].0;
             let planned = changes
                 .iter()
-                .filter(|c| c.2 && c.0 >= from && c.0 <= to)
+                .filter(|c| c.2 == Change::Planned && c.0 >= from && c.0 <= to)
                 .count() as u64;
             let leaderless_ms = windows
                 .iter()

@@ -1,0 +1,326 @@
+//! The binary end to end: exit codes, error messages, stdin, bad inputs.
+
+mod common;
+use assert_cmd::Command;
+use common::*;
+use predicates::prelude::*;
+use std::io::Write;
+
+fn raftlog() -> Command {
+    let mut c = Command::cargo_bin("raftlog").unwrap();
+    c.current_dir(root());
+    c
+}
+
+const ZAP: &str = "fixtures/real/zap-3-mixed";
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    raftlog()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes"))
+        .stdout(predicate::str::contains("cat etcd.log | raftlog timeline"));
+    raftlog().arg("timeline").arg("--help").assert().success().stdout(
+        predicate::str::contains("NEWEST timestamp"),
+    );
+}
+
+#[test]
+fn piped_stdin_is_read() {
+    let data = std::fs::read(root().join(ZAP).join("n1.log")).unwrap();
+    raftlog()
+        .args(["timeline"])
+        .write_stdin(data.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("became LEADER"))
+        .stderr(predicate::str::contains("raftlog: read 1 input"));
+    raftlog()
+        .args(["terms", "-f", "json", "-"])
+        .write_stdin(data)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"name\": \"<stdin>\""));
+}
+
+#[test]
+fn no_input_on_a_terminal_is_an_error_with_a_hint() {
+    let cli = <raftlog::cli::Cli as clap::Parser>::parse_from(["raftlog", "timeline"]);
+    let cfg = raftlog::config::Config::from_cli(cli.command).unwrap();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = raftlog::run(&cfg, true, &mut out, &mut err);
+    assert_eq!(code, 2);
+    let err = String::from_utf8(err).unwrap();
+    assert!(err.contains("raftlog: error: no input"), "{err}");
+    assert!(err.contains("cat etcd.log | raftlog timeline"), "{err}");
+}
+
+#[test]
+fn missing_path_is_named_and_others_still_read() {
+    raftlog()
+        .args(["terms", "does-not-exist.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "raftlog: error: cannot open input: does-not-exist.log: No such file or directory",
+        ))
+        .stderr(predicate::str::contains("check the path"));
+    raftlog()
+        .args(["terms", "does-not-exist.log", &format!("{ZAP}/n1.log")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("leader_"))
+        .stderr(predicate::str::contains("does-not-exist.log"));
+}
+
+#[test]
+fn directory_without_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "hello\nworld\n").unwrap();
+    raftlog()
+        .args(["timeline", tmp.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no etcd log found in directory"));
+}
+
+#[test]
+fn empty_file_and_log_without_elections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    raftlog()
+        .args(["timeline", empty.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No election events found"))
+        .stderr(predicate::str::contains("no election events found"));
+    // real server lines without any election line
+    let src = std::fs::read_to_string(root().join(ZAP).join("n1.log")).unwrap();
+    let quiet: String = src
+        .lines()
+        .filter(|l| l.contains("\"caller\":\"etcdserver/") && !l.contains("leader"))
+        .take(30)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let f = tmp.path().join("quiet.log");
+    std::fs::write(&f, quiet).unwrap();
+    raftlog()
+        .args(["terms", f.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No terms found"));
+}
+
+#[test]
+fn binary_garbage_is_counted_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("garbage.bin");
+    let mut bytes: Vec<u8> = (0..20000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    bytes.extend_from_slice(b"\n\xff\xfe\x00\x01 not a log\n");
+    std::fs::write(&f, &bytes).unwrap();
+    raftlog()
+        .args(["timeline", f.to_str().unwrap(), &format!("{ZAP}/n2.log")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("became LEADER"))
+        .stderr(predicate::str::contains("not_etcd"));
+}
+
+#[test]
+fn invalid_utf8_inside_a_json_line_still_parses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("bad-utf8.log");
+    let mut line = br#"{"level":"info","ts":"2026-11-25T16:15:34.414Z","caller":"raft/raft.go:771","msg":"a9e9e1d57dda5a31 became leader at term 2","junk":""#.to_vec();
+    line.extend_from_slice(b"\xff\xfe\xc3");
+    line.extend_from_slice(b"\"}\n");
+    std::fs::write(&f, line).unwrap();
+    raftlog()
+        .args(["events", f.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"kind\":\"became_leader\""));
+}
+
+#[test]
+fn truncated_gzip_keeps_what_was_read() {
+    use flate2::write::GzEncoder;
+    let tmp = tempfile::tempdir().unwrap();
+    let src = std::fs::read(root().join(ZAP).join("n1.log")).unwrap();
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&src).unwrap();
+    let gz = enc.finish().unwrap();
+    let f = tmp.path().join("n1.log.gz");
+    std::fs::write(&f, &gz[..gz.len() / 2]).unwrap();
+    let out = raftlog()
+        .args(["events", f.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("raftlog: error: cannot read input"))
+        .stderr(predicate::str::contains("truncated"))
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!out.is_empty(), "events before the damage are kept");
+}
+
+#[test]
+fn gzip_by_magic_bytes_and_multi_member() {
+    use flate2::write::GzEncoder;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut all = Vec::new();
+    for n in 1..=3 {
+        let src = std::fs::read(root().join(ZAP).join(format!("n{n}.log"))).unwrap();
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&src).unwrap();
+        all.extend(enc.finish().unwrap()); // cat a.gz b.gz c.gz
+    }
+    let f = tmp.path().join("all-members.log"); // no .gz name: detected by content
+    std::fs::write(&f, &all).unwrap();
+    let a = analyze(&["terms", f.to_str().unwrap()]);
+    assert!(a.report.inputs[0].gzip);
+    check_leaders(&a, &Truth::load(&root().join(ZAP)));
+}
+
+#[test]
+fn ten_megabyte_line_is_skipped_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("long.log");
+    let mut data = std::fs::read(root().join(ZAP).join("n1.log")).unwrap();
+    data.extend(std::iter::repeat_n(b'x', 10 << 20));
+    data.push(b'\n');
+    data.extend(std::fs::read(root().join(ZAP).join("n2.log")).unwrap());
+    std::fs::write(&f, &data).unwrap();
+    let a = analyze(&["terms", f.to_str().unwrap()]);
+    assert_eq!(a.report.inputs[0].skipped.get("too_long"), Some(&1));
+    assert!(a.report.terms.len() >= 9);
+}
+
+#[test]
+fn fail_on_storm_sets_exit_1() {
+    raftlog()
+        .args(["timeline", "--fail-on", "storm", "fixtures/real/zap-5-storm"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--fail-on: found storm"));
+    raftlog()
+        .args(["timeline", "--fail-on", "storm", "fixtures/real/capnslog-3-quiet"])
+        .assert()
+        .code(0);
+    raftlog()
+        .args(["timeline", "--fail-on", "split-brain", ZAP])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    raftlog().args(["timeline", "--tz", "Mars/Olympus", ZAP]).assert().code(2).stderr(
+        predicate::str::contains("raftlog: error: --tz: unknown time zone"),
+    );
+    raftlog().args(["timeline", "--storm-window", "15", ZAP]).assert().code(2).stderr(
+        predicate::str::contains("has no unit"),
+    );
+    raftlog().args(["timeline", "--since", "yesterday", ZAP]).assert().code(2);
+    raftlog().args(["nonsense"]).assert().code(2);
+    raftlog().args(["timeline", "--format", "csv", ZAP]).assert().code(2);
+    raftlog().args(["timeline", "--name", "xyz", ZAP]).assert().code(2);
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    use std::process::{Command as P, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("raftlog");
+    let mut child = P::new(bin)
+        .current_dir(root())
+        .args(["events", "--all", "fixtures/real", "fixtures/built"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut out = child.stdout.take().unwrap();
+        let mut buf = [0u8; 16];
+        std::io::Read::read_exact(&mut out, &mut buf).unwrap();
+        // drop: the pipe closes like `| head -c 16`
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("error"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn names_override_and_tz_display() {
+    raftlog()
+        .args([
+            "terms",
+            "--name",
+            "a9e9e1d57dda5a31=etcd-a",
+            "--tz",
+            "+02:00",
+            ZAP,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("etcd-a"))
+        .stdout(predicate::str::contains("ELECTED (UTC+02:00)"))
+        .stdout(predicate::str::contains("2026-11-25 18:15:34.414"));
+}
+
+#[test]
+fn since_relative_to_newest_line() {
+    let all = analyze(&["terms", ZAP]);
+    let late = analyze(&["terms", "--since", "10s", ZAP]);
+    assert!(late.events.len() < all.events.len());
+    let newest = all.report.summary.to.unwrap();
+    assert!(late.events.iter().all(|e| e.ts.is_some_and(|t| newest.0 - t.0 <= 10_000_000_000)));
+    let until = analyze(&["terms", "--until", "2026-11-25T16:15:40Z", ZAP]);
+    assert!(until.report.terms.iter().all(|t| t.term <= 4));
+}
+
+#[test]
+fn json_document_has_the_contract_keys() {
+    let out = raftlog().args(["timeline", "-f", "json", "--events", ZAP]).assert().success().get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    for k in ["raftlog_version", "inputs", "nodes", "terms", "leaderless", "storms", "anomalies", "events"] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    // ids are hex strings, times RFC 3339 UTC
+    let t = &v["terms"][2];
+    assert!(t["leader"].as_str().unwrap().chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(t["elected_at"].as_str().unwrap().ends_with('Z'));
+    let e = &v["events"][0];
+    assert!(e["source"]["line"].as_u64().is_some());
+}
+
+#[test]
+fn events_formats() {
+    raftlog().args(["events", "-f", "csv", ZAP]).assert().success().stdout(predicate::str::starts_with(
+        "ts,node,node_name,kind,term,details,input,line\n",
+    ));
+    raftlog().args(["terms", "-f", "csv", ZAP]).assert().success().stdout(predicate::str::contains(
+        "term,leader,leader_name,leader_source,started_at",
+    ));
+    raftlog().args(["events", "-f", "table", ZAP]).assert().success().stdout(predicate::str::contains("became_leader"));
+    let out = raftlog().args(["events", "--raw", &format!("{ZAP}/n1.log")]).assert().success().get_output().stdout.clone();
+    let first: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert!(first["raw"].as_str().unwrap().starts_with('{'));
+}
+
+#[test]
+fn hostile_text_is_sanitised_on_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("evil.log");
+    std::fs::write(
+        &f,
+        "{\"level\":\"info\",\"ts\":\"2026-11-25T16:15:34.000Z\",\"caller\":\"embed/etcd.go:305\",\"msg\":\"starting an etcd server\",\"name\":\"evil\\u001b[31m\\u001b]0;pwned\\u0007\",\"local-member-id\":\"a\"}\n{\"level\":\"info\",\"ts\":\"2026-11-25T16:15:35.000Z\",\"caller\":\"raft/raft.go:771\",\"msg\":\"a became leader at term 2\"}\n",
+    )
+    .unwrap();
+    let out = raftlog().args(["timeline", "--color", "never", f.to_str().unwrap()]).assert().success().get_output().stdout.clone();
+    assert!(!out.contains(&0x1b), "raw escape reached the terminal output");
+    assert!(String::from_utf8_lossy(&out).contains("evil\\u{1b}[31m"));
+}
