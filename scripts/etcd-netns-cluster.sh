@@ -20,10 +20,16 @@
 #      ETCD, ETCDCTL (binaries, default etcd / etcdctl), KEEP_DATA=1 keeps the data dirs.
 #
 # The cut is `ip link set TAGv<i> down` on the bridge side of the member's veth; the
-# heal is `ip link set TAGv<i> up`. No host sysctl, route or firewall rule is changed;
-# all traffic stays on the private bridge (etcdctl/curl reach the members from the
-# root namespace through the bridge address NET.254; during a cut the isolated member
-# is queried from inside its own namespace). Everything is torn down on exit.
+# heal is `ip link set TAGv<i> up`. No host sysctl or firewall rule is changed (the
+# only host route added is the bridge's own NET.0/24); all traffic stays on the
+# private bridge (etcdctl/curl reach the members from the root namespace through the
+# bridge address NET.254; during a cut the isolated member is queried from inside its
+# own namespace). Everything is torn down on exit, INT and TERM. Refuses to start when
+# not root, without `ip netns`, when a namespace or link of this TAG exists, when
+# NET.0/24 is already used on the host, or while another run holds
+# /run/raftlog-etcd-netns.lock.
+# Note: etcd 3.4's status "term" is the term of the last applied entry, not the raft
+# term: an isolated member that campaigns keeps reporting its old term.
 #
 # Output in OUTDIR:
 #   n<i>.log          the member's log (zap: --log-outputs; capnslog: stderr+stdout)

@@ -75,9 +75,10 @@ impl Context<'_> {
 
     /// Indices of events of anyone with time in [from, to].
     fn any(&self, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
-        self.events.iter().enumerate().filter_map(move |(i, e)| {
-            e.ts.is_some_and(|t| t.0 >= from && t.0 <= to).then_some(i)
-        })
+        self.events
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, e)| e.ts.is_some_and(|t| t.0 >= from && t.0 <= to).then_some(i))
     }
 }
 
@@ -118,10 +119,7 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
         if rows[i].candidates.is_empty() && rows[i].leader.is_some() && prev_led.is_some() {
             // a term whose leader we know but whose campaign we did not see
         }
-        let start = rows[i]
-            .started_at
-            .or(rows[i].elected_at)
-            .map(|t| t.0);
+        let start = rows[i].started_at.or(rows[i].elected_at).map(|t| t.0);
         let cause = match (start, prev_led) {
             (None, _) => None,
             (Some(s), None) => Some(first_election(ctx, &rows[i], s)),
@@ -154,7 +152,10 @@ fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Cause {
             "bootstrap",
             None,
             "high",
-            format!("first election after the members started (term {})", row.term),
+            format!(
+                "first election after the members started (term {})",
+                row.term
+            ),
             starts,
         )
     } else {
@@ -182,7 +183,14 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
         .filter_map(|c| u64::from_str_radix(c, 16).ok())
         .collect();
     let Some(l) = old else {
-        return mk(ctx, "unknown", None, "low", "no earlier leader is known".into(), Vec::new());
+        return mk(
+            ctx,
+            "unknown",
+            None,
+            "low",
+            "no earlier leader is known".into(),
+            Vec::new(),
+        );
     };
     let lname = ctx.name(l);
     let l_logged = ctx.has_log.contains(&l);
@@ -192,7 +200,10 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
         .any(prev_el, start + SEC)
         .filter(|i| match &ctx.events[*i].kind {
             Kind::MemberChange {
-                action, member, from_store: false, ..
+                action,
+                member,
+                from_store: false,
+                ..
             } => (*action == "removed" && *member == Some(l)) || *action == "removed_self",
             Kind::RemovedMemberRejected { member } => {
                 member.is_some_and(|m| candidates.contains(&m))
@@ -219,7 +230,9 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
             let e = &ctx.events[*i];
             let this_term = e.term.is_some_and(|t| t >= prev.term && t < row.term);
             match &e.kind {
-                Kind::TimeoutNowReceived { from } => *from == l && e.term.map(|t| t + 1) == Some(row.term),
+                Kind::TimeoutNowReceived { from } => {
+                    *from == l && e.term.map(|t| t + 1) == Some(row.term)
+                }
                 Kind::TransferStarted { .. } => e.node == Some(l) && this_term,
                 Kind::TimeoutNowSent { .. } => e.node == Some(l),
                 Kind::LeaderTransferRequested { from, .. } => e.node == Some(l) || *from == Some(l),
@@ -253,7 +266,11 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
             ctx,
             "leader_transfer",
             Some(l),
-            if transfer_ev.is_empty() { "medium" } else { "high" },
+            if transfer_ev.is_empty() {
+                "medium"
+            } else {
+                "high"
+            },
             format!("planned move of leadership away from {lname} (MsgTimeoutNow / move-leader)"),
             transfer_ev,
         );
@@ -275,7 +292,9 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
     let led_idx = ctx
         .events
         .iter()
-        .position(|e| e.node == Some(l) && e.term == Some(prev.term) && matches!(e.kind, Kind::BecameLeader))
+        .position(|e| {
+            e.node == Some(l) && e.term == Some(prev.term) && matches!(e.kind, Kind::BecameLeader)
+        })
         .unwrap_or(0);
     let restart: Option<usize> = ctx
         .of_node(l, prev_el - SEC, i64::MAX)
@@ -350,7 +369,8 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
         if let Some(w) = woke {
             let e = &ctx.events[w];
             let late = e.ts.is_some_and(|t| t.0 > start + et / 2);
-            let by_vote = matches!(&e.kind, Kind::TermBump { msg_type, .. } if msg_type.contains("Vote"));
+            let by_vote =
+                matches!(&e.kind, Kind::TermBump { msg_type, .. } if msg_type.contains("Vote"));
             if late && !by_vote {
                 let mut ev = vec![w];
                 ev.extend(first_loss(ctx, l, start));
@@ -406,7 +426,11 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
                 if leader_deposed { "high" } else { "medium" },
                 format!(
                     "{cname} forced a higher term on a working leader {lname}{}",
-                    if solo.is_empty() { "" } else { " after campaigning alone (isolated, no pre-vote)" }
+                    if solo.is_empty() {
+                        ""
+                    } else {
+                        " after campaigning alone (isolated, no pre-vote)"
+                    }
                 ),
                 ev,
             );
@@ -483,7 +507,14 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
 /// (some versions' start banners are not in the input).
 pub fn is_start(k: &Kind) -> bool {
     matches!(k, Kind::ProcessStart { .. } | Kind::RaftBoot { .. })
-        || matches!(k, Kind::MemberIdentity { restart: true, member: Some(_), .. })
+        || matches!(
+            k,
+            Kind::MemberIdentity {
+                restart: true,
+                member: Some(_),
+                ..
+            }
+        )
 }
 
 /// The first member (other than `l`) that lost `l` around `start`.
@@ -507,7 +538,12 @@ pub fn planned(row: &TermRow) -> bool {
 
 /// For leaderless windows: when the old leader's own late-heartbeat report shows it went
 /// silent before the followers noticed, the window really began then.
-pub fn stall_start(ctx: &Context<'_>, leader: NodeId, from: Instant, to: Instant) -> Option<Instant> {
+pub fn stall_start(
+    ctx: &Context<'_>,
+    leader: NodeId,
+    from: Instant,
+    to: Instant,
+) -> Option<Instant> {
     ctx.of_node(leader, from.0, to.0 + 60 * SEC)
         .filter_map(|i| {
             let e = &ctx.events[i];

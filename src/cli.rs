@@ -96,7 +96,13 @@ pub struct Common {
 
     /// Display times in this zone: UTC, local or an offset like +02:00 (JSON, NDJSON and
     /// CSV always write UTC).
-    #[arg(long, value_name = "ZONE", default_value = "UTC", env = "RAFTLOG_TZ", help_heading = "Output")]
+    #[arg(
+        long,
+        value_name = "ZONE",
+        default_value = "UTC",
+        env = "RAFTLOG_TZ",
+        help_heading = "Output"
+    )]
     pub tz: String,
 
     /// Display times in UTC (the default; same as --tz UTC).
@@ -104,7 +110,13 @@ pub struct Common {
     pub utc: bool,
 
     /// Colour the table output.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN", help_heading = "Output")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "Output"
+    )]
     pub color: ColorWhen,
 
     /// Timeline: show every event, not only the election steps.
@@ -131,16 +143,31 @@ pub struct Common {
     /// 'YYYY-MM-DD HH:MM[:SS]' in the --tz zone, @UNIX-SECONDS, or a duration like 2h
     /// meaning that long before the NEWEST timestamp in the input (logs are usually read
     /// after the fact, so this is not measured from now).
-    #[arg(long, value_name = "TIME", help_heading = "Filter", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        help_heading = "Filter",
+        allow_hyphen_values = true
+    )]
     pub since: Option<String>,
 
     /// Only events at or before this time (same forms as --since).
-    #[arg(long, value_name = "TIME", help_heading = "Filter", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "TIME",
+        help_heading = "Filter",
+        allow_hyphen_values = true
+    )]
     pub until: Option<String>,
 
     /// Zone in which zone-less log times (capnslog, Go log, journald) are read: UTC,
     /// local or an offset like +08:00. The summary says when this assumption was used.
-    #[arg(long, value_name = "ZONE", default_value = "UTC", help_heading = "Input")]
+    #[arg(
+        long,
+        value_name = "ZONE",
+        default_value = "UTC",
+        help_heading = "Input"
+    )]
     pub assume_tz: String,
 
     /// Year for journald lines that print none (default: from other lines of the input,
@@ -155,7 +182,12 @@ pub struct Common {
 
     /// Storm window: this many unplanned leader changes within --storm-window make a
     /// storm (as the etcd mixin alert etcdHighNumberOfLeaderChanges).
-    #[arg(long, default_value = "15m", value_name = "DURATION", help_heading = "Analysis")]
+    #[arg(
+        long,
+        default_value = "15m",
+        value_name = "DURATION",
+        help_heading = "Analysis"
+    )]
     pub storm_window: String,
 
     /// Leader changes within the storm window that make a storm.
@@ -163,11 +195,21 @@ pub struct Common {
     pub storm_threshold: u64,
 
     /// Cluster leaderless windows at least this long are findings.
-    #[arg(long, default_value = "5s", value_name = "DURATION", help_heading = "Analysis")]
+    #[arg(
+        long,
+        default_value = "5s",
+        value_name = "DURATION",
+        help_heading = "Analysis"
+    )]
     pub leaderless_threshold: String,
 
     /// Clock offsets larger than this are reported as clock skew.
-    #[arg(long, default_value = "1s", value_name = "DURATION", help_heading = "Analysis")]
+    #[arg(
+        long,
+        default_value = "1s",
+        value_name = "DURATION",
+        help_heading = "Analysis"
+    )]
     pub skew_tolerance: String,
 
     /// Exit with status 1 when this is found (repeatable).

@@ -67,9 +67,7 @@ pub struct Config {
 pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
     let t = s.trim().trim_start_matches('-');
     if t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty() {
-        return Err(format!(
-            "'{s}' has no unit: write e.g. {t}s, {t}m or {t}h"
-        ));
+        return Err(format!("'{s}' has no unit: write e.g. {t}s, {t}m or {t}h"));
     }
     humantime::parse_duration(t)
         .map(|d| d.as_millis().min(i64::MAX as u128) as i64)
@@ -93,9 +91,17 @@ fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
         }
     }
     // `YYYY-MM-DD HH:MM`, `YYYY-MM-DD`
-    for (fmt, add) in [("%Y-%m-%d %H:%M", ""), ("%Y-%m-%dT%H:%M", ""), ("%Y-%m-%d", " 00:00")] {
+    for (fmt, add) in [
+        ("%Y-%m-%d %H:%M", ""),
+        ("%Y-%m-%dT%H:%M", ""),
+        ("%Y-%m-%d", " 00:00"),
+    ] {
         let candidate = format!("{t}{add}");
-        let f = if add.is_empty() { fmt.to_string() } else { "%Y-%m-%d %H:%M".to_string() };
+        let f = if add.is_empty() {
+            fmt.to_string()
+        } else {
+            "%Y-%m-%d %H:%M".to_string()
+        };
         if let Ok(nd) = chrono::NaiveDateTime::parse_from_str(&candidate, &f) {
             return Ok(Bound::At(tz.to_instant(nd)));
         }
@@ -109,12 +115,14 @@ fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
 }
 
 fn parse_name(s: &str) -> Result<(NodeId, String), String> {
-    let (id, name) = s
-        .split_once('=')
-        .ok_or_else(|| format!("invalid --name '{s}': write ID=NAME, e.g. 8e9e05c52164694d=etcd-0"))?;
+    let (id, name) = s.split_once('=').ok_or_else(|| {
+        format!("invalid --name '{s}': write ID=NAME, e.g. 8e9e05c52164694d=etcd-0")
+    })?;
     let id = id.trim().trim_start_matches("0x");
     if id.is_empty() || id.len() > 16 {
-        return Err(format!("invalid --name '{s}': the ID must be 1 to 16 hex digits"));
+        return Err(format!(
+            "invalid --name '{s}': the ID must be 1 to 16 hex digits"
+        ));
     }
     let n = u64::from_str_radix(id, 16)
         .map_err(|_| format!("invalid --name '{s}': the ID must be hex as etcd prints it"))?;
@@ -143,7 +151,9 @@ impl Config {
             (_, None) => Format::Table,
             (Mode::Events, Some(f)) => f,
             (_, Some(Format::Ndjson)) => {
-                return Err("--format ndjson is for `raftlog events`; use --format json here".into())
+                return Err(
+                    "--format ndjson is for `raftlog events`; use --format json here".into(),
+                )
             }
             (_, Some(f)) => f,
         };
@@ -182,8 +192,18 @@ impl Config {
             raw: c.raw,
             quiet: c.quiet,
             verbose: c.verbose,
-            since: c.since.as_deref().map(|s| parse_bound(s, tz)).transpose().map_err(|e| format!("--since: {e}"))?,
-            until: c.until.as_deref().map(|s| parse_bound(s, tz)).transpose().map_err(|e| format!("--until: {e}"))?,
+            since: c
+                .since
+                .as_deref()
+                .map(|s| parse_bound(s, tz))
+                .transpose()
+                .map_err(|e| format!("--since: {e}"))?,
+            until: c
+                .until
+                .as_deref()
+                .map(|s| parse_bound(s, tz))
+                .transpose()
+                .map_err(|e| format!("--until: {e}"))?,
             ingest: IngestOptions {
                 assume_tz,
                 year: c.year,
@@ -191,11 +211,13 @@ impl Config {
                 samples: if c.verbose { 20 } else { 0 },
             },
             model: ModelOptions {
-                storm_window_ms: parse_duration_ms(&c.storm_window).map_err(|e| format!("--storm-window: {e}"))?,
+                storm_window_ms: parse_duration_ms(&c.storm_window)
+                    .map_err(|e| format!("--storm-window: {e}"))?,
                 storm_threshold: c.storm_threshold,
                 leaderless_threshold_ms: parse_duration_ms(&c.leaderless_threshold)
                     .map_err(|e| format!("--leaderless-threshold: {e}"))?,
-                skew_tolerance_ms: parse_duration_ms(&c.skew_tolerance).map_err(|e| format!("--skew-tolerance: {e}"))?,
+                skew_tolerance_ms: parse_duration_ms(&c.skew_tolerance)
+                    .map_err(|e| format!("--skew-tolerance: {e}"))?,
                 names,
             },
             fail_on: c.fail_on,
@@ -217,8 +239,14 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(parse_bound("2h", Zone::Utc).unwrap(), Bound::BeforeNewest(7_200_000));
-        assert_eq!(parse_bound("-2h", Zone::Utc).unwrap(), Bound::BeforeNewest(7_200_000));
+        assert_eq!(
+            parse_bound("2h", Zone::Utc).unwrap(),
+            Bound::BeforeNewest(7_200_000)
+        );
+        assert_eq!(
+            parse_bound("-2h", Zone::Utc).unwrap(),
+            Bound::BeforeNewest(7_200_000)
+        );
         match parse_bound("2024-07-24T16:50:41Z", Zone::Utc).unwrap() {
             Bound::At(t) => assert_eq!(t.rfc3339(), "2024-07-24T16:50:41.000Z"),
             b => panic!("{b:?}"),
@@ -232,7 +260,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse_name("8e9e05c52164694d=etcd-0").unwrap(), (0x8e9e05c52164694d, "etcd-0".into()));
+        assert_eq!(
+            parse_name("8e9e05c52164694d=etcd-0").unwrap(),
+            (0x8e9e05c52164694d, "etcd-0".into())
+        );
         assert!(parse_name("zz=x").is_err());
         assert!(parse_name("abc").is_err());
     }

@@ -44,7 +44,11 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// Read the inputs of `cfg`, analyse them and return the analysis; errors about single
 /// inputs are written to `err` (the run goes on with the others).
-pub fn analyze(cfg: &Config, stdin_is_terminal: bool, err: &mut dyn Write) -> Result<model::Analysis, RunError> {
+pub fn analyze(
+    cfg: &Config,
+    stdin_is_terminal: bool,
+    err: &mut dyn Write,
+) -> Result<model::Analysis, RunError> {
     let (sources, errors) = if cfg.inputs.is_empty() {
         if stdin_is_terminal {
             let _ = writeln!(
@@ -77,6 +81,19 @@ pub fn analyze(cfg: &Config, stdin_is_terminal: bool, err: &mut dyn Write) -> Re
     if results.is_empty() {
         return Err(RunError::NoInput);
     }
+    if cfg.verbose {
+        for r in &results {
+            for (line, msg) in &r.summary.unknown_samples {
+                let _ = writeln!(
+                    err,
+                    "raftlog: unknown raft message: {}:{}: {}",
+                    r.summary.name,
+                    line,
+                    sanitize::terminal(msg)
+                );
+            }
+        }
+    }
     // keep input indexes dense for the report
     for (i, r) in results.iter_mut().enumerate() {
         for e in r.events.iter_mut() {
@@ -90,7 +107,9 @@ pub fn analyze(cfg: &Config, stdin_is_terminal: bool, err: &mut dyn Write) -> Re
     let resolve = |b: Option<Bound>| -> Option<time::Instant> {
         match b? {
             Bound::At(t) => Some(t),
-            Bound::BeforeNewest(ms) => newest.map(|n| time::Instant(n.0.saturating_sub(ms.saturating_mul(1_000_000)))),
+            Bound::BeforeNewest(ms) => {
+                newest.map(|n| time::Instant(n.0.saturating_sub(ms.saturating_mul(1_000_000))))
+            }
         }
     };
     let since = resolve(cfg.since);
@@ -113,7 +132,9 @@ pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Res
         (Mode::Timeline, Format::Table) => report::table::write_timeline(a, &topt, out),
         (Mode::Terms, Format::Table) => report::table::write_terms_table(a, &topt, out),
         (Mode::Events, Format::Table) => report::table::write_events_table(a, &topt, out),
-        (Mode::Timeline | Mode::Terms, Format::Json) => report::json::write_document(a, cfg.with_events, out),
+        (Mode::Timeline | Mode::Terms, Format::Json) => {
+            report::json::write_document(a, cfg.with_events, out)
+        }
         (Mode::Events, Format::Json) => report::json::write_event_array(a, out),
         (Mode::Events, Format::Ndjson) => report::json::write_ndjson(a, out),
         (Mode::Events, Format::Csv) => report::csv::write_events(a, out),
@@ -199,9 +220,6 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             }
         }
     }
-    if cfg.verbose {
-        // samples were kept per input during ingest; they are in the summaries
-    }
     match render(cfg, &a, out).and_then(|_| out.flush()) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
@@ -216,7 +234,11 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             let _ = writeln!(
                 err,
                 "raftlog: --fail-on: found {}",
-                failed.iter().map(|f| format!("{f:?}").to_lowercase()).collect::<Vec<_>>().join(", ")
+                failed
+                    .iter()
+                    .map(|f| format!("{f:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         return EXIT_FINDING;

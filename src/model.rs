@@ -4,8 +4,8 @@
 use crate::event::{hex, Event, Kind, NodeId};
 use crate::ingest::InputResult;
 use crate::report::{
-    Anomaly, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow, TimelineRow,
-    Window, SCHEMA_VERSION,
+    Anomaly, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow, TimelineRow, Window,
+    SCHEMA_VERSION,
 };
 use crate::time::{human_ms, Instant};
 use std::cmp::Reverse;
@@ -89,48 +89,92 @@ impl Analysis {
     pub fn describe(&self, e: &Event) -> String {
         let n = |id: &NodeId| self.name(*id);
         let pv = |p: &bool| if *p { " (pre-vote)" } else { "" };
-        let ms = |v: &Option<f64>| v.map(|x| human_ms(x.round() as i64)).unwrap_or_else(|| "?".into());
+        let ms = |v: &Option<f64>| {
+            v.map(|x| human_ms(x.round() as i64))
+                .unwrap_or_else(|| "?".into())
+        };
         match &e.kind {
             Kind::BecameFollower => "became follower".into(),
             Kind::BecamePreCandidate => "became pre-candidate".into(),
             Kind::BecameCandidate => "became candidate".into(),
             Kind::BecameLeader => "became LEADER".into(),
             Kind::ElectionStarted => "election timeout, starts election".into(),
-            Kind::VoteSent { to, pre_vote } => format!("asked {} for a vote{}", n(to), pv(pre_vote)),
-            Kind::VoteGranted { candidate, pre_vote } => format!("voted for {}{}", n(candidate), pv(pre_vote)),
-            Kind::VoteRejected { candidate, pre_vote } => format!("rejected vote for {}{}", n(candidate), pv(pre_vote)),
-            Kind::VoteIgnored { candidate, pre_vote, .. } => {
-                format!("ignored vote from {}{} (leader lease)", n(candidate), pv(pre_vote))
+            Kind::VoteSent { to, pre_vote } => {
+                format!("asked {} for a vote{}", n(to), pv(pre_vote))
             }
-            Kind::VoteResponse { from, granted, pre_vote } => format!(
+            Kind::VoteGranted {
+                candidate,
+                pre_vote,
+            } => format!("voted for {}{}", n(candidate), pv(pre_vote)),
+            Kind::VoteRejected {
+                candidate,
+                pre_vote,
+            } => format!("rejected vote for {}{}", n(candidate), pv(pre_vote)),
+            Kind::VoteIgnored {
+                candidate,
+                pre_vote,
+                ..
+            } => {
+                format!(
+                    "ignored vote from {}{} (leader lease)",
+                    n(candidate),
+                    pv(pre_vote)
+                )
+            }
+            Kind::VoteResponse {
+                from,
+                granted,
+                pre_vote,
+            } => format!(
                 "{} vote from {}{}",
                 if *granted { "got" } else { "refused" },
                 n(from),
                 pv(pre_vote)
             ),
-            Kind::VoteTally { granted, rejected, pre_vote, .. } => format!(
+            Kind::VoteTally {
+                granted,
+                rejected,
+                pre_vote,
+                ..
+            } => format!(
                 "tally {granted} for, {rejected} against{}",
-                if *pre_vote == Some(true) { " (pre-vote)" } else { "" }
+                if *pre_vote == Some(true) {
+                    " (pre-vote)"
+                } else {
+                    ""
+                }
             ),
-            Kind::TermBump { from, msg_type, old_term } => {
+            Kind::TermBump {
+                from,
+                msg_type,
+                old_term,
+            } => {
                 format!("higher term from {} ({msg_type}, was {old_term})", n(from))
             }
-            Kind::LowerTermIgnored { from, msg_type, .. } => format!("ignored stale {msg_type} from {}", n(from)),
+            Kind::LowerTermIgnored { from, msg_type, .. } => {
+                format!("ignored stale {msg_type} from {}", n(from))
+            }
             Kind::ElectedLeader { leader } => format!("leader is {}", n(leader)),
-            Kind::ChangedLeader { from, leader } => format!("leader changed {} -> {}", n(from), n(leader)),
+            Kind::ChangedLeader { from, leader } => {
+                format!("leader changed {} -> {}", n(from), n(leader))
+            }
             Kind::LostLeader { leader } => format!("lost leader {}", n(leader)),
             Kind::ForgotLeader { leader } => format!("forgot leader {}", n(leader)),
             Kind::TransferStarted { to } => format!("transferring leadership to {}", n(to)),
             Kind::TransferAborted { to } => format!("aborted transfer to {}", n(to)),
             Kind::TimeoutNowSent { to } => format!("sent MsgTimeoutNow to {}", n(to)),
-            Kind::TimeoutNowReceived { from } => format!("MsgTimeoutNow from {}, campaigns", n(from)),
+            Kind::TimeoutNowReceived { from } => {
+                format!("MsgTimeoutNow from {}, campaigns", n(from))
+            }
             Kind::SteppedDown => "stepped down: quorum not active".into(),
             Kind::ConfigChange { voters, .. } => format!(
                 "configuration: voters {}",
                 voters.iter().map(n).collect::<Vec<_>>().join(",")
             ),
             Kind::ProposalDropped { reason, .. } => format!("dropped request ({})", reason.name()),
-            Kind::RaftBoot { peers, .. } => format!("raft boot ({} peers in snapshot)", peers.len()),
+            Kind::RaftBoot { peers, .. } => {
+                format!("raft boot ({} peers in snapshot)", peers.len())
+            }
             Kind::CampaignRefused { reason } => format!("cannot campaign ({reason})"),
             Kind::TickMissed { .. } => "tick missed: node blocked".into(),
             Kind::SnapshotRestored { index, .. } => format!("restored snapshot at index {index}"),
@@ -145,7 +189,9 @@ impl Analysis {
             },
             Kind::MemberIdentity { .. } => "member identity".into(),
             Kind::TimingConfig { .. } => "timer settings".into(),
-            Kind::HeartbeatOverrun { to, exceeded_ms, .. } => format!(
+            Kind::HeartbeatOverrun {
+                to, exceeded_ms, ..
+            } => format!(
                 "heartbeat late by {} to {}",
                 ms(exceeded_ms),
                 to.map(|t| self.name(t)).unwrap_or_else(|| "?".into())
@@ -156,17 +202,32 @@ impl Analysis {
             Kind::StreamLost { peer } => format!("lost stream to {}", self.opt_name(*peer)),
             Kind::PeerInactive { peer } => format!("peer {} inactive", self.opt_name(*peer)),
             Kind::PeerActive { peer } => format!("peer {} active", self.opt_name(*peer)),
-            Kind::PeerUnreachable { peer, .. } => format!("peer {} unreachable", self.opt_name(*peer)),
-            Kind::BufferFull { peer, .. } => format!("send buffer full to {}", self.opt_name(*peer)),
+            Kind::PeerUnreachable { peer, .. } => {
+                format!("peer {} unreachable", self.opt_name(*peer))
+            }
+            Kind::BufferFull { peer, .. } => {
+                format!("send buffer full to {}", self.opt_name(*peer))
+            }
             Kind::ClockSkew { peer, offset_ms } => {
-                format!("clock differs from {} by {}", self.opt_name(*peer), ms(offset_ms))
+                format!(
+                    "clock differs from {} by {}",
+                    self.opt_name(*peer),
+                    ms(offset_ms)
+                )
             }
             Kind::HealthNoLeader => "/health: no leader".into(),
             Kind::RemovedMemberRejected { member } => {
-                format!("rejected message from removed member {}", self.opt_name(*member))
+                format!(
+                    "rejected message from removed member {}",
+                    self.opt_name(*member)
+                )
             }
             Kind::LeaderTransferRequested { from, to } => {
-                format!("leadership transfer {} -> {}", self.opt_name(*from), self.opt_name(*to))
+                format!(
+                    "leadership transfer {} -> {}",
+                    self.opt_name(*from),
+                    self.opt_name(*to)
+                )
             }
             Kind::LeaderTransferFinished { ok, to, .. } => {
                 if *ok {
@@ -273,7 +334,11 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
     let mut eff: Vec<Vec<(i64, u64)>> = Vec::with_capacity(seqs.len());
     for s in &seqs {
         let mut v = Vec::with_capacity(s.len());
-        let first = s.iter().find_map(|(e, _)| e.ts).map(|t| t.0).unwrap_or(i64::MIN);
+        let first = s
+            .iter()
+            .find_map(|(e, _)| e.ts)
+            .map(|t| t.0)
+            .unwrap_or(i64::MIN);
         let mut cur = first;
         let mut term = 0u64;
         for (e, _) in s {
@@ -626,7 +691,10 @@ fn build(
             for a in &ta.acks {
                 *counts.entry(a.0).or_default() += 1;
             }
-            let best = counts.iter().max_by_key(|(id, c)| (**c, Reverse(**id))).map(|(id, _)| *id);
+            let best = counts
+                .iter()
+                .max_by_key(|(id, c)| (**c, Reverse(**id)))
+                .map(|(id, _)| *id);
             (best, Some("peers"))
         } else {
             (None, None)
@@ -690,10 +758,7 @@ fn build(
             election_ms,
             led_ms: None,
             candidates: sorted_ids(&ta.candidates, &names),
-            pre_candidates: sorted_ids(
-                &pre_into.get(t).cloned().unwrap_or_default(),
-                &names,
-            ),
+            pre_candidates: sorted_ids(&pre_into.get(t).cloned().unwrap_or_default(), &names),
             votes_for: sorted_ids(&vf, &names),
             votes_against: sorted_ids(&va, &names),
             learned: lr
@@ -733,7 +798,11 @@ fn build(
         input_names: &input_names,
         names: &names,
         has_log: &has_log,
-        election_ms: if election_ms > 0.0 { election_ms } else { 1000.0 },
+        election_ms: if election_ms > 0.0 {
+            election_ms
+        } else {
+            1000.0
+        },
     };
     crate::cause::classify(&ctx, &mut rows);
 
@@ -744,18 +813,39 @@ fn build(
         .filter_map(|e| e.ts)
         .collect();
     let (mut windows, gaps) = leaderless(&events);
-    let led: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].elected_at.is_some()).collect();
-    let mut ends_of: BTreeMap<usize, Instant> = BTreeMap::new();
-    for w in windows.iter_mut() {
-        let k = w.to.and_then(|to| {
+    let led: Vec<usize> = (0..rows.len())
+        .filter(|i| rows[*i].elected_at.is_some())
+        .collect();
+    let assign = |w: &Window| {
+        w.to.and_then(|to| {
             led.iter()
                 .rposition(|i| rows[*i].elected_at.is_some_and(|e| e <= to))
-        });
+        })
+    };
+    // windows that end at the same new leader are one window (members flapping within
+    // the same few milliseconds)
+    let mut merged: Vec<Window> = Vec::new();
+    for w in windows.drain(..) {
+        match merged.last_mut() {
+            Some(last)
+                if last.to.is_some() && assign(last) == assign(&w) && assign(&w).is_some() =>
+            {
+                last.to = w.to.max(last.to);
+            }
+            _ => merged.push(w),
+        }
+    }
+    windows = merged;
+    let mut ends_of: BTreeMap<usize, Instant> = BTreeMap::new();
+    for w in windows.iter_mut() {
+        let k = assign(w);
         if let Some(k) = k {
             if k > 0 {
                 let prev = &rows[led[k - 1]];
                 if let (Some(pl), Some(to)) = (
-                    prev.leader.as_deref().and_then(|l| u64::from_str_radix(l, 16).ok()),
+                    prev.leader
+                        .as_deref()
+                        .and_then(|l| u64::from_str_radix(l, 16).ok()),
                     w.to,
                 ) {
                     if let Some(s) = crate::cause::stall_start(&ctx, pl, w.from, to) {
@@ -775,15 +865,29 @@ fn build(
             .iter()
             .filter(|t| **t >= w.from && end.is_none_or(|e| **t <= e))
             .count() as u64;
-        w.over_threshold = w.duration_ms.is_some_and(|d| d >= opts.leaderless_threshold_ms);
-        w.terms = rows
-            .iter()
-            .filter(|r| {
-                let s = r.started_at.or(r.elected_at);
-                s.is_some_and(|s| s >= w.from && w.to.is_none_or(|to| s <= to))
-            })
-            .map(|r| r.term)
-            .collect();
+        w.over_threshold = w
+            .duration_ms
+            .is_some_and(|d| d >= opts.leaderless_threshold_ms);
+        // the terms after the last leader before the window, up to the one elected at its end
+        w.terms = match k {
+            Some(k) => {
+                let lo = if k > 0 { rows[led[k - 1]].term } else { 0 };
+                let hi = rows[led[k]].term;
+                rows.iter()
+                    .map(|r| r.term)
+                    .filter(|t| *t > lo && *t <= hi)
+                    .collect()
+            }
+            None => {
+                let lo = led
+                    .iter()
+                    .rev()
+                    .find(|i| rows[**i].elected_at.is_some_and(|e| e <= w.from))
+                    .map(|i| rows[*i].term)
+                    .unwrap_or(0);
+                rows.iter().map(|r| r.term).filter(|t| *t > lo).collect()
+            }
+        };
     }
     // ended_at / led_ms
     for (k, &i) in led.iter().enumerate() {
@@ -823,7 +927,11 @@ fn build(
     let mut missing: BTreeMap<NodeId, Vec<u64>> = BTreeMap::new();
     let logged = nodes.values().filter(|a| a.has_log).count();
     for r in &rows {
-        if let Some(l) = r.leader.as_deref().and_then(|l| u64::from_str_radix(l, 16).ok()) {
+        if let Some(l) = r
+            .leader
+            .as_deref()
+            .and_then(|l| u64::from_str_radix(l, 16).ok())
+        {
             if !nodes.get(&l).is_some_and(|a| a.has_log) {
                 missing.entry(l).or_default().push(r.term);
             }
@@ -865,7 +973,9 @@ fn build(
                 cluster_id: a.cluster_id.clone(),
                 heartbeat_interval_ms: a.heartbeat,
                 election_timeout_ms: a.election,
-                pre_vote: a.pre_vote_cfg.or(if a.pre_rounds > 0 { Some(true) } else { None }),
+                pre_vote: a
+                    .pre_vote_cfg
+                    .or(if a.pre_rounds > 0 { Some(true) } else { None }),
                 restarts: starts.iter().skip(1).copied().collect(),
                 shutdowns: a.shutdowns.clone(),
                 pre_vote_rounds: a.pre_rounds,
@@ -932,7 +1042,9 @@ fn build(
             .iter()
             .filter(|r| {
                 r.leader.is_some()
-                    && r.cause.as_ref().is_some_and(|c| c.code == "leader_transfer")
+                    && r.cause
+                        .as_ref()
+                        .is_some_and(|c| c.code == "leader_transfer")
             })
             .count() as u64,
         leaderless_ms,
@@ -1019,7 +1131,10 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
     let mut open: Option<Instant> = None;
     let mut ever_led = false;
     let mut campaign_since_open = false;
-    let mut timed: Vec<&Event> = events.iter().filter(|e| e.ts.is_some() && e.node.is_some()).collect();
+    let mut timed: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.ts.is_some() && e.node.is_some())
+        .collect();
     timed.sort_by_key(|e| e.ts);
     // members present from their first line
     for e in &timed {
@@ -1120,9 +1235,15 @@ enum Change {
     First,
 }
 
-fn storms(changes: &[(Instant, u64, Change)], windows: &[Window], opts: &ModelOptions) -> Vec<Storm> {
-    let unplanned: Vec<&(Instant, u64, Change)> =
-        changes.iter().filter(|c| c.2 == Change::Unplanned).collect();
+fn storms(
+    changes: &[(Instant, u64, Change)],
+    windows: &[Window],
+    opts: &ModelOptions,
+) -> Vec<Storm> {
+    let unplanned: Vec<&(Instant, u64, Change)> = changes
+        .iter()
+        .filter(|c| c.2 == Change::Unplanned)
+        .collect();
     let th = opts.storm_threshold.max(1) as usize;
     let w = opts.storm_window_ms * 1_000_000;
     let mut episodes: Vec<(usize, usize)> = Vec::new();

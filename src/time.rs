@@ -89,8 +89,7 @@ impl Zone {
         }
         let sign = if b[0] == b'-' { -1 } else { 1 };
         let digits: String = t[1..].chars().filter(|c| *c != ':').collect();
-        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || digits.len() > 4
-        {
+        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || digits.len() > 4 {
             return Err(format!(
                 "invalid offset '{s}': use a fixed offset such as +02:00 or -0530"
             ));
@@ -99,10 +98,15 @@ impl Zone {
             (digits.parse::<i32>().unwrap_or(0), 0)
         } else {
             let (hh, mm) = digits.split_at(digits.len() - 2);
-            (hh.parse::<i32>().unwrap_or(0), mm.parse::<i32>().unwrap_or(0))
+            (
+                hh.parse::<i32>().unwrap_or(0),
+                mm.parse::<i32>().unwrap_or(0),
+            )
         };
         if h > 23 || m > 59 {
-            return Err(format!("invalid offset '{s}': hours must be 0-23, minutes 0-59"));
+            return Err(format!(
+                "invalid offset '{s}': hours must be 0-23, minutes 0-59"
+            ));
         }
         Ok(Zone::Fixed(sign * (h * 3600 + m * 60)))
     }
@@ -331,8 +335,7 @@ pub fn parse_golog(b: &[u8]) -> Option<(RawTime, usize)> {
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-    b"Dec",
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
 /// Parse syslog/journald short time `Mon DD HH:MM:SS[.ffffff]` (no year) at the start of
@@ -357,8 +360,8 @@ pub fn parse_syslog(b: &[u8], year: i32) -> Option<(RawTime, usize)> {
     let mi = digits(b, 10, 2)?;
     let s = digits(b, 13, 2)?;
     let (nanos, flen) = fraction(b, 15);
-    let date = NaiveDate::from_ymd_opt(year, mo, d)
-        .or_else(|| NaiveDate::from_ymd_opt(2024, mo, d))?;
+    let date =
+        NaiveDate::from_ymd_opt(year, mo, d).or_else(|| NaiveDate::from_ymd_opt(2024, mo, d))?;
     let naive = date.and_hms_nano_opt(h, mi, s.min(59), nanos)?;
     Some((
         RawTime {
@@ -487,13 +490,19 @@ mod tests {
     #[test]
     fn zap_layouts() {
         assert_eq!(iso("2021-11-18T17:36:15.677Z"), "2021-11-18T17:36:15.677Z");
-        assert_eq!(iso("2023-04-25T03:36:22.38385Z"), "2023-04-25T03:36:22.383850Z");
+        assert_eq!(
+            iso("2023-04-25T03:36:22.38385Z"),
+            "2023-04-25T03:36:22.383850Z"
+        );
         assert_eq!(iso("2023-04-25T03:36:22Z"), "2023-04-25T03:36:22.000Z");
         assert_eq!(
             iso("2024-01-31T16:54:41.675186+0800"),
             "2024-01-31T08:54:41.675186Z"
         );
-        assert_eq!(iso("2024-05-23T09:09:09.745+08:00"), "2024-05-23T01:09:09.745Z");
+        assert_eq!(
+            iso("2024-05-23T09:09:09.745+08:00"),
+            "2024-05-23T01:09:09.745Z"
+        );
         assert_eq!(
             iso("2022-02-05T00:46:42.582666628Z"),
             "2022-02-05T00:46:42.582666Z"
@@ -518,7 +527,10 @@ mod tests {
         assert!(!r.has_year);
         assert_eq!(r.instant(Zone::Utc).rfc3339(), "2020-05-28T14:09:59.000Z");
         let (r, _) = parse_syslog(b"Jan  3 07:31:36.850123 h", 2023).unwrap();
-        assert_eq!(r.instant(Zone::Utc).rfc3339(), "2023-01-03T07:31:36.850123Z");
+        assert_eq!(
+            r.instant(Zone::Utc).rfc3339(),
+            "2023-01-03T07:31:36.850123Z"
+        );
     }
 
     #[test]

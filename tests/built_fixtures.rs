@@ -25,7 +25,12 @@ fn every_built_envelope_gives_the_true_leaders() {
         let a = analyze(&["terms", d.to_str().unwrap()]);
         let truth = Truth::load(d);
         let n = check_leaders(&a, &truth);
-        let skipped: u64 = a.report.inputs.iter().map(|i| i.skipped.get("unknown_raft_message").copied().unwrap_or(0)).sum();
+        let skipped: u64 = a
+            .report
+            .inputs
+            .iter()
+            .map(|i| i.skipped.get("unknown_raft_message").copied().unwrap_or(0))
+            .sum();
         assert_eq!(skipped, 0, "{name}: unrecognised raft lines");
         assert!(a.report.inputs.iter().all(|i| i.lines > 0));
         report.push(format!("{name}: {n} terms"));
@@ -41,7 +46,15 @@ fn wrappers_keep_the_causes_of_the_source() {
         a.report
             .terms
             .iter()
-            .map(|t| (t.term, t.leader.clone(), t.cause.as_ref().map(|c| (c.code.clone(), c.culprit.clone()))))
+            .map(|t| {
+                (
+                    t.term,
+                    t.leader.clone(),
+                    t.cause
+                        .as_ref()
+                        .map(|c| (c.code.clone(), c.culprit.clone())),
+                )
+            })
             .collect::<Vec<_>>()
     };
     for w in [
@@ -56,9 +69,16 @@ fn wrappers_keep_the_causes_of_the_source() {
         let a = analyze(&["terms", &fixture(&format!("built/{w}"))]);
         assert_eq!(key(&a), key(&src), "{w}");
         assert!(
-            a.report.inputs.iter().all(|i| i.skipped_lines == 0 || w == "journald-zap-k3s"),
+            a.report
+                .inputs
+                .iter()
+                .all(|i| i.skipped_lines == 0 || w == "journald-zap-k3s"),
             "{w}: {:?}",
-            a.report.inputs.iter().map(|i| &i.skipped).collect::<Vec<_>>()
+            a.report
+                .inputs
+                .iter()
+                .map(|i| &i.skipped)
+                .collect::<Vec<_>>()
         );
     }
 }
@@ -69,7 +89,13 @@ fn version_envelopes_keep_the_causes_they_can_show() {
     // heartbeat warnings, transfers), so the causes survive where that version logged them
     let truth_dir = root().join("fixtures/real/zap-3-mixed");
     let truth = Truth::load(&truth_dir);
-    for v in ["zap-3.5.0", "zap-3.5.8-trimmed", "zap-3.6-plus0800", "zap-console-3.6", "capnslog-3.3"] {
+    for v in [
+        "zap-3.5.0",
+        "zap-3.5.8-trimmed",
+        "zap-3.6-plus0800",
+        "zap-console-3.6",
+        "capnslog-3.3",
+    ] {
         let a = analyze(&["terms", &fixture(&format!("built/{v}"))]);
         let (checked, right) = check_causes(&a, &truth);
         assert_eq!(checked, right, "{v}: causes");
@@ -80,9 +106,21 @@ fn version_envelopes_keep_the_causes_they_can_show() {
 fn journald_years_come_from_the_input_or_are_stated() {
     let a = analyze(&["terms", &fixture("built/journald-short-capnslog-3.3")]);
     assert!(a.report.inputs.iter().all(|i| i.year_note.is_some()));
-    let a2 = analyze(&["terms", "--year", "2026", &fixture("built/journald-short-capnslog-3.3")]);
-    check_leaders(&a2, &Truth::load(&root().join("fixtures/built/journald-short-capnslog-3.3")));
-    assert!(a2.report.inputs[0].year_note.as_deref().unwrap().contains("--year"));
+    let a2 = analyze(&[
+        "terms",
+        "--year",
+        "2026",
+        &fixture("built/journald-short-capnslog-3.3"),
+    ]);
+    check_leaders(
+        &a2,
+        &Truth::load(&root().join("fixtures/built/journald-short-capnslog-3.3")),
+    );
+    assert!(a2.report.inputs[0]
+        .year_note
+        .as_deref()
+        .unwrap()
+        .contains("--year"));
 }
 
 #[test]
@@ -108,17 +146,46 @@ fn single_follower_view() {
         ]
     );
     // all inferred from the member's own raft.node lines
-    assert!(a.report.terms.iter().filter(|t| t.leader.is_some()).all(|t| t.leader_source.as_deref() == Some("peers")));
-    let node = a.report.nodes.iter().find(|n| n.id == "8e9e05c52164694d").unwrap();
+    assert!(a
+        .report
+        .terms
+        .iter()
+        .filter(|t| t.leader.is_some())
+        .all(|t| t.leader_source.as_deref() == Some("peers")));
+    let node = a
+        .report
+        .nodes
+        .iter()
+        .find(|n| n.id == "8e9e05c52164694d")
+        .unwrap();
     assert_eq!(node.leader_changes_seen, 4);
     assert_eq!(node.campaigns, 1);
-    let span = a.report.summary.from.unwrap().ms_until(a.report.summary.to.unwrap());
+    let span = a
+        .report
+        .summary
+        .from
+        .unwrap()
+        .ms_until(a.report.summary.to.unwrap());
     assert!(span < 60_000, "under a minute: {span} ms");
     // the timeline rows carry each step
     let rows = a.timeline(false);
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
-    for k in ["elected_leader", "vote_rejected", "vote_ignored", "election_started", "became_candidate", "lost_leader", "term_bump", "changed_leader"] {
+    for k in [
+        "elected_leader",
+        "vote_rejected",
+        "vote_ignored",
+        "election_started",
+        "became_candidate",
+        "lost_leader",
+        "term_bump",
+        "changed_leader",
+    ] {
         assert!(kinds.contains(&k), "timeline lacks {k}");
     }
-    assert!(a.report.summary.notes.iter().any(|n| n.contains("one member")));
+    assert!(a
+        .report
+        .summary
+        .notes
+        .iter()
+        .any(|n| n.contains("one member")));
 }

@@ -55,7 +55,9 @@ fn expected(sec: &str, line: &str) -> &'static [&'static str] {
         "S09" => &["health_no_leader"],
         "S10" => &["removed_member_rejected"],
         "S11" if line.contains("heartbeat =") || line.contains("election =") => &["timing_config"],
-        "S11" if line.contains("name =") || line.contains("initial cluster") => &["member_identity"],
+        "S11" if line.contains("name =") || line.contains("initial cluster") => {
+            &["member_identity"]
+        }
         "S11" => &["process_start"],
         "S12" => &["timing_config"],
         "S13" | "S14" | "S15" | "S16" => &["member_identity"],
@@ -111,7 +113,12 @@ fn every_catalog_example_parses_to_its_kind() {
         }
     }
     assert!(checked > 250, "only {checked} examples");
-    assert!(failures.is_empty(), "{} of {checked} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -120,7 +127,11 @@ fn every_raft_example_names_its_writer_and_term() {
     let st = EnvState::new(2024);
     for row in data.lines().skip(1) {
         let mut parts = row.splitn(3, '\t');
-        let (sec, _, line) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let (sec, _, line) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
         if !sec.starts_with('R') || matches!(sec, "R30" | "R38") {
             continue;
         }

@@ -22,9 +22,12 @@ fn help_shows_examples_and_exit_codes() {
         .success()
         .stdout(predicate::str::contains("Exit codes"))
         .stdout(predicate::str::contains("cat etcd.log | raftlog timeline"));
-    raftlog().arg("timeline").arg("--help").assert().success().stdout(
-        predicate::str::contains("NEWEST timestamp"),
-    );
+    raftlog()
+        .arg("timeline")
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("NEWEST timestamp"));
 }
 
 #[test]
@@ -119,7 +122,9 @@ fn empty_file_and_log_without_elections() {
 fn binary_garbage_is_counted_not_fatal() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("garbage.bin");
-    let mut bytes: Vec<u8> = (0..20000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let mut bytes: Vec<u8> = (0..20000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     bytes.extend_from_slice(b"\n\xff\xfe\x00\x01 not a log\n");
     std::fs::write(&f, &bytes).unwrap();
     raftlog()
@@ -159,7 +164,9 @@ fn truncated_gzip_keeps_what_was_read() {
         .args(["events", f.to_str().unwrap()])
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("raftlog: error: cannot read input"))
+        .stderr(predicate::str::contains(
+            "raftlog: error: cannot read input",
+        ))
         .stderr(predicate::str::contains("truncated"))
         .get_output()
         .stdout
@@ -202,12 +209,22 @@ fn ten_megabyte_line_is_skipped_and_counted() {
 #[test]
 fn fail_on_storm_sets_exit_1() {
     raftlog()
-        .args(["timeline", "--fail-on", "storm", "fixtures/real/zap-5-storm"])
+        .args([
+            "timeline",
+            "--fail-on",
+            "storm",
+            "fixtures/real/zap-5-storm",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("--fail-on: found storm"));
     raftlog()
-        .args(["timeline", "--fail-on", "storm", "fixtures/real/capnslog-3-quiet"])
+        .args([
+            "timeline",
+            "--fail-on",
+            "storm",
+            "fixtures/real/capnslog-3-quiet",
+        ])
         .assert()
         .code(0);
     raftlog()
@@ -218,16 +235,31 @@ fn fail_on_storm_sets_exit_1() {
 
 #[test]
 fn usage_errors_exit_2() {
-    raftlog().args(["timeline", "--tz", "Mars/Olympus", ZAP]).assert().code(2).stderr(
-        predicate::str::contains("raftlog: error: --tz: unknown time zone"),
-    );
-    raftlog().args(["timeline", "--storm-window", "15", ZAP]).assert().code(2).stderr(
-        predicate::str::contains("has no unit"),
-    );
-    raftlog().args(["timeline", "--since", "yesterday", ZAP]).assert().code(2);
+    raftlog()
+        .args(["timeline", "--tz", "Mars/Olympus", ZAP])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "raftlog: error: --tz: unknown time zone",
+        ));
+    raftlog()
+        .args(["timeline", "--storm-window", "15", ZAP])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has no unit"));
+    raftlog()
+        .args(["timeline", "--since", "yesterday", ZAP])
+        .assert()
+        .code(2);
     raftlog().args(["nonsense"]).assert().code(2);
-    raftlog().args(["timeline", "--format", "csv", ZAP]).assert().code(2);
-    raftlog().args(["timeline", "--name", "xyz", ZAP]).assert().code(2);
+    raftlog()
+        .args(["timeline", "--format", "csv", ZAP])
+        .assert()
+        .code(2);
+    raftlog()
+        .args(["timeline", "--name", "xyz", ZAP])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -249,7 +281,11 @@ fn closed_pipe_exits_quietly() {
     }
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("error"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("error"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -276,22 +312,44 @@ fn since_relative_to_newest_line() {
     let late = analyze(&["terms", "--since", "10s", ZAP]);
     assert!(late.events.len() < all.events.len());
     let newest = all.report.summary.to.unwrap();
-    assert!(late.events.iter().all(|e| e.ts.is_some_and(|t| newest.0 - t.0 <= 10_000_000_000)));
+    assert!(late
+        .events
+        .iter()
+        .all(|e| e.ts.is_some_and(|t| newest.0 - t.0 <= 10_000_000_000)));
     let until = analyze(&["terms", "--until", "2026-11-25T16:15:40Z", ZAP]);
     assert!(until.report.terms.iter().all(|t| t.term <= 4));
 }
 
 #[test]
 fn json_document_has_the_contract_keys() {
-    let out = raftlog().args(["timeline", "-f", "json", "--events", ZAP]).assert().success().get_output().stdout.clone();
+    let out = raftlog()
+        .args(["timeline", "-f", "json", "--events", ZAP])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["schema_version"], 1);
-    for k in ["raftlog_version", "inputs", "nodes", "terms", "leaderless", "storms", "anomalies", "events"] {
+    for k in [
+        "raftlog_version",
+        "inputs",
+        "nodes",
+        "terms",
+        "leaderless",
+        "storms",
+        "anomalies",
+        "events",
+    ] {
         assert!(v.get(k).is_some(), "{k}");
     }
     // ids are hex strings, times RFC 3339 UTC
     let t = &v["terms"][2];
-    assert!(t["leader"].as_str().unwrap().chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(t["leader"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .all(|c| c.is_ascii_hexdigit()));
     assert!(t["elected_at"].as_str().unwrap().ends_with('Z'));
     let e = &v["events"][0];
     assert!(e["source"]["line"].as_u64().is_some());
@@ -299,15 +357,34 @@ fn json_document_has_the_contract_keys() {
 
 #[test]
 fn events_formats() {
-    raftlog().args(["events", "-f", "csv", ZAP]).assert().success().stdout(predicate::str::starts_with(
-        "ts,node,node_name,kind,term,details,input,line\n",
-    ));
-    raftlog().args(["terms", "-f", "csv", ZAP]).assert().success().stdout(predicate::str::contains(
-        "term,leader,leader_name,leader_source,started_at",
-    ));
-    raftlog().args(["events", "-f", "table", ZAP]).assert().success().stdout(predicate::str::contains("became_leader"));
-    let out = raftlog().args(["events", "--raw", &format!("{ZAP}/n1.log")]).assert().success().get_output().stdout.clone();
-    let first: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    raftlog()
+        .args(["events", "-f", "csv", ZAP])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "ts,node,node_name,kind,term,details,input,line\n",
+        ));
+    raftlog()
+        .args(["terms", "-f", "csv", ZAP])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "term,leader,leader_name,leader_source,started_at",
+        ));
+    raftlog()
+        .args(["events", "-f", "table", ZAP])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("became_leader"));
+    let out = raftlog()
+        .args(["events", "--raw", &format!("{ZAP}/n1.log")])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let first: serde_json::Value =
+        serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert!(first["raw"].as_str().unwrap().starts_with('{'));
 }
 
@@ -320,7 +397,16 @@ fn hostile_text_is_sanitised_on_the_terminal() {
         "{\"level\":\"info\",\"ts\":\"2026-11-25T16:15:34.000Z\",\"caller\":\"embed/etcd.go:305\",\"msg\":\"starting an etcd server\",\"name\":\"evil\\u001b[31m\\u001b]0;pwned\\u0007\",\"local-member-id\":\"a\"}\n{\"level\":\"info\",\"ts\":\"2026-11-25T16:15:35.000Z\",\"caller\":\"raft/raft.go:771\",\"msg\":\"a became leader at term 2\"}\n",
     )
     .unwrap();
-    let out = raftlog().args(["timeline", "--color", "never", f.to_str().unwrap()]).assert().success().get_output().stdout.clone();
-    assert!(!out.contains(&0x1b), "raw escape reached the terminal output");
+    let out = raftlog()
+        .args(["timeline", "--color", "never", f.to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        !out.contains(&0x1b),
+        "raw escape reached the terminal output"
+    );
     assert!(String::from_utf8_lossy(&out).contains("evil\\u{1b}[31m"));
 }

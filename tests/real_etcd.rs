@@ -16,7 +16,9 @@ fn enabled(var: &str) -> bool {
 
 fn run_harness(script: &str, out: &Path, args: &[&str], env: &[(&str, String)]) {
     let mut cmd = Command::new("bash");
-    cmd.arg(root().join("scripts").join(script)).arg(out).args(args);
+    cmd.arg(root().join("scripts").join(script))
+        .arg(out)
+        .args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -54,12 +56,20 @@ fn check(out: &Path, label: &str) -> Figures {
 #[test]
 fn real_etcd_clusters() {
     if !enabled("RAFTLOG_REAL_ETCD") {
-        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd (scripts/test.sh does)");
+        eprintln!(
+            "skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd (scripts/test.sh does)"
+        );
         return;
     }
     let base0 = 26000 + (std::process::id() % 40) * 200;
     let tmp = tempfile::tempdir().unwrap();
-    let mut total = Figures { terms: 0, counters: 0, changes: 0, causes_checked: 0, causes_right: 0 };
+    let mut total = Figures {
+        terms: 0,
+        counters: 0,
+        changes: 0,
+        causes_checked: 0,
+        causes_right: 0,
+    };
     let mut k = 0;
     for (scenario, n) in [("mixed", "3"), ("storm", "5")] {
         for logger in ["zap", "capnslog"] {
@@ -73,11 +83,20 @@ fn real_etcd_clusters() {
                 &[("BASE", base), ("HB", "100".into()), ("ET", "1000".into())],
             );
             let f = check(&out, &format!("{logger} {scenario}"));
-            assert!(f.terms >= 5, "{logger} {scenario}: too few terms seen ({})", f.terms);
+            assert!(
+                f.terms >= 5,
+                "{logger} {scenario}: too few terms seen ({})",
+                f.terms
+            );
             if scenario == "storm" {
                 let a = analyze(&["timeline", out.to_str().unwrap()]);
                 let metric = leader_changes_metric(&out.join("metrics-n1.txt")).unwrap();
-                assert_eq!(a.report.storms.len(), 1, "{logger} storm: {:?}", a.report.storms);
+                assert_eq!(
+                    a.report.storms.len(),
+                    1,
+                    "{logger} storm: {:?}",
+                    a.report.storms
+                );
                 assert_eq!(
                     a.report.storms[0].elections,
                     metric - 1,
@@ -95,5 +114,8 @@ fn real_etcd_clusters() {
         "real etcd total: {} terms checked, {} counters matched ({} leader changes), causes right {}/{}",
         total.terms, total.counters, total.changes, total.causes_right, total.causes_checked
     );
-    assert_eq!(total.causes_checked, total.causes_right, "every fault's election gets its cause");
+    assert_eq!(
+        total.causes_checked, total.causes_right,
+        "every fault's election gets its cause"
+    );
 }

@@ -46,7 +46,11 @@ fn storm_matches(name: &str) {
     // every member ran from start to end: its counter is all leader changes, bootstrap included
     let metric = leader_changes_metric(&dir.join("metrics-n1.txt")).unwrap();
     assert_eq!(a.report.storms.len(), 1, "{:?}", a.report.storms);
-    assert_eq!(a.report.storms[0].elections, metric - 1, "unplanned changes after bootstrap");
+    assert_eq!(
+        a.report.storms[0].elections,
+        metric - 1,
+        "unplanned changes after bootstrap"
+    );
 }
 
 #[test]
@@ -67,7 +71,10 @@ fn quiet_cluster_has_one_election() {
     assert_eq!(a.report.summary.elections, 1);
     assert!(a.report.storms.is_empty());
     assert!(a.report.leaderless.is_empty());
-    assert_eq!(a.report.terms.last().unwrap().cause.as_ref().unwrap().code, "bootstrap");
+    assert_eq!(
+        a.report.terms.last().unwrap().cause.as_ref().unwrap().code,
+        "bootstrap"
+    );
 }
 
 #[test]
@@ -78,9 +85,21 @@ fn names_and_settings_are_learned() {
         let a = analyze(&["terms", dir.to_str().unwrap()]);
         for (n, id) in &truth.ids {
             let node = a.report.nodes.iter().find(|x| &x.id == id).expect("member");
-            assert_eq!(node.name.as_deref(), Some(n.as_str()), "{name}: name of {id}");
-            assert_eq!(node.heartbeat_interval_ms, Some(100.0), "{name}: heartbeat of {n}");
-            assert_eq!(node.election_timeout_ms, Some(1000.0), "{name}: election timeout of {n}");
+            assert_eq!(
+                node.name.as_deref(),
+                Some(n.as_str()),
+                "{name}: name of {id}"
+            );
+            assert_eq!(
+                node.heartbeat_interval_ms,
+                Some(100.0),
+                "{name}: heartbeat of {n}"
+            );
+            assert_eq!(
+                node.election_timeout_ms,
+                Some(1000.0),
+                "{name}: election timeout of {n}"
+            );
             assert_eq!(node.etcd_version.as_deref(), Some("3.4.23"));
             assert!(node.has_log);
         }
@@ -104,7 +123,15 @@ fn concatenated_stream_equals_separate_files() {
         x.report
             .terms
             .iter()
-            .map(|t| (t.term, t.leader.clone(), t.cause.as_ref().map(|c| (c.code.clone(), c.culprit.clone()))))
+            .map(|t| {
+                (
+                    t.term,
+                    t.leader.clone(),
+                    t.cause
+                        .as_ref()
+                        .map(|c| (c.code.clone(), c.culprit.clone())),
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(key(&a), key(&b));

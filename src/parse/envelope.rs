@@ -177,7 +177,8 @@ fn cri_header(line: &[u8]) -> Option<(usize, usize)> {
         return None;
     };
     let flag = *line.get(after)?;
-    if (flag == b'F' || flag == b'P') && (line.get(after + 1) == Some(&b' ') || line.len() == after + 1)
+    if (flag == b'F' || flag == b'P')
+        && (line.get(after + 1) == Some(&b' ') || line.len() == after + 1)
     {
         Some((n, after))
     } else {
@@ -418,14 +419,20 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
 /// turned into runs of spaces (pastes in issues).
 fn console_with_spaces(rest: &[u8]) -> bool {
     let t = rest.trim_ascii_start();
-    let end = t.iter().position(|c| *c == b' ' || *c == b'\t').unwrap_or(t.len());
+    let end = t
+        .iter()
+        .position(|c| *c == b' ' || *c == b'\t')
+        .unwrap_or(t.len());
     let word = std::str::from_utf8(&t[..end]).unwrap_or("");
     level_word(word).is_some() && t[end..].starts_with(b"  ")
 }
 
 fn set_stream(outer: &mut Outer, key: &[u8]) {
     if outer.stream.is_none() {
-        let k = String::from_utf8_lossy(key).trim().trim_end_matches(':').to_string();
+        let k = String::from_utf8_lossy(key)
+            .trim()
+            .trim_end_matches(':')
+            .to_string();
         if !k.is_empty() {
             outer.stream = Some(k);
         }
@@ -463,7 +470,11 @@ fn recognise(b: &[u8], outer: Outer, glued: bool) -> Peeled<'_> {
         None => {
             if !glued {
                 // a tail of one record followed by a whole next record
-                if let Some(pos) = GLUE.find_iter(b).map(|m| m.start()).filter(|p| *p > 0).last()
+                if let Some(pos) = GLUE
+                    .find_iter(b)
+                    .map(|m| m.start())
+                    .filter(|p| *p > 0)
+                    .last()
                 {
                     if let Some(p @ Peeled::Record(_)) = try_recognise(&b[pos..], &outer, true) {
                         return p;
@@ -477,7 +488,10 @@ fn recognise(b: &[u8], outer: Outer, glued: bool) -> Peeled<'_> {
                     format: Format::JournaldPayload,
                     wrappers: outer.wrappers,
                     time: outer.time,
-                    coarse: outer.time.map(|t| t.naive.and_utc().timestamp_subsec_nanos() == 0).unwrap_or(false),
+                    coarse: outer
+                        .time
+                        .map(|t| t.naive.and_utc().timestamp_subsec_nanos() == 0)
+                        .unwrap_or(false),
                     level: None,
                     pkg: None,
                     msg,
@@ -648,7 +662,10 @@ fn golog<'a>(
 fn time_only_golog<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'a>> {
     let sp = memchr::memchr(b' ', b)?;
     let clock = &b[..sp];
-    if !clock.iter().all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.') {
+    if !clock
+        .iter()
+        .all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.')
+    {
         return None;
     }
     let s = String::from_utf8_lossy(&b[sp + 1..]);
@@ -804,7 +821,9 @@ mod tests {
 
     #[test]
     fn capnslog_with_and_without_file() {
-        let r = rec("2019-07-17 15:42:21.355274 I | raft: f1d74eb7f5870412 became candidate at term 21287");
+        let r = rec(
+            "2019-07-17 15:42:21.355274 I | raft: f1d74eb7f5870412 became candidate at term 21287",
+        );
         assert_eq!(r.format, Format::Capnslog);
         assert_eq!(r.pkg.as_deref(), Some("raft"));
         assert_eq!(r.msg, "f1d74eb7f5870412 became candidate at term 21287");
@@ -836,10 +855,14 @@ mod tests {
 
     #[test]
     fn zap_variants() {
-        let r = rec(r#"{"level":"info","ts":"2024-01-31T16:54:41.675186+0800","logger":"raft","caller":"v3@v3.6.0/raft.go:912","msg":"91bc3c398fb3c146 became candidate at term 5"}"#);
+        let r = rec(
+            r#"{"level":"info","ts":"2024-01-31T16:54:41.675186+0800","logger":"raft","caller":"v3@v3.6.0/raft.go:912","msg":"91bc3c398fb3c146 became candidate at term 5"}"#,
+        );
         assert_eq!(r.format, Format::ZapJson);
         assert_eq!(r.time.unwrap().offset, Some(8 * 3600));
-        let r = rec(r#"{"severity":"INFO","timestamp":"2024-01-31T16:54:41Z","message":"x became leader at term 2"}"#);
+        let r = rec(
+            r#"{"severity":"INFO","timestamp":"2024-01-31T16:54:41Z","message":"x became leader at term 2"}"#,
+        );
         assert_eq!(r.msg, "x became leader at term 2");
         let r = rec(r#"{"level":"info","ts":1612345678.1234567,"msg":"m"}"#);
         assert!(r.time.is_some());
@@ -853,13 +876,17 @@ mod tests {
 
     #[test]
     fn outer_wrappers() {
-        let r = rec(r#"2022-02-05T00:46:42.582666628Z stderr F {"level":"info","ts":"2022-02-05T00:46:42.582Z","caller":"raft/raft.go:771","msg":"a became leader at term 2"}"#);
+        let r = rec(
+            r#"2022-02-05T00:46:42.582666628Z stderr F {"level":"info","ts":"2022-02-05T00:46:42.582Z","caller":"raft/raft.go:771","msg":"a became leader at term 2"}"#,
+        );
         assert!(r.wrappers.0 & Wrappers::CRI != 0);
         let r = rec("2023-03-14T10:00:00.123456789Z 2023-03-14 10:00:00.123456 I | raft: a became leader at term 2");
         assert!(r.wrappers.0 & Wrappers::KUBECTL != 0);
         // zone-less capnslog inside: the zoned outer time wins
         assert_eq!(r.time.unwrap().offset, Some(0));
-        let r = rec(r#"{"log":"2019-01-01 10:00:00.000001 I | raft: a became leader at term 2\n","stream":"stderr","time":"2019-01-01T10:00:00.000002Z"}"#);
+        let r = rec(
+            r#"{"log":"2019-01-01 10:00:00.000001 I | raft: a became leader at term 2\n","stream":"stderr","time":"2019-01-01T10:00:00.000002Z"}"#,
+        );
         assert!(r.wrappers.0 & Wrappers::DOCKER != 0);
         assert_eq!(r.format, Format::Capnslog);
         let r = rec("2020-05-28T14:09:59.123456+00:00 zabbix etcd[1]: raft2020/05/28 14:09:59 INFO: a became leader at term 2");
@@ -868,7 +895,9 @@ mod tests {
 
     #[test]
     fn glued_and_paste() {
-        let r = rec(r#"at term 5"}{"level":"info","ts":"2021-11-18T17:36:15.677Z","caller":"raft/raft.go:923","msg":"414796d1a9011fd6 is starting a new election at term 27"}"#);
+        let r = rec(
+            r#"at term 5"}{"level":"info","ts":"2021-11-18T17:36:15.677Z","caller":"raft/raft.go:923","msg":"414796d1a9011fd6 is starting a new election at term 27"}"#,
+        );
         assert!(r.glued);
         assert!(r.msg.contains("starting a new election"));
         let r = rec("> Line 1234: 2019-07-17 15:42:21.355274 I | raft: f1 became leader at term 3");
@@ -883,19 +912,40 @@ mod tests {
             Peeled::Other
         ));
         assert!(matches!(
-            peel(b"WARNING: 2023/05/01 10:00:05 grpc: addrConn.createTransport failed", &st),
+            peel(
+                b"WARNING: 2023/05/01 10:00:05 grpc: addrConn.createTransport failed",
+                &st
+            ),
             Peeled::Other
         ));
-        assert!(matches!(peel(br#"{"level":"info","ts":"2021-11-18T17:36:15.677Z","msg":"trunc"#, &st), Peeled::BadJson));
+        assert!(matches!(
+            peel(
+                br#"{"level":"info","ts":"2021-11-18T17:36:15.677Z","msg":"trunc"#,
+                &st
+            ),
+            Peeled::BadJson
+        ));
         assert!(matches!(peel(b"", &st), Peeled::Blank));
     }
 
     #[test]
     fn cri_partial_rejoined() {
         let mut st = EnvState::new(2024);
-        assert!(cri_join(b"2022-02-05T00:46:42.5Z stderr P {\"level\":\"info\",", &mut st).is_none());
-        assert!(cri_join(b"2022-02-05T00:46:42.5Z stderr P \"msg\":\"a became", &mut st).is_none());
-        let j = cri_join(b"2022-02-05T00:46:42.6Z stderr F  leader at term 2\"}", &mut st).unwrap();
+        assert!(cri_join(
+            b"2022-02-05T00:46:42.5Z stderr P {\"level\":\"info\",",
+            &mut st
+        )
+        .is_none());
+        assert!(cri_join(
+            b"2022-02-05T00:46:42.5Z stderr P \"msg\":\"a became",
+            &mut st
+        )
+        .is_none());
+        let j = cri_join(
+            b"2022-02-05T00:46:42.6Z stderr F  leader at term 2\"}",
+            &mut st,
+        )
+        .unwrap();
         let r = match peel(&j, &st) {
             Peeled::Record(r) => r,
             o => panic!("{o:?}"),

@@ -111,7 +111,9 @@ fn is_raft_record(r: &Record<'_>) -> bool {
         if let Some(c) = f.get("caller").and_then(|c| c.as_str()) {
             return c.starts_with("raft/")
                 || (c.starts_with("v3@")
-                    && (c.contains("/raft.go") || c.contains("/node.go") || c.contains("/log.go")));
+                    && (c.contains("/raft.go")
+                        || c.contains("/node.go")
+                        || c.contains("/log.go")));
         }
     }
     false

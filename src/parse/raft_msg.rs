@@ -7,9 +7,9 @@
 use crate::event::{DropReason, Kind, NodeId};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while1, take_while_m_n};
-use nom::error::Error as NomError;
 use nom::character::complete::{char, digit1, space0};
 use nom::combinator::{all_consuming, map, map_res, opt, value};
+use nom::error::Error as NomError;
 use nom::multi::separated_list0;
 use nom::sequence::{delimited, preceded, terminated};
 use nom::{IResult, Parser};
@@ -53,16 +53,13 @@ fn num(i: &str) -> R<'_, u64> {
 /// A term as printed; 2.x printed one rejection term with `%x` by mistake, so a value
 /// with hex letters is read as hex.
 fn term_num(i: &str) -> R<'_, u64> {
-    map_res(
-        take_while1(|c: char| c.is_ascii_hexdigit()),
-        |s: &str| {
-            if s.bytes().all(|b| b.is_ascii_digit()) {
-                s.parse::<u64>().map_err(|_| ())
-            } else {
-                u64::from_str_radix(s, 16).map_err(|_| ())
-            }
-        },
-    )
+    map_res(take_while1(|c: char| c.is_ascii_hexdigit()), |s: &str| {
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse::<u64>().map_err(|_| ())
+        } else {
+            u64::from_str_radix(s, 16).map_err(|_| ())
+        }
+    })
     .parse(i)
 }
 
@@ -238,7 +235,11 @@ fn conflict(i: &str) -> Option<Outcome> {
 
 /// `[logterm: a, index: b` (the caller handles what follows)
 fn logterm_index(i: &str) -> R<'_, (u64, u64)> {
-    (preceded(tg("[logterm: "), num), preceded(tg(", index: "), num)).parse(i)
+    (
+        preceded(tg("[logterm: "), num),
+        preceded(tg(", index: "), num),
+    )
+        .parse(i)
 }
 
 fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
@@ -302,10 +303,9 @@ fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
         ));
     }
     if let Some(r) = i.strip_prefix("not forwarding to leader ") {
-        let (_, (leader, t)) =
-            all_consuming((id, terminated(at_term, tg("; dropping proposal"))))
-                .parse(r)
-                .ok()?;
+        let (_, (leader, t)) = all_consuming((id, terminated(at_term, tg("; dropping proposal"))))
+            .parse(r)
+            .ok()?;
         return Some(ev(
             s,
             Some(t),
@@ -321,7 +321,11 @@ fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
     if let Some(r) = i.strip_prefix("sends MsgTimeoutNow to ") {
         let (_, (to, _)) = all_consuming((
             id,
-            delimited(tg(" immediately as "), id, tg(" already has up-to-date log")),
+            delimited(
+                tg(" immediately as "),
+                id,
+                tg(" already has up-to-date log"),
+            ),
         ))
         .parse(r)
         .ok()?;
@@ -394,22 +398,16 @@ fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
 fn logterm_line(s: NodeId, i: &str) -> Option<Outcome> {
     // sent vote request: `[logterm: a, index: b] sent MsgVote request to Y at term T`
     if let Ok((r, _)) = terminated(logterm_index, tg("] sent ")).parse(i) {
-        let (_, (pre_vote, to, t)) = all_consuming((
-            vote_type,
-            preceded(tg(" request to "), id),
-            at_term,
-        ))
-        .parse(r)
-        .ok()?;
+        let (_, (pre_vote, to, t)) =
+            all_consuming((vote_type, preceded(tg(" request to "), id), at_term))
+                .parse(r)
+                .ok()?;
         return Some(ev(s, Some(t), Kind::VoteSent { to, pre_vote }));
     }
     // voter side: `[logterm: a, index: b, vote: v] cast|voted for|rejected|ignored ...`
-    let (r, _) = terminated(
-        (logterm_index, preceded(tg(", vote: "), id)),
-        tg("] "),
-    )
-    .parse(i)
-    .ok()?;
+    let (r, _) = terminated((logterm_index, preceded(tg(", vote: "), id)), tg("] "))
+        .parse(i)
+        .ok()?;
     #[derive(Clone, Copy)]
     enum Act {
         Cast,
@@ -417,19 +415,16 @@ fn logterm_line(s: NodeId, i: &str) -> Option<Outcome> {
         Ignore,
     }
     let (r, (act, pre_vote)) = alt((
-        map(
-            delimited(tg("cast "), vote_type, tg(" for ")),
-            |p| (Act::Cast, p),
-        ),
+        map(delimited(tg("cast "), vote_type, tg(" for ")), |p| {
+            (Act::Cast, p)
+        }),
         map(tg("voted for "), |_| (Act::Cast, false)),
-        map(
-            delimited(tg("rejected "), vote_type, tg(" from ")),
-            |p| (Act::Reject, p),
-        ),
-        map(
-            delimited(tg("ignored "), vote_type, tg(" from ")),
-            |p| (Act::Ignore, p),
-        ),
+        map(delimited(tg("rejected "), vote_type, tg(" from ")), |p| {
+            (Act::Reject, p)
+        }),
+        map(delimited(tg("ignored "), vote_type, tg(" from ")), |p| {
+            (Act::Ignore, p)
+        }),
     ))
     .parse(r)
     .ok()?;
@@ -793,23 +788,46 @@ mod tests {
         );
         assert_eq!(
             kind("c9ee48a5685b13a3 [quorum:2] has received 1 votes and 1 vote rejections"),
-            Kind::VoteTally { granted: 1, rejected: 1, pre_vote: None, quorum: Some(2) }
+            Kind::VoteTally {
+                granted: 1,
+                rejected: 1,
+                pre_vote: None,
+                quorum: Some(2)
+            }
         );
         assert_eq!(
             kind("fd422379fda50e48 [q:2] has received 2 votes and 0 vote rejections"),
-            Kind::VoteTally { granted: 2, rejected: 0, pre_vote: None, quorum: Some(2) }
+            Kind::VoteTally {
+                granted: 2,
+                rejected: 0,
+                pre_vote: None,
+                quorum: Some(2)
+            }
         );
         assert_eq!(
             kind("91bc3c398fb3c146 has received 2 MsgPreVoteResp votes and 0 vote rejections"),
-            Kind::VoteTally { granted: 2, rejected: 0, pre_vote: Some(true), quorum: None }
+            Kind::VoteTally {
+                granted: 2,
+                rejected: 0,
+                pre_vote: Some(true),
+                quorum: None
+            }
         );
         assert_eq!(
             kind("91bc3c398fb3c146 received MsgVoteResp rejection from 8e9e05c52164694d at term 5"),
-            Kind::VoteResponse { from: 0x8e9e05c52164694d, granted: false, pre_vote: false }
+            Kind::VoteResponse {
+                from: 0x8e9e05c52164694d,
+                granted: false,
+                pre_vote: false
+            }
         );
         assert_eq!(
             kind("91bc3c398fb3c146 received vote from fd422379fda50e48 at term 5"),
-            Kind::VoteResponse { from: 0xfd422379fda50e48, granted: true, pre_vote: false }
+            Kind::VoteResponse {
+                from: 0xfd422379fda50e48,
+                granted: true,
+                pre_vote: false
+            }
         );
         assert_eq!(
             kind("a4260e614ee580b [logterm: 6, index: 17] sent MsgVote request to d3cd49bf905a75d0 at term 7"),

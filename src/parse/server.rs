@@ -78,7 +78,10 @@ fn parse_attributes(s: &str) -> (Option<String>, Vec<String>) {
         LazyLock::new(|| Regex::new(r"^\{Name:(.*?) ClientURLs:\[(.*?)\]\}").unwrap());
     match RE.captures(s) {
         Some(c) => {
-            let name = c.get(1).map(|m| m.as_str().to_string()).filter(|n| !n.is_empty());
+            let name = c
+                .get(1)
+                .map(|m| m.as_str().to_string())
+                .filter(|n| !n.is_empty());
             let urls = c
                 .get(2)
                 .map(|m| m.as_str().split_whitespace().map(str::to_string).collect())
@@ -464,7 +467,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^(starting|restarting|forcing restart of) member ([0-9a-f]{1,16}) in cluster ([0-9a-f]+)"),
+            re: r(
+                r"^(starting|restarting|forcing restart of) member ([0-9a-f]{1,16}) in cluster ([0-9a-f]+)",
+            ),
             build: |c| {
                 let id = hexid(cap(c, 2));
                 let mut k = identity();
@@ -582,7 +587,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^(?:([0-9a-f]{1,16}) )?(?:initiali[sz]?ed peer connection|initialzed peer connection|as single-node).*fast-forwarding \d+ ticks \(election ticks (\d+)\)"),
+            re: r(
+                r"^(?:([0-9a-f]{1,16}) )?(?:initiali[sz]?ed peer connection|initialzed peer connection|as single-node).*fast-forwarding \d+ ticks \(election ticks (\d+)\)",
+            ),
             build: |c| {
                 vec![(
                     c.get(1).and_then(|m| hexid(m.as_str())),
@@ -596,7 +603,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^failed to send out heartbeat on time \((?:exceeded the (\d+ms|[0-9.]+[a-zµ]+) timeout for ([0-9.a-zµ]+)(?:, to ([0-9a-f]{1,16}))?|deadline exceeded for ([0-9.a-zµ]+))\)"),
+            re: r(
+                r"^failed to send out heartbeat on time \((?:exceeded the (\d+ms|[0-9.]+[a-zµ]+) timeout for ([0-9.a-zµ]+)(?:, to ([0-9a-f]{1,16}))?|deadline exceeded for ([0-9.a-zµ]+))\)",
+            ),
             build: |c| {
                 let hb = c.get(1).and_then(|m| parse_go_duration_ms(m.as_str()));
                 let ex = c
@@ -625,7 +634,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r#"^(?:read-only range )?request ".*" with result "(.*)" took too long \(([0-9.a-zµ]+)\) to execute"#),
+            re: r(
+                r#"^(?:read-only range )?request ".*" with result "(.*)" took too long \(([0-9.a-zµ]+)\) to execute"#,
+            ),
             build: |c| {
                 let result = cap(c, 1);
                 let err = result.strip_prefix("error:").map(str::to_string);
@@ -655,7 +666,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^(?:waiting for ReadIndex response took too long, retrying|timed out waiting for read index response)"),
+            re: r(
+                r"^(?:waiting for ReadIndex response took too long, retrying|timed out waiting for read index response)",
+            ),
             build: |_| vec![(None, Kind::ReadIndexSlow)],
         },
         TextRule {
@@ -670,7 +683,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^failed to (?:read|dial|write|post|heartbeat) ([0-9a-f]{1,16}) on (?:stream|pipeline|sendMsgSnap)"),
+            re: r(
+                r"^failed to (?:read|dial|write|post|heartbeat) ([0-9a-f]{1,16}) on (?:stream|pipeline|sendMsgSnap)",
+            ),
             build: |c| {
                 vec![(
                     None,
@@ -707,7 +722,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^the clock difference against peer ([0-9a-f]{1,16}) is too high \[([0-9.a-zµ]+) >"),
+            re: r(
+                r"^the clock difference against peer ([0-9a-f]{1,16}) is too high \[([0-9.a-zµ]+) >",
+            ),
             build: |c| {
                 vec![(
                     None,
@@ -719,7 +736,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^dropped internal raft message (?:to|from) ([0-9a-f]{1,16}) since .*buffer is full"),
+            re: r(
+                r"^dropped internal raft message (?:to|from) ([0-9a-f]{1,16}) since .*buffer is full",
+            ),
             build: |c| {
                 vec![(
                     None,
@@ -746,7 +765,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^([0-9a-f]{1,16}) starts leadership transfer from ([0-9a-f]{1,16}) to ([0-9a-f]{1,16})"),
+            re: r(
+                r"^([0-9a-f]{1,16}) starts leadership transfer from ([0-9a-f]{1,16}) to ([0-9a-f]{1,16})",
+            ),
             build: |c| {
                 vec![(
                     hexid(cap(c, 1)),
@@ -758,7 +779,9 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
-            re: r(r"^([0-9a-f]{1,16}) finished leadership transfer from ([0-9a-f]{1,16}) to ([0-9a-f]{1,16})(?: \(took ([0-9.a-zµ]+)\))?"),
+            re: r(
+                r"^([0-9a-f]{1,16}) finished leadership transfer from ([0-9a-f]{1,16}) to ([0-9a-f]{1,16})(?: \(took ([0-9.a-zµ]+)\))?",
+            ),
             build: |c| {
                 vec![(
                     hexid(cap(c, 1)),
@@ -802,7 +825,10 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
 static TEXT_NOT_EVENTS: &[(&str, &str)] = &[
     ("server is likely overloaded", "server_overloaded"),
     ("skipped leadership transfer", "skipped_leadership_transfer"),
-    ("established a TCP streaming connection", "stream_established"),
+    (
+        "established a TCP streaming connection",
+        "stream_established",
+    ),
 ];
 
 /// Match a capnslog / journald / Go-log server message by its text.
@@ -909,13 +935,23 @@ mod tests {
         let v = text("published {Name:infra1 ClientURLs:[http://127.0.0.1:2379]} to cluster cdf818194e3a8c32");
         assert!(matches!(&v[0].1, Kind::MemberIdentity { name: Some(n), .. } if n == "infra1"));
         let v = text("added member 91bc3c398fb3c146 [http://127.0.0.1:22380] to cluster cdf818194e3a8c32 from store");
-        assert!(matches!(&v[0].1, Kind::MemberChange { from_store: true, .. }));
+        assert!(matches!(
+            &v[0].1,
+            Kind::MemberChange {
+                from_store: true,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn slow_apply_with_leader_changed() {
-        let v = text(r#"read-only range request "key:\"/registry/pods/default/web-0\" " with result "error:etcdserver: leader changed" took too long (1.062730115s) to execute"#);
+        let v = text(
+            r#"read-only range request "key:\"/registry/pods/default/web-0\" " with result "error:etcdserver: leader changed" took too long (1.062730115s) to execute"#,
+        );
         assert_eq!(v.len(), 2);
-        assert!(matches!(&v[1].1, Kind::RequestFailed { error } if error == "etcdserver: leader changed"));
+        assert!(
+            matches!(&v[1].1, Kind::RequestFailed { error } if error == "etcdserver: leader changed")
+        );
     }
 }

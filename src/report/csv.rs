@@ -14,16 +14,31 @@ fn to_io(e: csv::Error) -> io::Error {
 /// of the kind-specific fields).
 pub fn write_events(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     let mut wr = csv::Writer::from_writer(w);
-    wr.write_record(["ts", "node", "node_name", "kind", "term", "details", "input", "line"])
-        .map_err(to_io)?;
+    wr.write_record([
+        "ts",
+        "node",
+        "node_name",
+        "kind",
+        "term",
+        "details",
+        "input",
+        "line",
+    ])
+    .map_err(to_io)?;
     for e in &a.events {
         let mut fields = serde_json::Map::new();
         e.kind.fields(&mut fields);
-        let input = a.input_names.get(e.origin.input as usize).cloned().unwrap_or_default();
+        let input = a
+            .input_names
+            .get(e.origin.input as usize)
+            .cloned()
+            .unwrap_or_default();
         wr.write_record([
             e.ts.map(|t| t.rfc3339()).unwrap_or_default(),
             e.node.map(crate::event::hex).unwrap_or_default(),
-            e.node.and_then(|n| a.names.get(&n).cloned()).unwrap_or_default(),
+            e.node
+                .and_then(|n| a.names.get(&n).cloned())
+                .unwrap_or_default(),
             e.kind.name().to_string(),
             e.term.map(|t| t.to_string()).unwrap_or_default(),
             serde_json::Value::Object(fields).to_string(),

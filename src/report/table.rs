@@ -58,7 +58,10 @@ fn render(b: Builder, right: &[usize]) -> String {
     }
     let s = t.to_string();
     // trailing spaces from padding
-    s.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `raftlog timeline`: events, then the per-term summary, findings and the summary.
@@ -113,7 +116,9 @@ fn list(a: &Analysis, ids: &[String]) -> String {
 fn leader_cell(a: &Analysis, r: &TermRow) -> String {
     match &r.leader {
         Some(l) => {
-            let n = u64::from_str_radix(l, 16).map(|id| a.name(id)).unwrap_or_else(|_| l.clone());
+            let n = u64::from_str_radix(l, 16)
+                .map(|id| a.name(id))
+                .unwrap_or_else(|_| l.clone());
             let n = terminal(&n);
             if r.leader_source.as_deref() == Some("peers") {
                 format!("{n}*")
@@ -155,7 +160,9 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         let cause = match &r.cause {
             Some(c) => match &c.culprit {
                 Some(cu) => {
-                    let n = u64::from_str_radix(cu, 16).map(|id| a.name(id)).unwrap_or_else(|_| cu.clone());
+                    let n = u64::from_str_radix(cu, 16)
+                        .map(|id| a.name(id))
+                        .unwrap_or_else(|_| cu.clone());
                     format!("{} ({})", c.code, terminal(&n))
                 }
                 None => c.code.clone(),
@@ -252,7 +259,10 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
         )?;
     }
     if !any {
-        writeln!(w, "  none (no storm, no leaderless window over the threshold, no anomaly)")?;
+        writeln!(
+            w,
+            "  none (no storm, no leaderless window over the threshold, no anomaly)"
+        )?;
     }
     Ok(())
 }
@@ -330,7 +340,11 @@ pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> 
         "SOURCE".into(),
     ]);
     for e in &a.events {
-        let input = a.input_names.get(e.origin.input as usize).cloned().unwrap_or_default();
+        let input = a
+            .input_names
+            .get(e.origin.input as usize)
+            .cloned()
+            .unwrap_or_default();
         b.push_record([
             time(o.tz, e.ts),
             terminal(&a.opt_name(e.node)),

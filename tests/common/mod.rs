@@ -23,9 +23,8 @@ pub fn analyze(args: &[&str]) -> Analysis {
     let cli = raftlog::cli::Cli::parse_from(std::iter::once("raftlog").chain(args.iter().copied()));
     let cfg = raftlog::config::Config::from_cli(cli.command).expect("valid args");
     let mut err = Vec::new();
-    raftlog::analyze(&cfg, false, &mut err).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&err))
-    })
+    raftlog::analyze(&cfg, false, &mut err)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&err)))
 }
 
 fn ts(s: &str) -> Instant {
@@ -55,7 +54,9 @@ impl Truth {
         let mut t = Truth::default();
         let text = std::fs::read_to_string(dir.join("truth.log")).expect("truth.log");
         for line in text.lines() {
-            let Some((when, rest)) = line.split_once(' ') else { continue };
+            let Some((when, rest)) = line.split_once(' ') else {
+                continue;
+            };
             let when = ts(when);
             let words: Vec<&str> = rest.split_whitespace().collect();
             match words.first().copied() {
@@ -78,11 +79,19 @@ impl Truth {
                 Some("metrics") if words.len() >= 2 => {
                     t.metrics_at.insert(words[1].to_string(), when);
                 }
-                Some(v @ ("SIGSTOP" | "SIGKILL" | "SIGTERM" | "PARTITION" | "HEAL")) if words.len() >= 2 => {
-                    t.actions.push((when, v.to_string(), words[1].to_string(), String::new()));
+                Some(v @ ("SIGSTOP" | "SIGKILL" | "SIGTERM" | "PARTITION" | "HEAL"))
+                    if words.len() >= 2 =>
+                {
+                    t.actions
+                        .push((when, v.to_string(), words[1].to_string(), String::new()));
                 }
                 Some("move-leader") if words.len() >= 5 && words[1] == "from" => {
-                    t.actions.push((when, "move-leader".into(), words[2].to_string(), words[4].to_string()));
+                    t.actions.push((
+                        when,
+                        "move-leader".into(),
+                        words[2].to_string(),
+                        words[4].to_string(),
+                    ));
                 }
                 _ => {}
             }
@@ -118,7 +127,11 @@ pub fn check_leaders(a: &Analysis, truth: &Truth) -> usize {
         for s in st {
             if s.leader != "0" && !s.leader.is_empty() {
                 if let Some(prev) = expected.insert(s.term, s.leader.clone()) {
-                    assert_eq!(prev, s.leader, "status snapshots disagree on term {}", s.term);
+                    assert_eq!(
+                        prev, s.leader,
+                        "status snapshots disagree on term {}",
+                        s.term
+                    );
                 }
             }
         }
@@ -131,7 +144,11 @@ pub fn check_leaders(a: &Analysis, truth: &Truth) -> usize {
             .iter()
             .find(|r| r.term == *term)
             .unwrap_or_else(|| panic!("term {term} is missing from raftlog's terms"));
-        assert_eq!(row.leader.as_deref(), Some(leader.as_str()), "leader of term {term}");
+        assert_eq!(
+            row.leader.as_deref(),
+            Some(leader.as_str()),
+            "leader of term {term}"
+        );
     }
     assert!(
         !a.report.anomalies.iter().any(|x| x.kind == "split_brain"),
@@ -148,7 +165,10 @@ pub fn check_leader_change_counters(a: &Analysis, truth: &Truth, dir: &Path) -> 
     let mut members = 0;
     let mut total = 0;
     for (name, at) in &truth.metrics_at {
-        let id = truth.ids.get(name).unwrap_or_else(|| panic!("no id for {name}"));
+        let id = truth
+            .ids
+            .get(name)
+            .unwrap_or_else(|| panic!("no id for {name}"));
         let node = u64::from_str_radix(id, 16).unwrap();
         let metric = leader_changes_metric(&dir.join(format!("metrics-{name}.txt")))
             .unwrap_or_else(|| panic!("no counter in metrics-{name}.txt"));

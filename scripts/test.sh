@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite: format check, clippy with -D warnings, every test including the
+# real-etcd end-to-end tests (RAFTLOG_REAL_ETCD=1, needs the etcd and etcdctl binaries:
+# `apt-get install -y etcd-server etcd-client`) and the network-namespace ones
+# (RAFTLOG_NETNS=1, needs root and `ip netns`).
+#
+# Without etcd the real-etcd tests are skipped with a warning, except under CI=true where
+# a missing etcd is an error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+if command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1; then
+  export RAFTLOG_REAL_ETCD=1
+elif [ "${CI:-}" = true ]; then
+  echo "scripts/test.sh: etcd/etcdctl not found; CI needs them (apt-get install -y etcd-server etcd-client)" >&2
+  exit 1
+else
+  echo "scripts/test.sh: warning: etcd not installed, the real-etcd tests will be skipped" >&2
+fi
+if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1 && [ -n "${RAFTLOG_REAL_ETCD:-}" ]; then
+  export RAFTLOG_NETNS=1
+elif [ "${CI:-}" = true ]; then
+  echo "scripts/test.sh: CI needs root and ip netns for the partition tests" >&2
+  exit 1
+fi
+
+step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0})"
+cargo test --locked --all-targets -- --test-threads=2
+# doc tests
+cargo test --locked --doc

@@ -1,0 +1,255 @@
+//! The JSON output deserialises into structs that mirror docs/json.md, with
+//! `deny_unknown_fields`: a key added to the output without the page (or removed from it)
+//! fails here.
+
+mod common;
+use common::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Doc {
+    schema_version: u32,
+    raftlog_version: String,
+    summary: Summary,
+    inputs: Vec<Input>,
+    nodes: Vec<Node>,
+    terms: Vec<Term>,
+    leaderless: Vec<Window>,
+    storms: Vec<Storm>,
+    anomalies: Vec<Anomaly>,
+    #[serde(default)]
+    events: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Summary {
+    from: Option<String>,
+    to: Option<String>,
+    members: u64,
+    members_with_logs: u64,
+    terms_seen: u64,
+    elections: u64,
+    leader_changes: u64,
+    planned_transfers: u64,
+    leaderless_ms: i64,
+    longest_leaderless_ms: Option<i64>,
+    notes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Input {
+    name: String,
+    formats: Vec<String>,
+    wrappers: Vec<String>,
+    lines: u64,
+    events: u64,
+    skipped_lines: u64,
+    skipped: BTreeMap<String, u64>,
+    nodes: Vec<String>,
+    gzip: bool,
+    error: Option<String>,
+    year_note: Option<String>,
+    assumed_zone: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Gap {
+    from: String,
+    to: Option<String>,
+    duration_ms: Option<i64>,
+    during_cluster_window: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Node {
+    id: String,
+    name: Option<String>,
+    peer_urls: Vec<String>,
+    client_urls: Vec<String>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    etcd_version: Option<String>,
+    cluster_id: Option<String>,
+    heartbeat_interval_ms: Option<f64>,
+    election_timeout_ms: Option<f64>,
+    pre_vote: Option<bool>,
+    restarts: Vec<String>,
+    shutdowns: Vec<String>,
+    pre_vote_rounds: u64,
+    campaigns: u64,
+    terms_led: Vec<u64>,
+    leader_changes_seen: u64,
+    has_log: bool,
+    gaps: Vec<Gap>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Source {
+    input: String,
+    line: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Evidence {
+    ts: Option<String>,
+    node: Option<String>,
+    kind: String,
+    source: Source,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Cause {
+    code: String,
+    culprit: Option<String>,
+    culprit_name: Option<String>,
+    confidence: String,
+    summary: String,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Learned {
+    node: String,
+    at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Term {
+    term: u64,
+    leader: Option<String>,
+    leader_name: Option<String>,
+    leader_source: Option<String>,
+    started_at: Option<String>,
+    elected_at: Option<String>,
+    ended_at: Option<String>,
+    election_ms: Option<i64>,
+    led_ms: Option<i64>,
+    candidates: Vec<String>,
+    pre_candidates: Vec<String>,
+    votes_for: Vec<String>,
+    votes_against: Vec<String>,
+    learned: Vec<Learned>,
+    transfer: bool,
+    cause: Option<Cause>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Window {
+    from: String,
+    to: Option<String>,
+    duration_ms: Option<i64>,
+    terms: Vec<u64>,
+    failed_requests: u64,
+    over_threshold: bool,
+    started_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Storm {
+    from: String,
+    to: String,
+    elections: u64,
+    first_term: u64,
+    last_term: u64,
+    window_ms: i64,
+    threshold: u64,
+    planned_transfers: u64,
+    leader_changes: u64,
+    leaderless_ms: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Anomaly {
+    kind: String,
+    summary: String,
+    nodes: Vec<String>,
+    terms: Vec<u64>,
+    offset_ms: Option<i64>,
+}
+
+const CAUSES: &[&str] = &[
+    "bootstrap",
+    "membership_change",
+    "leader_transfer",
+    "leader_shutdown",
+    "leader_crash",
+    "leader_stall",
+    "network",
+    "disruptive_candidate",
+    "clock_skew",
+    "unknown",
+];
+
+#[test]
+fn output_matches_the_documented_schema() {
+    let mut dirs = vec![];
+    for base in ["real", "built"] {
+        for e in std::fs::read_dir(root().join("fixtures").join(base)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.sort();
+    assert!(dirs.len() > 20);
+    for d in dirs {
+        let a = analyze(&["timeline", d.to_str().unwrap()]);
+        let mut out = Vec::new();
+        raftlog::report::json::write_document(&a, true, &mut out).unwrap();
+        let doc: Doc =
+            serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+        assert_eq!(doc.schema_version, 1);
+        for t in &doc.terms {
+            if let Some(c) = &t.cause {
+                assert!(CAUSES.contains(&c.code.as_str()), "{}", c.code);
+                assert!(["high", "medium", "low"].contains(&c.confidence.as_str()));
+            }
+            for id in t.leader.iter().chain(&t.candidates).chain(&t.votes_for) {
+                assert!(
+                    !id.is_empty()
+                        && id.len() <= 16
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+                );
+            }
+        }
+        for w in doc.terms.windows(2) {
+            assert!(w[0].term < w[1].term, "terms ascending");
+        }
+        // events carry the documented common keys
+        for e in doc.events.unwrap() {
+            for k in ["ts", "node", "node_name", "kind", "term", "source"] {
+                assert!(e.contains_key(k), "{k} missing in {e:?}");
+            }
+        }
+    }
+}
