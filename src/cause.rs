@@ -111,25 +111,133 @@ fn mk(
 pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
     let et = (ctx.election_ms.max(100.0) * 1e6) as i64; // election timeout in ns
     let mut prev_led: Option<usize> = None;
+    // members that campaigned alone (nobody heard them) since the last leader
+    let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
     for i in 0..rows.len() {
         let is_election = !rows[i].candidates.is_empty() || rows[i].leader.is_some();
         if !is_election {
             continue;
         }
-        if rows[i].candidates.is_empty() && rows[i].leader.is_some() && prev_led.is_some() {
-            // a term whose leader we know but whose campaign we did not see
-        }
         let start = rows[i].started_at.or(rows[i].elected_at).map(|t| t.0);
-        let cause = match (start, prev_led) {
-            (None, _) => None,
-            (Some(s), None) => Some(first_election(ctx, &rows[i], s)),
-            (Some(s), Some(p)) => Some(classify_one(ctx, &rows[p], &rows[i], s, et)),
+        let campaigns = campaigns(ctx, rows[i].term);
+        let leader = id_of(&rows[i].leader);
+        // the first campaign for this term, when nobody heard it and it did not win
+        let first_solo = campaigns
+            .first()
+            .filter(|(c, at)| leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et))
+            .copied();
+        let cause = match (start, prev_led, first_solo) {
+            (None, _, _) => None,
+            (Some(_), _, Some((c, at))) => Some(alone(ctx, c, rows[i].term, at)),
+            (Some(s), None, None) => Some(first_election(ctx, &rows[i], s)),
+            (Some(s), Some(p), None) => Some(classify_one(ctx, &rows[p], &rows[i], s, et, &isolated)),
         };
         rows[i].cause = cause;
         if rows[i].leader.is_some() {
             prev_led = Some(i);
+            isolated.clear();
+        }
+        // a member cut off while this term was won elsewhere keeps campaigning alone
+        for (c, at) in &campaigns {
+            if leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et) {
+                isolated.entry(*c).or_default().push(*at);
+            }
         }
     }
+}
+
+/// `(candidate, index of its became_candidate)` for a term, earliest first.
+fn campaigns(ctx: &Context<'_>, term: u64) -> Vec<(NodeId, usize)> {
+    let mut v: Vec<(NodeId, usize)> = ctx
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, Kind::BecameCandidate) && e.term == Some(term))
+        .filter_map(|(i, e)| e.node.map(|n| (n, i)))
+        .collect();
+    v.sort_by_key(|(_, i)| (ctx.events[*i].ts, *i));
+    let mut seen = BTreeSet::new();
+    v.retain(|(n, _)| seen.insert(*n));
+    v
+}
+
+/// Nobody heard candidate `c`'s campaign for `term`: no other member logged a vote
+/// decision about it or a higher term from it, and `c` got no answer from anyone. Needs
+/// at least one other member's log (or `c`'s own, showing no answers).
+fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
+    let Some(t0) = ctx.events[at].ts.map(|t| t.0) else {
+        return false;
+    };
+    // a campaign is answered within milliseconds when the candidate can reach anyone; a
+    // candidate campaigns again after its randomised election timeout (< 2x)
+    let next = ctx.events[at + 1..]
+        .iter()
+        .find(|e| {
+            e.node == Some(c) && matches!(e.kind, Kind::BecameCandidate | Kind::BecamePreCandidate)
+        })
+        .and_then(|e| e.ts.map(|t| t.0))
+        .unwrap_or(i64::MAX);
+    let t1 = (t0 + 2 * et).min(next);
+    let in_time = |e: &Event| e.ts.is_some_and(|t| t.0 >= t0 - SEC && t.0 < t1);
+    let heard_by_others = ctx.events.iter().any(|e| {
+        e.node.is_some_and(|n| n != c)
+            && in_time(e)
+            && match &e.kind {
+                Kind::VoteGranted { candidate, .. } | Kind::VoteRejected { candidate, .. } => {
+                    *candidate == c && e.term == Some(term)
+                }
+                Kind::VoteIgnored { candidate, .. } => *candidate == c,
+                Kind::TermBump { from, .. } => *from == c && e.term == Some(term),
+                _ => false,
+            }
+    });
+    if heard_by_others {
+        return false;
+    }
+    let answered = ctx.events.iter().any(|e| {
+        e.node == Some(c)
+            && e.term == Some(term)
+            && in_time(e)
+            && matches!(&e.kind, Kind::VoteResponse { from, .. } if *from != c)
+    });
+    if answered {
+        return false;
+    }
+    // with neither its own log nor anyone else's, nothing can be said
+    ctx.has_log.iter().any(|n| *n != c) || ctx.has_log.contains(&c)
+}
+
+fn alone(ctx: &Context<'_>, c: NodeId, term: u64, at: usize) -> Cause {
+    let cname = ctx.name(c);
+    let t0 = ctx.events[at].ts.map(|t| t.0).unwrap_or(0);
+    let mut ev = vec![at];
+    // what the member and the others said about the link around then
+    ev.extend(
+        ctx.any(t0 - 10 * SEC, t0 + SEC)
+            .filter(|i| {
+                let e = &ctx.events[*i];
+                match &e.kind {
+                    Kind::StreamLost { peer }
+                    | Kind::PeerInactive { peer }
+                    | Kind::PeerUnreachable { peer, .. } => e.node == Some(c) || *peer == Some(c),
+                    Kind::SteppedDown => e.node == Some(c),
+                    _ => false,
+                }
+            })
+            .take(4),
+    );
+    let confident = ev.len() > 1;
+    mk(
+        ctx,
+        "network",
+        Some(c),
+        if confident { "high" } else { "medium" },
+        format!(
+            "{cname} campaigned alone for term {term}: no other member heard it (cut off from the cluster{})",
+            if ctx.has_log.len() > 1 { "" } else { "; only its own log was read" }
+        ),
+        ev,
+    )
 }
 
 fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Cause {
@@ -173,7 +281,14 @@ fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Cause {
     }
 }
 
-fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et: i64) -> Cause {
+fn classify_one(
+    ctx: &Context<'_>,
+    prev: &TermRow,
+    row: &TermRow,
+    start: i64,
+    et: i64,
+    isolated: &BTreeMap<NodeId, Vec<usize>>,
+) -> Cause {
     let old = id_of(&prev.leader);
     let new = id_of(&row.leader);
     let prev_el = prev.elected_at.map(|t| t.0).unwrap_or(start - 3600 * SEC);
@@ -324,6 +439,31 @@ fn classify_one(ctx: &Context<'_>, prev: &TermRow, row: &TermRow, start: i64, et
             Some(l),
             "high",
             format!("leader {lname} died without a clean stop and started again"),
+            ev,
+        );
+    }
+    // 6a. a member that had campaigned alone (cut off) came back with its higher term
+    if let Some((x, solo_at)) = isolated.iter().find(|(x, _)| **x != l || candidates.contains(x)) {
+        let xname = ctx.name(*x);
+        let mut ev: Vec<usize> = solo_at.iter().take(2).copied().collect();
+        let deposed: Vec<usize> = ctx
+            .any(start - 2 * SEC, i64::MAX)
+            .filter(|i| {
+                let e = &ctx.events[*i];
+                matches!(&e.kind, Kind::TermBump { from, .. } if from == x) && e.node != Some(*x)
+            })
+            .take(3)
+            .collect();
+        let leader_deposed = deposed.iter().any(|i| ctx.events[*i].node == Some(l));
+        ev.extend(deposed);
+        return mk(
+            ctx,
+            "disruptive_candidate",
+            Some(*x),
+            if leader_deposed { "high" } else { "medium" },
+            format!(
+                "{xname} campaigned alone while cut off (no pre-vote), then its higher term forced an election on the cluster led by {lname}"
+            ),
             ev,
         );
     }

@@ -138,3 +138,23 @@ fn concatenated_stream_equals_separate_files() {
     check_leaders(&a, &Truth::load(&dir));
     let _ = Path::new("");
 }
+
+#[test]
+fn network_partitions() {
+    for (name, prevote) in [
+        ("netns-zap-3-part-leader", false),
+        ("netns-zap-3-part-follower", false),
+        ("netns-zap-3-part-follower-prevote", true),
+        ("netns-capnslog-3-part-leader", false),
+        ("netns-capnslog-3-part-follower", false),
+    ] {
+        let dir = root().join("fixtures/real").join(name);
+        let truth = Truth::load(&dir);
+        let a = analyze(&["terms", dir.to_str().unwrap()]);
+        check_leaders(&a, &truth);
+        check_leader_change_counters(&a, &truth, &dir);
+        let (checked, right) = check_partition(&a, &truth, prevote);
+        assert_eq!(checked, right, "{name}");
+        eprintln!("{name}: {right}/{checked} elections with the cut member as culprit");
+    }
+}

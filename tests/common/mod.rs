@@ -231,3 +231,57 @@ pub fn check_causes(a: &Analysis, truth: &Truth) -> (usize, usize) {
     }
     (checked, right)
 }
+
+/// Check the causes of the elections a network partition caused. Returns (elections
+/// checked, right). With pre-vote on and a follower cut off, no election may follow.
+pub fn check_partition(a: &Analysis, truth: &Truth, prevote: bool) -> (usize, usize) {
+    let (when, _, member, _) = truth
+        .actions
+        .iter()
+        .find(|x| x.1 == "PARTITION")
+        .expect("PARTITION in truth.log");
+    let x = truth.ids.get(member).expect("id of the cut member").clone();
+    // the leader and term just before the cut
+    let (_, before) = truth
+        .statuses
+        .iter()
+        .filter(|(t, _)| t < when)
+        .last()
+        .expect("status before the partition");
+    let t0 = before.iter().map(|s| s.term).max().unwrap();
+    let was_leader = before.iter().any(|s| s.leader == x);
+    let after: Vec<&raftlog::report::TermRow> = a
+        .report
+        .terms
+        .iter()
+        .filter(|t| t.term > t0 && (t.leader.is_some() || !t.candidates.is_empty()))
+        .collect();
+    if prevote && !was_leader {
+        assert!(after.is_empty(), "pre-vote: no election may follow a follower's partition, got {:?}", after.iter().map(|t| t.term).collect::<Vec<_>>());
+        assert!(a.report.nodes.iter().any(|n| n.id == x && n.pre_vote_rounds > 0), "the cut member ran pre-vote rounds");
+        return (1, 1);
+    }
+    assert!(!after.is_empty(), "elections after the partition");
+    let mut checked = 0;
+    let mut right = 0;
+    let first_led = after.iter().find(|t| t.leader.is_some()).map(|t| t.term);
+    let last_led = after.iter().rev().find(|t| t.leader.is_some()).map(|t| t.term);
+    for t in &after {
+        let c = t.cause.as_ref().expect("cause");
+        checked += 1;
+        let mut ok = c.culprit.as_deref() == Some(x.as_str())
+            && ["network", "disruptive_candidate"].contains(&c.code.as_str());
+        if was_leader && Some(t.term) == first_led {
+            ok &= c.code == "network";
+        }
+        if !was_leader && Some(t.term) == last_led {
+            ok &= c.code == "disruptive_candidate";
+        }
+        if ok {
+            right += 1;
+        } else {
+            eprintln!("term {}: partition of {member} ({x}): got {} ({:?})", t.term, c.code, c.culprit);
+        }
+    }
+    (checked, right)
+}
