@@ -177,7 +177,10 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
         })
         .and_then(|e| e.ts.map(|t| t.0))
         .unwrap_or(i64::MAX);
-    let t1 = (t0 + 2 * et).min(next);
+    // answers to a reachable candidate take a round trip (etcd's tuning guide keeps the
+    // election timeout at 10x the RTT); answers that come later were queued while it was
+    // cut off and delivered after the network healed
+    let t1 = (t0 + (et / 2).max(250_000_000)).min(next);
     let in_time = |e: &Event| e.ts.is_some_and(|t| t.0 >= t0 - SEC && t.0 < t1);
     let heard_by_others = ctx.events.iter().any(|e| {
         e.node.is_some_and(|n| n != c)
@@ -443,7 +446,22 @@ fn classify_one(
         );
     }
     // 6a. a member that had campaigned alone (cut off) came back with its higher term
-    if let Some((x, solo_at)) = isolated.iter().find(|(x, _)| **x != l || candidates.contains(x)) {
+    // the member whose higher term reached the others first (it deposed someone), else the
+    // one cut off first
+    let deposer = |x: NodeId| {
+        ctx.any(start - 2 * SEC, i64::MAX)
+            .find(|i| {
+                let e = &ctx.events[*i];
+                matches!(&e.kind, Kind::TermBump { from, .. } if *from == x) && e.node != Some(x)
+            })
+            .unwrap_or(usize::MAX)
+    };
+    let mut iso: Vec<(&NodeId, &Vec<usize>)> = isolated
+        .iter()
+        .filter(|(x, _)| **x != l || candidates.contains(x))
+        .collect();
+    iso.sort_by_key(|(x, at)| (deposer(**x), at.first().copied()));
+    if let Some((x, solo_at)) = iso.first().copied() {
         let xname = ctx.name(*x);
         let mut ev: Vec<usize> = solo_at.iter().take(2).copied().collect();
         let deposed: Vec<usize> = ctx

@@ -53,6 +53,57 @@ fn check(out: &Path, label: &str) -> Figures {
     }
 }
 
+/// Real clusters never run at the same time (2 cores; ports and namespaces).
+static ONE_CLUSTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn real_etcd_partitions() {
+    if !enabled("RAFTLOG_REAL_ETCD") || !enabled("RAFTLOG_NETNS") {
+        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 RAFTLOG_NETNS=1 (root, ip netns) to cut members off a real cluster");
+        return;
+    }
+    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let id = std::process::id() % 200;
+    let mut checked = 0;
+    let mut right = 0;
+    for (k, (scenario, logger, prevote)) in [
+        ("part-leader", "zap", "false"),
+        ("part-follower", "zap", "false"),
+        ("part-follower", "zap", "true"),
+        ("part-leader", "capnslog", "false"),
+        ("part-follower", "capnslog", "false"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = tmp.path().join(format!("{logger}-{scenario}-{prevote}"));
+        run_harness(
+            "etcd-netns-cluster.sh",
+            &out,
+            &[scenario, logger, "3", prevote],
+            &[
+                ("TAG", format!("rt{id}{k}")),
+                ("NET", format!("10.79.{}", (id + k as u32 * 7) % 250)),
+                ("HB", "100".into()),
+                ("ET", "1000".into()),
+            ],
+        );
+        let truth = Truth::load(&out);
+        let a = analyze(&["terms", out.to_str().unwrap()]);
+        let terms = check_leaders(&a, &truth);
+        let (members, changes) = check_leader_change_counters(&a, &truth, &out);
+        let (c, r) = check_partition(&a, &truth, prevote == "true");
+        eprintln!(
+            "{logger} {scenario} pre-vote={prevote}: {terms} terms match, {members} counters ({changes} changes), partition causes {r}/{c}"
+        );
+        checked += c;
+        right += r;
+    }
+    eprintln!("real etcd partitions: causes right {right}/{checked}");
+    assert_eq!(checked, right);
+}
+
 #[test]
 fn real_etcd_clusters() {
     if !enabled("RAFTLOG_REAL_ETCD") {
@@ -61,6 +112,7 @@ fn real_etcd_clusters() {
         );
         return;
     }
+    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let base0 = 26000 + (std::process::id() % 40) * 200;
     let tmp = tempfile::tempdir().unwrap();
     let mut total = Figures {
