@@ -331,7 +331,27 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
         }
     }
     // effective (monotone) time and term per element for the merge
-    let mut eff: Vec<Vec<(i64, u64)>> = Vec::with_capacity(seqs.len());
+    // among lines with the same time (zap 3.4 prints milliseconds, the 3.4 raft Go log
+    // whole seconds) the causal order of an election: campaign, votes, win, the others
+    // learning of it
+    let rank = |k: &Kind| -> u8 {
+        match k {
+            Kind::ProcessStart { .. }
+            | Kind::RaftBoot { .. }
+            | Kind::ElectionStarted
+            | Kind::BecamePreCandidate
+            | Kind::BecameCandidate
+            | Kind::VoteSent { .. }
+            | Kind::TimeoutNowReceived { .. }
+            | Kind::TransferStarted { .. }
+            | Kind::TimeoutNowSent { .. }
+            | Kind::LeaderTransferRequested { .. } => 0,
+            Kind::BecameLeader => 2,
+            Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => 3,
+            _ => 1,
+        }
+    };
+    let mut eff: Vec<Vec<(i64, u64, u8)>> = Vec::with_capacity(seqs.len());
     for s in &seqs {
         let mut v = Vec::with_capacity(s.len());
         let first = s
@@ -350,14 +370,14 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
                     term = term.max(t);
                 }
             }
-            v.push((cur, term));
+            v.push((cur, term, rank(&e.kind)));
         }
         eff.push(v);
     }
     let mut heap = BinaryHeap::new();
     for (i, v) in eff.iter().enumerate() {
-        if let Some(&(t, term)) = v.first() {
-            heap.push(Reverse((t, term, i, 0usize)));
+        if let Some(&(t, term, r)) = v.first() {
+            heap.push(Reverse((t, term, r, i, 0usize)));
         }
     }
     let total: usize = seqs.iter().map(|s| s.len()).sum();
@@ -365,7 +385,7 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
     let mut raws = Vec::new();
     let mut taken: Vec<std::vec::IntoIter<(Event, Option<String>)>> =
         seqs.into_iter().map(|s| s.into_iter()).collect();
-    while let Some(Reverse((_, _, i, pos))) = heap.pop() {
+    while let Some(Reverse((_, _, _, i, pos))) = heap.pop() {
         if let Some((e, r)) = taken[i].next() {
             out.push(e);
             if let Some(r) = r {
@@ -373,8 +393,8 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
             }
         }
         let next = pos + 1;
-        if let Some(&(t, term)) = eff[i].get(next) {
-            heap.push(Reverse((t, term, i, next)));
+        if let Some(&(t, term, r)) = eff[i].get(next) {
+            heap.push(Reverse((t, term, r, i, next)));
         }
     }
     (out, raws)
@@ -854,6 +874,29 @@ fn build(
                             w.started_by = Some("leader_stall".into());
                         }
                     }
+                    // a follower's election timer fired: it had not heard from the leader
+                    // for at least its election timeout
+                    if let Some(pe) = prev.elected_at {
+                        let timed_out = events.iter().enumerate().find(|(i, e)| {
+                            matches!(e.kind, Kind::ElectionStarted)
+                                && e.ts.is_some_and(|t| t > pe && t <= to)
+                                && e.node.is_some_and(|n| n != pl && leader_before(&events, &leader_after, *i) == Some(pl))
+                        });
+                        if let Some((_, e)) = timed_out {
+                            let et = e
+                                .node
+                                .and_then(|n| nodes.get(&n))
+                                .and_then(|a| a.election)
+                                .filter(|ms| *ms > 0.0);
+                            if let (Some(t), Some(et)) = (e.ts, et) {
+                                let s = Instant(t.0 - (et * 1e6) as i64);
+                                if s < w.from && s > pe {
+                                    w.from = s;
+                                    w.started_by = Some("election_timeout".into());
+                                }
+                            }
+                        }
+                    }
                 }
                 let slot = ends_of.entry(led[k]).or_insert(w.from);
                 *slot = (*slot).min(w.from);
@@ -1082,6 +1125,12 @@ fn sorted_ids(s: &BTreeSet<NodeId>, names: &BTreeMap<NodeId, String>) -> Vec<Str
 
 /// Each member's view of its leader after every event (from its own `raft.node:` lines,
 /// `became leader`, campaigns and process start/stop).
+/// The member's leader just before event `i` (from its previous event).
+fn leader_before(events: &[Event], after: &[Option<NodeId>], i: usize) -> Option<NodeId> {
+    let n = events[i].node?;
+    (0..i).rev().find(|j| events[*j].node == Some(n)).and_then(|j| after[j])
+}
+
 fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
     let mut cur: HashMap<NodeId, Option<NodeId>> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());

@@ -198,9 +198,10 @@ pub struct Window {
     pub failed_requests: u64,
     /// The window is at least `--leaderless-threshold` long.
     pub over_threshold: bool,
-    /// `leader_stall` when the start was moved back to the moment the old leader went
-    /// silent (from its own late-heartbeat report); null when the start is the first
-    /// member losing the leader.
+    /// How the start was found: `leader_stall` (the old leader's own late-heartbeat
+    /// report says when it went silent), `election_timeout` (the first follower whose
+    /// election timer fired had not heard from the leader for at least its election
+    /// timeout), or null (the moment a majority stopped seeing a leader).
     pub started_by: Option<String>,
 }
 
