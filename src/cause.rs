@@ -130,7 +130,9 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             (None, _, _) => None,
             (Some(_), _, Some((c, at))) => Some(alone(ctx, c, rows[i].term, at)),
             (Some(s), None, None) => Some(first_election(ctx, &rows[i], s)),
-            (Some(s), Some(p), None) => Some(classify_one(ctx, &rows[p], &rows[i], s, et, &isolated)),
+            (Some(s), Some(p), None) => {
+                Some(classify_one(ctx, &rows[p], &rows[i], s, et, &isolated))
+            }
         };
         rows[i].cause = cause;
         if rows[i].leader.is_some() {
@@ -220,8 +222,8 @@ fn alone(ctx: &Context<'_>, c: NodeId, term: u64, at: usize) -> Cause {
             .filter(|i| {
                 let e = &ctx.events[*i];
                 match &e.kind {
-                    Kind::StreamLost { peer }
-                    | Kind::PeerInactive { peer }
+                    Kind::StreamLost { peer, .. }
+                    | Kind::PeerInactive { peer, .. }
                     | Kind::PeerUnreachable { peer, .. } => e.node == Some(c) || *peer == Some(c),
                     Kind::SteppedDown => e.node == Some(c),
                     _ => false,
@@ -605,8 +607,8 @@ fn classify_one(
             let e = &ctx.events[*i];
             let about_l = |p: &Option<NodeId>| *p == Some(l) || e.node == Some(l);
             match &e.kind {
-                Kind::StreamLost { peer }
-                | Kind::PeerInactive { peer }
+                Kind::StreamLost { peer, .. }
+                | Kind::PeerInactive { peer, .. }
                 | Kind::PeerUnreachable { peer, .. }
                 | Kind::BufferFull { peer, .. } => about_l(peer),
                 _ => false,

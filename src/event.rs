@@ -191,9 +191,11 @@ pub enum Kind {
     ReadIndexSlow,
     StreamLost {
         peer: Option<NodeId>,
+        error: Option<String>,
     },
     PeerInactive {
         peer: Option<NodeId>,
+        error: Option<String>,
     },
     PeerActive {
         peer: Option<NodeId>,
@@ -201,6 +203,7 @@ pub enum Kind {
     PeerUnreachable {
         peer: Option<NodeId>,
         rtt_ms: Option<f64>,
+        error: Option<String>,
     },
     BufferFull {
         peer: Option<NodeId>,
@@ -236,6 +239,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// For link-trouble events: the peer's process was not listening (`connection
+    /// refused`): it was down, not cut off.
+    pub fn refused(&self) -> bool {
+        match self {
+            Kind::StreamLost { error, .. }
+            | Kind::PeerInactive { error, .. }
+            | Kind::PeerUnreachable { error, .. } => error
+                .as_deref()
+                .is_some_and(|e| e.contains("connection refused")),
+            _ => false,
+        }
+    }
+
     /// The stable kind name used in JSON, NDJSON and CSV.
     pub fn name(&self) -> &'static str {
         match self {
@@ -501,12 +517,19 @@ impl Kind {
                 put("took_ms", ms(took_ms));
                 put("error", json!(error));
             }
-            Kind::StreamLost { peer } | Kind::PeerInactive { peer } | Kind::PeerActive { peer } => {
-                put("peer", oid(peer))
+            Kind::StreamLost { peer, error } | Kind::PeerInactive { peer, error } => {
+                put("peer", oid(peer));
+                put("error", json!(error));
             }
-            Kind::PeerUnreachable { peer, rtt_ms } => {
+            Kind::PeerActive { peer } => put("peer", oid(peer)),
+            Kind::PeerUnreachable {
+                peer,
+                rtt_ms,
+                error,
+            } => {
                 put("peer", oid(peer));
                 put("rtt_ms", ms(rtt_ms));
+                put("error", json!(error));
             }
             Kind::BufferFull { peer, msg_type } => {
                 put("peer", oid(peer));

@@ -199,8 +199,8 @@ impl Analysis {
             Kind::SlowFsync { took_ms } => format!("slow fdatasync {}", ms(took_ms)),
             Kind::SlowApply { took_ms, .. } => format!("slow apply {}", ms(took_ms)),
             Kind::ReadIndexSlow => "slow read index".into(),
-            Kind::StreamLost { peer } => format!("lost stream to {}", self.opt_name(*peer)),
-            Kind::PeerInactive { peer } => format!("peer {} inactive", self.opt_name(*peer)),
+            Kind::StreamLost { peer, .. } => format!("lost stream to {}", self.opt_name(*peer)),
+            Kind::PeerInactive { peer, .. } => format!("peer {} inactive", self.opt_name(*peer)),
             Kind::PeerActive { peer } => format!("peer {} active", self.opt_name(*peer)),
             Kind::PeerUnreachable { peer, .. } => {
                 format!("peer {} unreachable", self.opt_name(*peer))
@@ -880,7 +880,9 @@ fn build(
                         let timed_out = events.iter().enumerate().find(|(i, e)| {
                             matches!(e.kind, Kind::ElectionStarted)
                                 && e.ts.is_some_and(|t| t > pe && t <= to)
-                                && e.node.is_some_and(|n| n != pl && leader_before(&events, &leader_after, *i) == Some(pl))
+                                && e.node.is_some_and(|n| {
+                                    n != pl && leader_before(&events, &leader_after, *i) == Some(pl)
+                                })
                         });
                         if let Some((_, e)) = timed_out {
                             let et = e
@@ -1128,7 +1130,10 @@ fn sorted_ids(s: &BTreeSet<NodeId>, names: &BTreeMap<NodeId, String>) -> Vec<Str
 /// The member's leader just before event `i` (from its previous event).
 fn leader_before(events: &[Event], after: &[Option<NodeId>], i: usize) -> Option<NodeId> {
     let n = events[i].node?;
-    (0..i).rev().find(|j| events[*j].node == Some(n)).and_then(|j| after[j])
+    (0..i)
+        .rev()
+        .find(|j| events[*j].node == Some(n))
+        .and_then(|j| after[j])
 }
 
 fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {

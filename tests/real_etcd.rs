@@ -10,6 +10,17 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
+/// Where a run's logs go: under target/real-etcd/ so that a failing run can be read
+/// afterwards; removed when the test passes.
+fn workdir(name: &str) -> std::path::PathBuf {
+    let d = root()
+        .join("target/real-etcd")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
 fn enabled(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
 }
@@ -63,7 +74,7 @@ fn real_etcd_partitions() {
         return;
     }
     let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
-    let tmp = tempfile::tempdir().unwrap();
+    let work = workdir("partitions");
     let id = std::process::id() % 200;
     let mut checked = 0;
     let mut right = 0;
@@ -77,7 +88,7 @@ fn real_etcd_partitions() {
     .into_iter()
     .enumerate()
     {
-        let out = tmp.path().join(format!("{logger}-{scenario}-{prevote}"));
+        let out = work.join(format!("{logger}-{scenario}-{prevote}"));
         run_harness(
             "etcd-netns-cluster.sh",
             &out,
@@ -101,7 +112,8 @@ fn real_etcd_partitions() {
         right += r;
     }
     eprintln!("real etcd partitions: causes right {right}/{checked}");
-    assert_eq!(checked, right);
+    assert_eq!(checked, right, "logs kept in {}", work.display());
+    let _ = std::fs::remove_dir_all(&work);
 }
 
 #[test]
@@ -114,7 +126,7 @@ fn real_etcd_clusters() {
     }
     let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let base0 = 26000 + (std::process::id() % 40) * 200;
-    let tmp = tempfile::tempdir().unwrap();
+    let work = workdir("clusters");
     let mut total = Figures {
         terms: 0,
         counters: 0,
@@ -125,7 +137,7 @@ fn real_etcd_clusters() {
     let mut k = 0;
     for (scenario, n) in [("mixed", "3"), ("storm", "5")] {
         for logger in ["zap", "capnslog"] {
-            let out = tmp.path().join(format!("{logger}-{scenario}"));
+            let out = work.join(format!("{logger}-{scenario}"));
             let base = (base0 + k * 20).to_string();
             k += 1;
             run_harness(

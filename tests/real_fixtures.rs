@@ -164,7 +164,12 @@ fn leaderless_windows_match_the_faults() {
     // ET = 1000 ms in every capture: a follower's election timer fires only after it has not
     // heard from the leader for at least that long, so stalls and crashes leave the cluster
     // leaderless for about a second or more; planned hand-overs for milliseconds
-    for name in ["zap-3-mixed", "capnslog-3-mixed", "zap-5-storm", "capnslog-5-storm"] {
+    for name in [
+        "zap-3-mixed",
+        "capnslog-3-mixed",
+        "zap-5-storm",
+        "capnslog-5-storm",
+    ] {
         let a = analyze(&["terms", &fixture(&format!("real/{name}"))]);
         for t in a.report.terms.iter().filter(|t| t.leader.is_some()) {
             let code = t.cause.as_ref().map(|c| c.code.as_str()).unwrap_or("");
@@ -179,8 +184,12 @@ fn leaderless_windows_match_the_faults() {
                 .unwrap_or_else(|| panic!("{name}: no leaderless window ends at term {}", t.term));
             let d = w.duration_ms.unwrap();
             match code {
-                "leader_stall" | "leader_crash" => assert!(d >= 900, "{name} term {}: {code} window {d} ms", t.term),
-                "leader_transfer" | "leader_shutdown" => assert!(d < 100, "{name} term {}: {code} window {d} ms", t.term),
+                "leader_stall" | "leader_crash" => {
+                    assert!(d >= 900, "{name} term {}: {code} window {d} ms", t.term)
+                }
+                "leader_transfer" | "leader_shutdown" => {
+                    assert!(d < 100, "{name} term {}: {code} window {d} ms", t.term)
+                }
                 _ => {}
             }
         }

@@ -321,9 +321,11 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
         }
         "lost TCP streaming connection with remote peer" => one(Kind::StreamLost {
             peer: fid(f, "remote-peer-id"),
+            error: fstr(f, "error").map(str::to_string),
         }),
         "peer became inactive (message send to peer failed)" => one(Kind::PeerInactive {
             peer: fid(f, "peer-id"),
+            error: fstr(f, "error").map(str::to_string),
         }),
         "peer became active" => one(Kind::PeerActive {
             peer: fid(f, "peer-id"),
@@ -331,6 +333,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
         "prober detected unhealthy status" => one(Kind::PeerUnreachable {
             peer: fid(f, "remote-peer-id"),
             rtt_ms: fms(f, "rtt"),
+            error: fstr(f, "error").map(str::to_string),
         }),
         "prober found high clock drift" => one(Kind::ClockSkew {
             peer: fid(f, "remote-peer-id"),
@@ -678,19 +681,21 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
                     None,
                     Kind::StreamLost {
                         peer: hexid(cap(c, 1)),
+                        error: None,
                     },
                 )]
             },
         },
         TextRule {
             re: r(
-                r"^failed to (?:read|dial|write|post|heartbeat) ([0-9a-f]{1,16}) on (?:stream|pipeline|sendMsgSnap)",
+                r"^failed to (?:read|dial|write|post|heartbeat) ([0-9a-f]{1,16}) on (?:stream|pipeline|sendMsgSnap)[^(]*(?:\((.*)\))?",
             ),
             build: |c| {
                 vec![(
                     None,
                     Kind::StreamLost {
                         peer: hexid(cap(c, 1)),
+                        error: c.get(2).map(|m| m.as_str().to_string()),
                     },
                 )]
             },
@@ -704,19 +709,22 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
                     if cap(c, 2) == "active" {
                         Kind::PeerActive { peer }
                     } else {
-                        Kind::PeerInactive { peer }
+                        Kind::PeerInactive { peer, error: None }
                     },
                 )]
             },
         },
         TextRule {
-            re: r(r"^health check for peer ([0-9a-f]{1,16}) could not connect"),
+            re: r(
+                r"^health check for peer ([0-9a-f]{1,16}) could not connect: (.*?)(?: \(prober .*\))?$",
+            ),
             build: |c| {
                 vec![(
                     None,
                     Kind::PeerUnreachable {
                         peer: hexid(cap(c, 1)),
                         rtt_ms: None,
+                        error: c.get(2).map(|m| m.as_str().to_string()),
                     },
                 )]
             },

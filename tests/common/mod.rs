@@ -207,13 +207,21 @@ pub fn check_causes(a: &Analysis, truth: &Truth) -> (usize, usize) {
             _ => continue,
         };
         let next_action = truth.actions.get(k + 1).map(|x| x.0);
+        // the election that followed is for a term above the one the cluster had before
+        let term_before = truth
+            .statuses
+            .iter()
+            .filter(|(t, _)| t < when)
+            .next_back()
+            .map(|(_, st)| st.iter().map(|s| s.term).max().unwrap_or(0))
+            .unwrap_or(0);
         // Go-log lines (3.4 capnslog mode) carry whole seconds: allow for the truncation
         let lo = Instant(when.0 - 999_000_000);
         let Some(row) = a.report.terms.iter().find(|r| {
             r.elected_at.is_some_and(|e| {
                 let coarse = e.0 % 1_000_000_000 == 0;
                 (e >= *when || (coarse && e >= lo)) && next_action.is_none_or(|n| e <= n)
-            })
+            }) && r.term > term_before
         }) else {
             panic!("no election after {verb} {member} at {when}");
         };
@@ -257,15 +265,29 @@ pub fn check_partition(a: &Analysis, truth: &Truth, prevote: bool) -> (usize, us
         .filter(|t| t.term > t0 && (t.leader.is_some() || !t.candidates.is_empty()))
         .collect();
     if prevote && !was_leader {
-        assert!(after.is_empty(), "pre-vote: no election may follow a follower's partition, got {:?}", after.iter().map(|t| t.term).collect::<Vec<_>>());
-        assert!(a.report.nodes.iter().any(|n| n.id == x && n.pre_vote_rounds > 0), "the cut member ran pre-vote rounds");
+        assert!(
+            after.is_empty(),
+            "pre-vote: no election may follow a follower's partition, got {:?}",
+            after.iter().map(|t| t.term).collect::<Vec<_>>()
+        );
+        assert!(
+            a.report
+                .nodes
+                .iter()
+                .any(|n| n.id == x && n.pre_vote_rounds > 0),
+            "the cut member ran pre-vote rounds"
+        );
         return (1, 1);
     }
     assert!(!after.is_empty(), "elections after the partition");
     let mut checked = 0;
     let mut right = 0;
     let first_led = after.iter().find(|t| t.leader.is_some()).map(|t| t.term);
-    let last_led = after.iter().rev().find(|t| t.leader.is_some()).map(|t| t.term);
+    let last_led = after
+        .iter()
+        .rev()
+        .find(|t| t.leader.is_some())
+        .map(|t| t.term);
     for t in &after {
         let c = t.cause.as_ref().expect("cause");
         checked += 1;
@@ -280,7 +302,10 @@ pub fn check_partition(a: &Analysis, truth: &Truth, prevote: bool) -> (usize, us
         if ok {
             right += 1;
         } else {
-            eprintln!("term {}: partition of {member} ({x}): got {} ({:?})", t.term, c.code, c.culprit);
+            eprintln!(
+                "term {}: partition of {member} ({x}): got {} ({:?})",
+                t.term, c.code, c.culprit
+            );
         }
     }
     (checked, right)
