@@ -382,6 +382,23 @@ fn classify_one(
                 ev,
             );
         }
+        if !l_logged {
+            // without its log the stop signal is not visible; a member that hands over and
+            // then stops listening was being stopped
+            let gone = refused_about(ctx, l, start, start + 10 * SEC);
+            if !gone.is_empty() {
+                let mut ev = transfer_ev;
+                ev.extend(gone);
+                return mk(
+                    ctx,
+                    "leader_shutdown",
+                    Some(l),
+                    "medium",
+                    format!("leader {lname} handed leadership over and then stopped accepting connections (stopped; its own log was not read)"),
+                    ev,
+                );
+            }
+        }
         return mk(
             ctx,
             "leader_transfer",
@@ -446,6 +463,25 @@ fn classify_one(
             format!("leader {lname} died without a clean stop and started again"),
             ev,
         );
+    }
+    // 5b. without the old leader's log: its peers' connections to it were refused, so its
+    // process was down (a graceful stop would have handed leadership over)
+    if !l_logged {
+        let gone = refused_about(ctx, l, start - 10 * SEC, start + 5 * SEC);
+        if !gone.is_empty() {
+            let mut ev = gone;
+            ev.extend(first_loss(ctx, l, start));
+            return mk(
+                ctx,
+                "leader_crash",
+                Some(l),
+                "medium",
+                format!(
+                    "leader {lname}'s connections closed and were refused: its process went down without handing over (its own log was not read)"
+                ),
+                ev,
+            );
+        }
     }
     // 6a. a member that had campaigned alone (cut off) came back with its higher term
     // the member whose higher term reached the others first (it deposed someone), else the
@@ -675,6 +711,23 @@ pub fn is_start(k: &Kind) -> bool {
                 ..
             }
         )
+}
+
+/// Other members' link errors about `l` that say its process was gone.
+pub fn refused_about(ctx: &Context<'_>, l: NodeId, from: i64, to: i64) -> Vec<usize> {
+    ctx.any(from, to)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            let about = match &e.kind {
+                Kind::StreamLost { peer, .. }
+                | Kind::PeerInactive { peer, .. }
+                | Kind::PeerUnreachable { peer, .. } => *peer == Some(l),
+                _ => false,
+            };
+            about && e.node != Some(l) && e.kind.peer_gone()
+        })
+        .take(3)
+        .collect()
 }
 
 /// The first member (other than `l`) that lost `l` around `start`.

@@ -239,15 +239,16 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// For link-trouble events: the peer's process was not listening (`connection
-    /// refused`): it was down, not cut off.
-    pub fn refused(&self) -> bool {
+    /// For link-trouble events: the peer's process closed its connections (`unexpected
+    /// EOF`, `EOF`) or was not listening (`connection refused`): it was down, not cut off (a
+    /// partition shows `i/o timeout` or `no route to host`).
+    pub fn peer_gone(&self) -> bool {
         match self {
             Kind::StreamLost { error, .. }
             | Kind::PeerInactive { error, .. }
             | Kind::PeerUnreachable { error, .. } => error
                 .as_deref()
-                .is_some_and(|e| e.contains("connection refused")),
+                .is_some_and(|e| e.contains("connection refused") || e.contains("EOF")),
             _ => false,
         }
     }

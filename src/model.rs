@@ -874,6 +874,17 @@ fn build(
                             w.started_by = Some("leader_stall".into());
                         }
                     }
+                    // its peers saw its connections close or be refused: it went down then
+                    if let Some(pe) = prev.elected_at {
+                        if let Some(i) = crate::cause::refused_about(&ctx, pl, pe.0, to.0).first() {
+                            if let Some(t) = events[*i].ts {
+                                if t < w.from && t > pe {
+                                    w.from = t;
+                                    w.started_by = Some("leader_down".into());
+                                }
+                            }
+                        }
+                    }
                     // a follower's election timer fired: it had not heard from the leader
                     // for at least its election timeout
                     if let Some(pe) = prev.elected_at {

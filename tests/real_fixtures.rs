@@ -195,3 +195,58 @@ fn leaderless_windows_match_the_faults() {
         }
     }
 }
+
+#[test]
+fn missing_old_leader_log_is_said_and_lowers_confidence() {
+    // n1's own log left out: the elections that followed its terms are classified from
+    // the other members' lines, with lower confidence, and the report says what is missing
+    let dir = root().join("fixtures/real/zap-3-mixed");
+    let a = analyze(&[
+        "terms",
+        dir.join("n2.log").to_str().unwrap(),
+        dir.join("n3.log").to_str().unwrap(),
+    ]);
+    let n1 = "a9e9e1d57dda5a31";
+    let cause = |t: u64| {
+        a.report
+            .terms
+            .iter()
+            .find(|r| r.term == t)
+            .unwrap()
+            .cause
+            .clone()
+            .unwrap()
+    };
+    // term 3 followed a pause of n1: nothing in the others' logs tells a pause apart
+    assert_eq!(cause(3).code, "unknown");
+    assert!(cause(3).summary.contains("no log of the old leader"));
+    // term 5 followed a SIGKILL of n1: its peers' connections to it closed and were refused
+    assert_eq!(
+        (
+            cause(5).code.as_str(),
+            cause(5).culprit.as_deref(),
+            cause(5).confidence.as_str()
+        ),
+        ("leader_crash", Some(n1), "medium")
+    );
+    // term 9 followed a SIGTERM of n1 (hand-over, then it stopped listening)
+    assert_eq!(
+        (
+            cause(9).code.as_str(),
+            cause(9).culprit.as_deref(),
+            cause(9).confidence.as_str()
+        ),
+        ("leader_shutdown", Some(n1), "medium")
+    );
+    assert!(a
+        .report
+        .anomalies
+        .iter()
+        .any(|x| x.kind == "incomplete" && x.nodes == vec![n1.to_string()]));
+    // the leaders of n1's terms are still known, from the others' lines
+    for t in [4, 8, 10] {
+        let r = a.report.terms.iter().find(|r| r.term == t).unwrap();
+        assert_eq!(r.leader.as_deref(), Some(n1));
+        assert_eq!(r.leader_source.as_deref(), Some("peers"));
+    }
+}

@@ -201,7 +201,8 @@ pub struct Window {
     /// How the start was found: `leader_stall` (the old leader's own late-heartbeat
     /// report says when it went silent), `election_timeout` (the first follower whose
     /// election timer fired had not heard from the leader for at least its election
-    /// timeout), or null (the moment a majority stopped seeing a leader).
+    /// timeout), `leader_down` (its peers saw its connections close or be refused), or
+    /// null (the moment a majority stopped seeing a leader).
     pub started_by: Option<String>,
 }
 
