@@ -38,6 +38,9 @@ pub enum Command {
     Terms(Common),
     /// Normalised events, one JSON object per line (NDJSON) by default.
     Events(Common),
+    /// Why the elections happened: storms, the cause and culprit of every election with
+    /// the log lines that show it, what it cost, and what to change.
+    Diagnose(Common),
 }
 
 /// Output formats.

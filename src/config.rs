@@ -17,6 +17,8 @@ pub enum Mode {
     Terms,
     /// `raftlog events`
     Events,
+    /// `raftlog diagnose`
+    Diagnose,
 }
 
 /// A time bound: absolute, or relative to the newest timestamp of the input.
@@ -139,6 +141,7 @@ impl Config {
             Command::Timeline(c) => (Mode::Timeline, c),
             Command::Terms(c) => (Mode::Terms, c),
             Command::Events(c) => (Mode::Events, c),
+            Command::Diagnose(c) => (Mode::Diagnose, c),
         };
         let tz = if c.utc {
             Zone::Utc
@@ -157,8 +160,8 @@ impl Config {
             }
             (_, Some(f)) => f,
         };
-        if mode == Mode::Timeline && format == Format::Csv {
-            return Err("timeline has no CSV form: use `raftlog events --format csv` or `raftlog terms --format csv`".into());
+        if matches!(mode, Mode::Timeline | Mode::Diagnose) && format == Format::Csv {
+            return Err("this command has no CSV form: use `raftlog events --format csv` or `raftlog terms --format csv`".into());
         }
         let mut names = BTreeMap::new();
         for n in &c.names {
@@ -207,7 +210,8 @@ impl Config {
             ingest: IngestOptions {
                 assume_tz,
                 year: c.year,
-                keep_raw: c.raw,
+                // diagnose quotes the evidence lines
+                keep_raw: c.raw || mode == Mode::Diagnose,
                 samples: if c.verbose { 20 } else { 0 },
             },
             model: ModelOptions {

@@ -18,6 +18,7 @@
 pub mod cause;
 pub mod cli;
 pub mod config;
+pub mod diagnose;
 pub mod error;
 pub mod event;
 pub mod ingest;
@@ -118,7 +119,10 @@ pub fn analyze(
         Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
         None => since.is_none() && until.is_none(),
     };
-    Ok(model::analyze(results, &cfg.model, filter))
+    let mut a = model::analyze(results, &cfg.model, filter);
+    a.show_raw = cfg.raw;
+    a.report.recommendations = diagnose::recommendations(&a);
+    Ok(a)
 }
 
 /// Write the output of `cfg`'s command for an analysis.
@@ -130,6 +134,8 @@ pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Res
     };
     match (cfg.mode, cfg.format) {
         (Mode::Timeline, Format::Table) => report::table::write_timeline(a, &topt, out),
+        (Mode::Diagnose, Format::Table) => report::diagnose::write(a, &topt, out),
+        (Mode::Diagnose, Format::Json) => report::json::write_document(a, cfg.with_events, out),
         (Mode::Terms, Format::Table) => report::table::write_terms_table(a, &topt, out),
         (Mode::Events, Format::Table) => report::table::write_events_table(a, &topt, out),
         (Mode::Timeline | Mode::Terms, Format::Json) => {
@@ -139,7 +145,8 @@ pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Res
         (Mode::Events, Format::Ndjson) => report::json::write_ndjson(a, out),
         (Mode::Events, Format::Csv) => report::csv::write_events(a, out),
         (Mode::Terms, Format::Csv) => report::csv::write_terms(a, out),
-        (Mode::Timeline, Format::Csv) | (Mode::Timeline | Mode::Terms, Format::Ndjson) => {
+        (Mode::Timeline | Mode::Diagnose, Format::Csv)
+        | (Mode::Timeline | Mode::Terms | Mode::Diagnose, Format::Ndjson) => {
             Err(io::Error::other("format not available for this command"))
         }
     }

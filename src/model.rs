@@ -53,9 +53,27 @@ pub struct Analysis {
     pub input_names: Vec<String>,
     /// Display names of members.
     pub names: BTreeMap<NodeId, String>,
+    /// Put the raw lines into event output (`--raw`).
+    pub show_raw: bool,
 }
 
 impl Analysis {
+    /// The raw text of a line, when raw lines were kept.
+    pub fn raw_line(&self, input: &str, line: u64) -> Option<&str> {
+        self.events
+            .iter()
+            .zip(self.raw.iter())
+            .find(|(e, _)| {
+                e.origin.line == line
+                    && self
+                        .input_names
+                        .get(e.origin.input as usize)
+                        .map(String::as_str)
+                        == Some(input)
+            })
+            .map(|(_, r)| r.as_str())
+    }
+
     /// Display name of a member: its name, else its hex ID.
     pub fn name(&self, id: NodeId) -> String {
         self.names.get(&id).cloned().unwrap_or_else(|| hex(id))
@@ -868,8 +886,13 @@ fn build(
                         .and_then(|l| u64::from_str_radix(l, 16).ok()),
                     w.to,
                 ) {
+                    // the earlier starts below only count when they lie within two
+                    // election timeouts of the moment the majority lost the leader (a member
+                    // that timed out long before was cut off, not representative)
+                    let reach = (2.0 * ctx.election_ms * 1e6) as i64 + 500_000_000;
+                    let lo = Instant(w.from.0 - reach);
                     if let Some(s) = crate::cause::stall_start(&ctx, pl, w.from, to) {
-                        if prev.elected_at.is_some_and(|e| s > e) {
+                        if prev.elected_at.is_some_and(|e| s > e) && s >= lo {
                             w.from = s;
                             w.started_by = Some("leader_stall".into());
                         }
@@ -878,7 +901,7 @@ fn build(
                     if let Some(pe) = prev.elected_at {
                         if let Some(i) = crate::cause::refused_about(&ctx, pl, pe.0, to.0).first() {
                             if let Some(t) = events[*i].ts {
-                                if t < w.from && t > pe {
+                                if t < w.from && t > pe && t >= lo {
                                     w.from = t;
                                     w.started_by = Some("leader_down".into());
                                 }
@@ -890,7 +913,7 @@ fn build(
                     if let Some(pe) = prev.elected_at {
                         let timed_out = events.iter().enumerate().find(|(i, e)| {
                             matches!(e.kind, Kind::ElectionStarted)
-                                && e.ts.is_some_and(|t| t > pe && t <= to)
+                                && e.ts.is_some_and(|t| t > pe && t <= to && t >= lo)
                                 && e.node.is_some_and(|n| {
                                     n != pl && leader_before(&events, &leader_after, *i) == Some(pl)
                                 })
@@ -920,6 +943,19 @@ fn build(
         w.failed_requests = failed
             .iter()
             .filter(|t| **t >= w.from && end.is_none_or(|e| **t <= e))
+            .count() as u64;
+        let inside = |e: &&Event| {
+            e.ts.is_some_and(|t| t >= w.from && end.is_none_or(|x| t <= x))
+        };
+        w.slow_applies = events
+            .iter()
+            .filter(inside)
+            .filter(|e| matches!(e.kind, Kind::SlowApply { .. }))
+            .count() as u64;
+        w.proposals_dropped = events
+            .iter()
+            .filter(inside)
+            .filter(|e| matches!(e.kind, Kind::ProposalDropped { .. }))
             .count() as u64;
         w.over_threshold = w
             .duration_ms
@@ -974,7 +1010,84 @@ fn build(
             r.elected_at.map(|t| (t, r.term, kind))
         })
         .collect();
-    let storms = storms(&changes, &windows, opts);
+    let mut storms = storms(&changes, &windows, opts);
+    for st in storms.iter_mut() {
+        let mut by: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
+        for r in rows.iter().filter(|r| {
+            r.elected_at.is_some_and(|e| e >= st.from && e <= st.to)
+                && r.term >= st.first_term
+                && r.term <= st.last_term
+        }) {
+            if let Some(c) = &r.cause {
+                let slot = by.entry(c.code.clone()).or_default();
+                slot.0 += 1;
+                if let Some(cu) = &c.culprit {
+                    *slot.1.entry(cu.clone()).or_default() += 1;
+                }
+            }
+        }
+        let mut causes: Vec<crate::report::CauseCount> = by
+            .into_iter()
+            .map(|(code, (count, cul))| {
+                let mut c: Vec<(String, u64)> = cul.into_iter().collect();
+                c.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                crate::report::CauseCount {
+                    code,
+                    count,
+                    culprits: c.into_iter().map(|x| x.0).collect(),
+                }
+            })
+            .collect();
+        causes.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+        st.causes = causes;
+        st.failed_requests = windows
+            .iter()
+            .filter(|w| {
+                w.terms
+                    .last()
+                    .is_some_and(|t| *t >= st.first_term && *t <= st.last_term)
+            })
+            .map(|w| w.failed_requests)
+            .sum();
+    }
+
+    // term inflation: terms rising much faster than leaders change (split votes, a member
+    // campaigning alone)
+    let failed_elections: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.leader.is_none() && !r.candidates.is_empty())
+        .map(|r| r.term)
+        .collect();
+    let led_count = rows.iter().filter(|r| r.leader.is_some()).count();
+    if failed_elections.len() >= 3 && failed_elections.len() >= led_count.saturating_sub(1) {
+        let mut by: BTreeMap<String, usize> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.leader.is_none()) {
+            for c in &r.candidates {
+                *by.entry(c.clone()).or_default() += 1;
+            }
+        }
+        let mut top: Vec<(String, usize)> = by.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        anomalies.push(Anomaly {
+            kind: "term_inflation".into(),
+            summary: format!(
+                "{} terms were campaigned for without electing a leader (split votes or a member campaigning alone), against {} terms with a leader; most campaigns from {}",
+                failed_elections.len(),
+                led_count,
+                top.iter()
+                    .take(3)
+                    .map(|(c, n)| format!(
+                        "{} ({n})",
+                        u64::from_str_radix(c, 16).map(disp).unwrap_or_else(|_| c.clone())
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            nodes: top.iter().map(|x| x.0.clone()).collect(),
+            terms: failed_elections.clone(),
+            offset_ms: None,
+        });
+    }
 
     // clock skew
     anomalies.extend(clock_skew(&terms, opts, &disp));
@@ -1117,6 +1230,7 @@ fn build(
         leaderless: windows,
         storms,
         anomalies,
+        recommendations: Vec::new(),
         events: None,
     };
     Analysis {
@@ -1126,6 +1240,7 @@ fn build(
         leader_after,
         input_names,
         names,
+        show_raw: false,
     }
 }
 
@@ -1262,6 +1377,8 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
                     failed_requests: 0,
                     over_threshold: false,
                     started_by: None,
+                    slow_applies: 0,
+                    proposals_dropped: 0,
                 });
             }
         } else if ever_led && open.is_none() && present > 0 {
@@ -1279,6 +1396,8 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
                 failed_requests: 0,
                 over_threshold: false,
                 started_by: None,
+                slow_applies: 0,
+                proposals_dropped: 0,
             });
         }
     }
@@ -1355,6 +1474,8 @@ fn storms(
                 planned_transfers: planned,
                 leader_changes: (b + 1 - a) as u64 + planned,
                 leaderless_ms,
+                causes: Vec::new(),
+                failed_requests: 0,
             }
         })
         .collect()
@@ -1367,62 +1488,83 @@ fn clock_skew(
     opts: &ModelOptions,
     disp: &dyn Fn(NodeId) -> String,
 ) -> Vec<Anomaly> {
-    // observations: (a, b, d) meaning clock(a) - clock(b) ≈ d (ms), for acker a, leader b
-    let mut obs: Vec<(NodeId, NodeId, f64)> = Vec::new();
+    // observations: acker a learned leader b's election d ms after b's own `became
+    // leader` by their clocks: d = delay + (clock(a) - clock(b)). Only each member's first
+    // acknowledgement of a term (a member that lost the leader and learned it again later
+    // tells nothing about clocks), and per pair the smallest d: delays are positive, so the
+    // minimum is the closest to the clock offset (as NTP does).
+    let mut pair: BTreeMap<(NodeId, NodeId), f64> = BTreeMap::new();
     for ta in terms.values() {
         for (leader, at) in &ta.self_leaders {
             let Some(el) = at else { continue };
+            let mut first: BTreeMap<NodeId, Instant> = BTreeMap::new();
             for (l, acker, ts) in &ta.acks {
                 if l == leader && acker != leader {
                     if let Some(t) = ts {
-                        obs.push((*acker, *leader, el.ms_until(*t) as f64));
+                        let slot = first.entry(*acker).or_insert(*t);
+                        *slot = (*slot).min(*t);
                     }
                 }
             }
+            for (acker, t) in first {
+                let d = el.ms_until(t) as f64;
+                let slot = pair.entry((acker, *leader)).or_insert(d);
+                *slot = slot.min(d);
+            }
         }
     }
-    if obs.len() < 2 {
-        return Vec::new();
-    }
     let mut ids: BTreeSet<NodeId> = BTreeSet::new();
-    for (a, b, _) in &obs {
+    for (a, b) in pair.keys() {
         ids.insert(*a);
         ids.insert(*b);
     }
     if ids.len() < 3 {
         return Vec::new(); // two members: who is off cannot be told
     }
-    let mut off: BTreeMap<NodeId, f64> = ids.iter().map(|i| (*i, 0.0)).collect();
-    for _ in 0..30 {
-        let mut next = off.clone();
-        for id in &ids {
-            let mut v: Vec<f64> = Vec::new();
-            for (a, b, d) in &obs {
-                if a == id {
-                    v.push(d + off[b]);
-                } else if b == id {
-                    v.push(off[a] - d);
-                }
-            }
-            if !v.is_empty() {
-                next.insert(*id, median(&mut v));
-            }
+    // pairwise offsets r(a, b) ≈ clock(a) - clock(b): with both directions the delay
+    // cancels out ((d_ab - d_ba) / 2, as NTP does), with one it is an upper bound
+    let r = |a: NodeId, b: NodeId| -> Option<f64> {
+        match (pair.get(&(a, b)), pair.get(&(b, a))) {
+            (Some(x), Some(y)) => Some((x - y) / 2.0),
+            (Some(x), None) => Some(*x),
+            (None, Some(y)) => Some(-*y),
+            (None, None) => None,
         }
-        let mut all: Vec<f64> = next.values().copied().collect();
-        let m = median(&mut all);
-        for v in next.values_mut() {
-            *v -= m;
+    };
+    // the reference: the largest group of members whose clocks agree
+    let tol = opts.skew_tolerance_ms as f64;
+    let mut best: Vec<NodeId> = Vec::new();
+    for a in &ids {
+        let group: Vec<NodeId> = ids
+            .iter()
+            .copied()
+            .filter(|b| b == a || r(*a, *b).is_some_and(|x| x.abs() <= tol))
+            .collect();
+        if group.len() > best.len() {
+            best = group;
         }
-        off = next;
+    }
+    if best.len() * 2 <= ids.len() {
+        return Vec::new(); // no majority of agreeing clocks: who is off cannot be told
+    }
+    let mut off: BTreeMap<NodeId, f64> = BTreeMap::new();
+    let mut counts: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for id in ids.iter().filter(|i| !best.contains(i)) {
+        let mut v: Vec<f64> = best.iter().filter_map(|b| r(*id, *b)).collect();
+        if v.is_empty() {
+            continue;
+        }
+        counts.insert(*id, v.len());
+        off.insert(*id, median(&mut v));
     }
     let mut out = Vec::new();
     for (id, o) in off {
-        let count = obs.iter().filter(|(a, b, _)| *a == id || *b == id).count();
-        if o.abs() > opts.skew_tolerance_ms as f64 && count >= 2 {
+        let count = counts.get(&id).copied().unwrap_or(0);
+        if o.abs() > opts.skew_tolerance_ms as f64 && count >= 1 {
             out.push(Anomaly {
                 kind: "clock_skew".into(),
                 summary: format!(
-                    "the clock of member {} is about {} {} the others (from {count} leader changes); events are ordered by term, not by its timestamps",
+                    "the clock of member {} is about {} {} the others (measured against {count} members whose clocks agree); events are ordered by term, not by its timestamps",
                     disp(id),
                     human_ms(o.abs().round() as i64),
                     if o > 0.0 { "ahead of" } else { "behind" }

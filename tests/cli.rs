@@ -410,3 +410,91 @@ fn hostile_text_is_sanitised_on_the_terminal() {
     );
     assert!(String::from_utf8_lossy(&out).contains("evil\\u{1b}[31m"));
 }
+
+#[test]
+fn diagnose_names_causes_evidence_and_advice() {
+    let out = raftlog()
+        .args(["diagnose", "--color", "never", ZAP])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let s = String::from_utf8(out).unwrap();
+    assert!(s.contains("causes: leader_stall x4"), "{s}");
+    assert!(s.contains("cause leader_crash (culprit n1) [high]"), "{s}");
+    // evidence is quoted with its source line
+    assert!(s.contains("n1.log:170"), "{s}");
+    assert!(s.contains("received signal; shutting down"), "{s}");
+    // advice tied to what was measured: heartbeats up to 2.4 s late with a 1 s timeout
+    assert!(s.contains("[check_disk]"), "{s}");
+    assert!(
+        s.contains("--heartbeat-interval=100 --election-timeout=4000"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("[enable_pre_vote]"),
+        "no disruptive member here: {s}"
+    );
+}
+
+#[test]
+fn diagnose_recommends_pre_vote_only_when_it_is_off() {
+    let a = analyze(&["diagnose", &fixture("real/netns-zap-3-part-follower")]);
+    let codes: Vec<&str> = a
+        .report
+        .recommendations
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    assert!(codes.contains(&"enable_pre_vote"), "{codes:?}");
+    assert!(codes.contains(&"check_network"), "{codes:?}");
+    let pv = a
+        .report
+        .recommendations
+        .iter()
+        .find(|r| r.code == "enable_pre_vote")
+        .unwrap();
+    assert_eq!(pv.members, vec!["e7de767aa47ed4f2".to_string()]);
+    let b = analyze(&[
+        "diagnose",
+        &fixture("real/netns-zap-3-part-follower-prevote"),
+    ]);
+    assert!(
+        b.report.recommendations.is_empty(),
+        "{:?}",
+        b.report.recommendations
+    );
+    // a quiet cluster gets no advice
+    let c = analyze(&["diagnose", &fixture("real/capnslog-3-quiet")]);
+    assert!(c.report.recommendations.is_empty());
+    raftlog()
+        .args([
+            "diagnose",
+            "-f",
+            "json",
+            &fixture("real/netns-zap-3-part-follower"),
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"code\": \"enable_pre_vote\""));
+}
+
+#[test]
+fn diagnose_storm_lists_its_causes() {
+    let a = analyze(&["diagnose", &fixture("real/capnslog-5-storm")]);
+    assert_eq!(a.report.storms.len(), 1);
+    let st = &a.report.storms[0];
+    assert_eq!(st.causes[0].code, "leader_stall");
+    assert_eq!(st.causes[0].count, st.elections);
+    raftlog()
+        .args([
+            "diagnose",
+            "--fail-on",
+            "storm",
+            "fixtures/real/capnslog-5-storm",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Storms"));
+}

@@ -20,8 +20,31 @@ struct Doc {
     leaderless: Vec<Window>,
     storms: Vec<Storm>,
     anomalies: Vec<Anomaly>,
+    recommendations: Vec<Recommendation>,
     #[serde(default)]
     events: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Recommendation {
+    code: String,
+    summary: String,
+    because: String,
+    members: Vec<String>,
+    terms: Vec<u64>,
+    actions: Vec<String>,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CauseCount {
+    code: String,
+    count: u64,
+    culprits: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +188,8 @@ struct Window {
     failed_requests: u64,
     over_threshold: bool,
     started_by: Option<String>,
+    slow_applies: u64,
+    proposals_dropped: u64,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +206,8 @@ struct Storm {
     planned_transfers: u64,
     leader_changes: u64,
     leaderless_ms: i64,
+    causes: Vec<CauseCount>,
+    failed_requests: u64,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +271,38 @@ fn output_matches_the_documented_schema() {
         }
         for w in doc.terms.windows(2) {
             assert!(w[0].term < w[1].term, "terms ascending");
+        }
+        for an in &doc.anomalies {
+            assert!(
+                [
+                    "split_brain",
+                    "term_regression",
+                    "clock_skew",
+                    "duplicate_input",
+                    "incomplete",
+                    "term_inflation"
+                ]
+                .contains(&an.kind.as_str()),
+                "{}",
+                an.kind
+            );
+        }
+        for r in &doc.recommendations {
+            assert!(
+                [
+                    "enable_pre_vote",
+                    "tune_timers",
+                    "check_disk",
+                    "check_network",
+                    "check_clocks",
+                    "check_crash",
+                    "check_membership",
+                    "add_missing_logs"
+                ]
+                .contains(&r.code.as_str()),
+                "{}",
+                r.code
+            );
         }
         // events carry the documented common keys
         for e in doc.events.unwrap() {

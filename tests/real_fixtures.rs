@@ -250,3 +250,45 @@ fn missing_old_leader_log_is_said_and_lowers_confidence() {
         assert_eq!(r.leader_source.as_deref(), Some("peers"));
     }
 }
+
+#[test]
+fn shifted_clock_is_measured_and_the_timeline_stays_right() {
+    // n3's real log with its clock moved 5 minutes ahead (every zap `ts` + 300 s)
+    let dir = root().join("fixtures/real/zap-3-mixed");
+    let tmp = tempfile::tempdir().unwrap();
+    for n in ["n1", "n2"] {
+        std::fs::copy(
+            dir.join(format!("{n}.log")),
+            tmp.path().join(format!("{n}.log")),
+        )
+        .unwrap();
+    }
+    let re = regex::Regex::new(r#""ts":"([^"]+)""#).unwrap();
+    let src = std::fs::read_to_string(dir.join("n3.log")).unwrap();
+    let shifted = re.replace_all(&src, |c: &regex::Captures| {
+        let t =
+            chrono::DateTime::parse_from_rfc3339(&c[1]).unwrap() + chrono::Duration::seconds(300);
+        format!(
+            r#""ts":"{}""#,
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        )
+    });
+    std::fs::write(tmp.path().join("n3.log"), shifted.as_bytes()).unwrap();
+    let a = analyze(&["terms", tmp.path().to_str().unwrap()]);
+    let skew: Vec<_> = a
+        .report
+        .anomalies
+        .iter()
+        .filter(|x| x.kind == "clock_skew")
+        .collect();
+    assert_eq!(skew.len(), 1, "{:?}", a.report.anomalies);
+    assert_eq!(skew[0].nodes, vec!["849335a4c3608382".to_string()]);
+    let off = skew[0].offset_ms.unwrap();
+    assert!((299_000..=301_000).contains(&off), "offset {off}");
+    // leaders per term are unchanged: terms are the clock
+    check_leaders(&a, &Truth::load(&dir));
+    // and without the shift nothing is reported
+    let b = analyze(&["terms", dir.to_str().unwrap()]);
+    assert!(!b.report.anomalies.iter().any(|x| x.kind == "clock_skew"));
+}

@@ -16,7 +16,11 @@ pub fn event_values(a: &Analysis) -> Vec<Value> {
                 .map(String::as_str)
                 .unwrap_or("?");
             let name = e.node.and_then(|n| a.names.get(&n)).map(String::as_str);
-            Value::Object(e.to_json(input, name, a.raw.get(i).map(String::as_str)))
+            Value::Object(e.to_json(
+                input,
+                name,
+                a.raw.get(i).map(String::as_str).filter(|_| a.show_raw),
+            ))
         })
         .collect()
 }

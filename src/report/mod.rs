@@ -2,6 +2,7 @@
 //! and one renderer per output format.
 
 pub mod csv;
+pub mod diagnose;
 pub mod json;
 pub mod table;
 
@@ -204,6 +205,10 @@ pub struct Window {
     /// timeout), `leader_down` (its peers saw its connections close or be refused), or
     /// null (the moment a majority stopped seeing a leader).
     pub started_by: Option<String>,
+    /// Slow-apply warnings (`apply request took too long`) inside the window.
+    pub slow_applies: u64,
+    /// Proposals and reads raft dropped for lack of a leader inside the window.
+    pub proposals_dropped: u64,
 }
 
 /// `storms[]`.
@@ -230,6 +235,41 @@ pub struct Storm {
     pub leader_changes: u64,
     /// Cluster leaderless time inside the episode.
     pub leaderless_ms: i64,
+    /// Causes of the episode's elections, most frequent first: `{code, count}`.
+    pub causes: Vec<CauseCount>,
+    /// Client requests that failed with a leader-related error during the episode.
+    pub failed_requests: u64,
+}
+
+/// A cause code and how often it occurred.
+#[derive(Clone, Debug, Serialize)]
+pub struct CauseCount {
+    /// Cause code.
+    pub code: String,
+    /// Occurrences.
+    pub count: u64,
+    /// Culprits (hex), most frequent first.
+    pub culprits: Vec<String>,
+}
+
+/// A recommendation, tied to its evidence (`raftlog diagnose`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Recommendation {
+    /// `enable_pre_vote`, `tune_timers`, `check_disk`, `check_network`, `check_clocks`,
+    /// `check_crash`, `check_membership`, `add_missing_logs`.
+    pub code: String,
+    /// What to change or check, in one sentence.
+    pub summary: String,
+    /// Why: the figures and terms that led to it.
+    pub because: String,
+    /// Members concerned (hex).
+    pub members: Vec<String>,
+    /// Terms concerned.
+    pub terms: Vec<u64>,
+    /// Commands to run next, or flags to set.
+    pub actions: Vec<String>,
+    /// Supporting lines.
+    pub evidence: Vec<Evidence>,
 }
 
 /// `anomalies[]`.
@@ -295,6 +335,8 @@ pub struct Report {
     pub storms: Vec<Storm>,
     /// Anomalies.
     pub anomalies: Vec<Anomaly>,
+    /// What to change or check next, each tied to its evidence.
+    pub recommendations: Vec<Recommendation>,
     /// Events (only with `--events`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<serde_json::Value>>,

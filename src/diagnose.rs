@@ -1,0 +1,367 @@
+//! Recommendations (`raftlog diagnose`): what to change or check next, each tied to the
+//! evidence that led to it. No advice without evidence.
+//!
+//! Sources of the figures: etcd's tuning guide (heartbeat interval about the peer
+//! round-trip time; election timeout at least 5 to 10 times the heartbeat and above the
+//! worst round trip, at most 50000 ms) and hardware guide (WAL fsync p99 under 10 ms).
+
+use crate::event::{hex, Kind, NodeId};
+use crate::model::Analysis;
+use crate::report::{Evidence, Recommendation, SourceRef};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn ev(a: &Analysis, i: usize) -> Evidence {
+    let e = &a.events[i];
+    Evidence {
+        ts: e.ts,
+        node: e.node.map(hex),
+        kind: e.kind.name().to_string(),
+        source: SourceRef {
+            input: a
+                .input_names
+                .get(e.origin.input as usize)
+                .cloned()
+                .unwrap_or_default(),
+            line: e.origin.line,
+        },
+    }
+}
+
+fn id(s: &str) -> Option<NodeId> {
+    u64::from_str_radix(s, 16).ok()
+}
+
+/// Round a duration in ms up to a "nice" flag value (multiple of 100 ms, or 500 ms above
+/// 2 s).
+fn nice_ms(ms: f64) -> u64 {
+    let step = if ms > 2000.0 { 500.0 } else { 100.0 };
+    ((ms / step).ceil() * step).max(step) as u64
+}
+
+/// Build the recommendations of an analysis.
+pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
+    let r = &a.report;
+    let mut out = Vec::new();
+    let name = |h: &str| id(h).map(|i| a.name(i)).unwrap_or_else(|| h.to_string());
+    let causes_of = |code: &str| -> Vec<&crate::report::TermRow> {
+        r.terms
+            .iter()
+            .filter(|t| t.cause.as_ref().is_some_and(|c| c.code == code))
+            .collect()
+    };
+    let culprits = |rows: &[&crate::report::TermRow]| -> Vec<String> {
+        let s: BTreeSet<String> = rows
+            .iter()
+            .filter_map(|t| t.cause.as_ref().and_then(|c| c.culprit.clone()))
+            .collect();
+        s.into_iter().collect()
+    };
+    let evidence_of = |rows: &[&crate::report::TermRow]| -> Vec<Evidence> {
+        rows.iter()
+            .flat_map(|t| {
+                t.cause
+                    .as_ref()
+                    .map(|c| c.evidence.iter().take(2).cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })
+            .take(6)
+            .collect()
+    };
+
+    // configured timers, as the logs show them
+    let hb: Vec<f64> = r
+        .nodes
+        .iter()
+        .filter_map(|n| n.heartbeat_interval_ms)
+        .collect();
+    let et: Vec<f64> = r
+        .nodes
+        .iter()
+        .filter_map(|n| n.election_timeout_ms)
+        .collect();
+    let hb_max = hb.iter().copied().fold(0.0, f64::max);
+    let et_min = et.iter().copied().fold(f64::INFINITY, f64::min);
+    let timers_known = hb_max > 0.0 && et_min.is_finite();
+
+    // 1. pre-vote against disruptive members
+    let disruptive = causes_of("disruptive_candidate");
+    if !disruptive.is_empty() {
+        let off: Vec<&crate::report::NodeRow> = r
+            .nodes
+            .iter()
+            .filter(|n| n.has_log && n.pre_vote != Some(true))
+            .collect();
+        if !off.is_empty() {
+            let members = culprits(&disruptive);
+            out.push(Recommendation {
+                code: "enable_pre_vote".into(),
+                summary: "turn pre-vote on (--pre-vote=true; the default from etcd 3.5) so that a member that was cut off cannot depose a working leader when it comes back".into(),
+                because: format!(
+                    "{} election(s) were forced by {} returning with a higher term (terms {}); pre-vote is {} on {}",
+                    disruptive.len(),
+                    members.iter().map(|m| name(m)).collect::<Vec<_>>().join(", "),
+                    disruptive.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(","),
+                    if off.iter().all(|n| n.pre_vote == Some(false)) { "off" } else { "not shown to be on" },
+                    off.iter().map(|n| n.name.clone().unwrap_or_else(|| n.id.clone())).collect::<Vec<_>>().join(", ")
+                ),
+                members,
+                terms: disruptive.iter().map(|t| t.term).collect(),
+                actions: vec![
+                    "etcd --pre-vote=true (every member; etcd 3.4 defaults to false)".into(),
+                    "find why the member was cut off: ping / ethtool -S <iface> between it and the others, firewall and MTU changes at that time".into(),
+                ],
+                evidence: evidence_of(&disruptive),
+            });
+        }
+    }
+
+    // 2. stalls: disk and timers
+    let stalls = causes_of("leader_stall");
+    let mut over: Vec<(f64, usize)> = Vec::new(); // heartbeat overruns: exceeded ms
+    let mut fsync: Vec<(f64, usize)> = Vec::new();
+    let mut ticks: Vec<usize> = Vec::new();
+    for (i, e) in a.events.iter().enumerate() {
+        match &e.kind {
+            Kind::HeartbeatOverrun {
+                exceeded_ms: Some(x),
+                ..
+            } => over.push((*x, i)),
+            Kind::SlowFsync { took_ms: Some(x) } => fsync.push((*x, i)),
+            Kind::TickMissed { .. } => ticks.push(i),
+            _ => {}
+        }
+    }
+    if !fsync.is_empty() || (!stalls.is_empty() && !over.is_empty()) {
+        let members: BTreeSet<String> = fsync
+            .iter()
+            .chain(over.iter())
+            .filter_map(|(_, i)| a.events[*i].node.map(hex))
+            .collect();
+        let worst_fsync = fsync.iter().map(|x| x.0).fold(0.0, f64::max);
+        let mut evidence: Vec<Evidence> = fsync.iter().take(3).map(|(_, i)| ev(a, *i)).collect();
+        evidence.extend(over.iter().take(3).map(|(_, i)| ev(a, *i)));
+        out.push(Recommendation {
+            code: "check_disk".into(),
+            summary: "check the disk of the stalling members: etcd needs WAL fsync p99 under 10 ms; put the WAL on a dedicated low-latency SSD (--wal-dir) and keep other I/O off it".into(),
+            because: format!(
+                "{} slow fdatasync warning(s){} and {} late heartbeat(s) from the leader{}",
+                fsync.len(),
+                if worst_fsync > 0.0 { format!(" (worst {})", crate::time::human_ms(worst_fsync as i64)) } else { String::new() },
+                over.len(),
+                if stalls.is_empty() { String::new() } else { format!("; {} election(s) caused by a stalled leader (terms {})", stalls.len(), stalls.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(",")) }
+            ),
+            members: members.into_iter().collect(),
+            terms: stalls.iter().map(|t| t.term).collect(),
+            actions: vec![
+                "iostat -x 1   (on the member: await and %util of the WAL device)".into(),
+                "raftlog metrics <dumps>   or   curl -s http://<member>:2379/metrics | grep etcd_disk_wal_fsync_duration_seconds   (p99 must stay < 10 ms)".into(),
+                "check for a paused process (SIGSTOP, VM or container freeze), CPU throttling and long GC pauses at the evidence times".into(),
+            ],
+            evidence,
+        });
+    }
+    if timers_known && (!over.is_empty() || !stalls.is_empty()) {
+        // election timeout must cover the longest silence a healthy-but-slow leader showed
+        let worst = over.iter().map(|x| x.0).fold(0.0, f64::max);
+        let hb_new = nice_ms(hb_max);
+        let mut et_new = nice_ms((worst * 1.5).max(10.0 * hb_new as f64)).min(50_000);
+        if et_new < 5 * hb_new {
+            et_new = 5 * hb_new;
+        }
+        if (et_new as f64) > et_min && worst > 0.0 {
+            out.push(Recommendation {
+                code: "tune_timers".into(),
+                summary: format!(
+                    "raise the election timeout above the leader's worst observed stall: --heartbeat-interval={hb_new} --election-timeout={et_new} (only after fixing the cause; longer timeouts also mean longer leaderless windows when a leader really dies)"
+                ),
+                because: format!(
+                    "the leader's heartbeats were up to {} late while the election timeout is {} ms (heartbeat {} ms)",
+                    crate::time::human_ms(worst as i64),
+                    et_min,
+                    hb_max
+                ),
+                members: Vec::new(),
+                terms: stalls.iter().map(|t| t.term).collect(),
+                actions: vec![
+                    format!("etcd --heartbeat-interval={hb_new} --election-timeout={et_new}   (the same on every member; keep election timeout >= 5x heartbeat and <= 50000)"),
+                    "measure the peer round-trip time first (etcd_network_peer_round_trip_time_seconds): the heartbeat should be close to it".into(),
+                ],
+                evidence: over.iter().take(3).map(|(_, i)| ev(a, *i)).collect(),
+            });
+        }
+    }
+    if timers_known && et_min < 5.0 * hb_max {
+        out.push(Recommendation {
+            code: "tune_timers".into(),
+            summary: format!(
+                "the election timeout ({et_min} ms) is below 5x the heartbeat interval ({hb_max} ms): set --election-timeout={} or more",
+                nice_ms(10.0 * hb_max).min(50_000)
+            ),
+            because: "etcd's tuning guide keeps the election timeout at 5 to 10 times the heartbeat interval".into(),
+            members: r.nodes.iter().filter(|n| n.election_timeout_ms.is_some_and(|e| e < 5.0 * hb_max)).map(|n| n.id.clone()).collect(),
+            terms: Vec::new(),
+            actions: vec![format!("etcd --heartbeat-interval={} --election-timeout={}", nice_ms(hb_max), nice_ms(10.0 * hb_max).min(50_000))],
+            evidence: a
+                .events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| matches!(e.kind, Kind::TimingConfig { .. }))
+                .take(3)
+                .map(|(i, _)| ev(a, i))
+                .collect(),
+        });
+    }
+
+    // 3. network
+    let net = causes_of("network");
+    let mut buffer: Vec<usize> = Vec::new();
+    let mut unreachable: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
+    for (i, e) in a.events.iter().enumerate() {
+        match &e.kind {
+            Kind::BufferFull { .. } => buffer.push(i),
+            Kind::PeerUnreachable { peer: Some(p), .. }
+            | Kind::PeerInactive { peer: Some(p), .. } => {
+                if let Some(n) = e.node {
+                    unreachable.entry((n, *p)).or_insert(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !net.is_empty() || !buffer.is_empty() {
+        let members = culprits(&net);
+        let pairs: Vec<String> = unreachable
+            .keys()
+            .filter(|(a_, b)| {
+                members.is_empty() || members.contains(&hex(*a_)) || members.contains(&hex(*b))
+            })
+            .take(6)
+            .map(|(x, y)| format!("{} -> {}", a.name(*x), a.name(*y)))
+            .collect();
+        let mut evidence = evidence_of(&net);
+        evidence.extend(buffer.iter().take(2).map(|i| ev(a, *i)));
+        out.push(Recommendation {
+            code: "check_network".into(),
+            summary: format!(
+                "check the network between the members{}",
+                if members.is_empty() { String::new() } else { format!(" around {}", members.iter().map(|m| name(m)).collect::<Vec<_>>().join(", ")) }
+            ),
+            because: format!(
+                "{} election(s) caused by members that could not reach the others{}{}",
+                net.len(),
+                if buffer.is_empty() { String::new() } else { format!("; {} dropped raft messages (sending buffer full)", buffer.len()) },
+                if pairs.is_empty() { String::new() } else { format!("; unreachable: {}", pairs.join(", ")) }
+            ),
+            members,
+            terms: net.iter().map(|t| t.term).collect(),
+            actions: vec![
+                "ping -c 100 <peer>   and   mtr <peer>   between the named members (loss, latency)".into(),
+                "ethtool -S <iface> | grep -i -E 'drop|err'   on both ends".into(),
+                "raftlog metrics <dumps>: etcd_network_peer_round_trip_time_seconds per peer and peer sent/received failures".into(),
+            ],
+            evidence,
+        });
+    }
+
+    // 4. clocks
+    let skew_events: Vec<usize> = a
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, Kind::ClockSkew { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    let skew_anoms: Vec<&crate::report::Anomaly> = r
+        .anomalies
+        .iter()
+        .filter(|x| x.kind == "clock_skew")
+        .collect();
+    if !skew_events.is_empty() || !skew_anoms.is_empty() {
+        let members: BTreeSet<String> = skew_anoms
+            .iter()
+            .flat_map(|x| x.nodes.clone())
+            .chain(skew_events.iter().filter_map(|i| match &a.events[*i].kind {
+                Kind::ClockSkew { peer: Some(p), .. } => Some(hex(*p)),
+                _ => None,
+            }))
+            .collect();
+        out.push(Recommendation {
+            code: "check_clocks".into(),
+            summary: "synchronise the members' clocks (NTP/chrony); skewed clocks break lease and TTL semantics and make logs hard to correlate".into(),
+            because: format!(
+                "{} clock-difference warning(s){}",
+                skew_events.len(),
+                skew_anoms.first().map(|x| format!("; {}", x.summary)).unwrap_or_default()
+            ),
+            members: members.into_iter().collect(),
+            terms: Vec::new(),
+            actions: vec!["chronyc tracking   (or timedatectl status) on each named member".into()],
+            evidence: skew_events.iter().take(3).map(|i| ev(a, *i)).collect(),
+        });
+    }
+
+    // 5. crashes
+    let crashes = causes_of("leader_crash");
+    if !crashes.is_empty() {
+        let members = culprits(&crashes);
+        out.push(Recommendation {
+            code: "check_crash".into(),
+            summary: "find out why the leader died without a clean stop (OOM kill, panic, node failure, liveness probe kill)".into(),
+            because: format!(
+                "{} election(s) followed a leader that stopped without a stop signal and started again: {}",
+                crashes.len(),
+                members.iter().map(|m| name(m)).collect::<Vec<_>>().join(", ")
+            ),
+            members,
+            terms: crashes.iter().map(|t| t.term).collect(),
+            actions: vec![
+                "kubectl logs --previous <etcd pod>   or   journalctl -u etcd -b -1   (the end of the member's previous log)".into(),
+                "dmesg -T | grep -i -E 'oom|killed process'   on the member's node".into(),
+                "kubectl describe pod <etcd pod>   (Last State, exit code 137 = SIGKILL)".into(),
+            ],
+            evidence: evidence_of(&crashes),
+        });
+    }
+
+    // 6. membership
+    let mem = causes_of("membership_change");
+    if !mem.is_empty() {
+        out.push(Recommendation {
+            code: "check_membership".into(),
+            summary: "review the membership changes: remove or replace members one at a time, and move leadership away before removing the leader".into(),
+            because: format!("{} election(s) followed membership changes", mem.len()),
+            members: culprits(&mem),
+            terms: mem.iter().map(|t| t.term).collect(),
+            actions: vec!["etcdctl member list -w table".into(), "etcdctl move-leader <id> before removing the leader".into()],
+            evidence: evidence_of(&mem),
+        });
+    }
+
+    // 7. missing logs
+    let missing: Vec<&crate::report::Anomaly> = r
+        .anomalies
+        .iter()
+        .filter(|x| x.kind == "incomplete")
+        .collect();
+    let unknown = causes_of("unknown");
+    if !missing.is_empty() && !unknown.is_empty() {
+        let members: BTreeSet<String> = missing.iter().flat_map(|x| x.nodes.clone()).collect();
+        out.push(Recommendation {
+            code: "add_missing_logs".into(),
+            summary: format!(
+                "add the logs of {} to tell a stall, crash or network fault apart",
+                members.iter().map(|m| name(m)).collect::<Vec<_>>().join(", ")
+            ),
+            because: format!(
+                "{} election(s) could not be explained from the logs given (terms {})",
+                unknown.len(),
+                unknown.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(",")
+            ),
+            members: members.into_iter().collect(),
+            terms: unknown.iter().map(|t| t.term).collect(),
+            actions: vec!["kubectl logs <etcd pod of that member> (add --previous after a restart)   or   journalctl -u etcd --since <time>".into()],
+            evidence: Vec::new(),
+        });
+    }
+    out
+}

@@ -1,0 +1,327 @@
+//! `raftlog diagnose` on the terminal: the summary first, then each storm, each election
+//! with its cause and the log lines that show it, the leaderless windows with their cost,
+//! and the recommendations.
+
+use crate::model::Analysis;
+use crate::report::table::TableOptions;
+use crate::report::Evidence;
+use crate::sanitize::terminal;
+use crate::time::human_ms;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+fn bold(o: &TableOptions, s: &str) -> String {
+    if o.color {
+        format!("\x1b[1m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn name_of(a: &Analysis, hex: &str) -> String {
+    u64::from_str_radix(hex, 16)
+        .map(|i| a.name(i))
+        .unwrap_or_else(|_| hex.to_string())
+}
+
+fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
+    let when =
+        e.ts.map(|t| o.tz.display(t, 3))
+            .unwrap_or_else(|| "-".into());
+    let raw = a
+        .raw_line(&e.source.input, e.source.line)
+        .map(|r| {
+            let r = terminal(&compact(r));
+            if r.chars().count() > 150 {
+                format!("{}…", r.chars().take(150).collect::<String>())
+            } else {
+                r
+            }
+        })
+        .unwrap_or_else(|| e.kind.clone());
+    format!(
+        "      {}:{}  {}  {}",
+        terminal(&e.source.input),
+        e.source.line,
+        when,
+        raw
+    )
+}
+
+/// The message of a log line and its fields, without the envelope (zap's JSON keys,
+/// timestamps and callers are noise next to an evidence line that already shows its time
+/// and source).
+fn compact(raw: &str) -> String {
+    let st = crate::parse::envelope::EnvState::new(crate::time::current_year());
+    match crate::parse::envelope::peel(raw.as_bytes(), &st) {
+        crate::parse::envelope::Peeled::Record(r) => {
+            let mut out = String::new();
+            if let Some(l) = r.level {
+                out.push_str(l);
+                out.push(' ');
+            }
+            out.push_str(r.msg.trim());
+            if let Some(f) = &r.fields {
+                for (k, v) in f.iter().filter(|(k, _)| k.as_str() != "caller") {
+                    let v = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    out.push_str(&format!(" {k}={v}"));
+                }
+            }
+            out
+        }
+        _ => raw.trim().to_string(),
+    }
+}
+
+/// Write the diagnosis.
+pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    let s = &r.summary;
+    writeln!(w, "{}", bold(o, "Diagnosis"))?;
+    let span = match (s.from, s.to) {
+        (Some(f), Some(t)) => format!(
+            "{} to {} {} ({})",
+            o.tz.display(f, 0),
+            o.tz.display(t, 0),
+            o.tz.label(),
+            human_ms(f.ms_until(t))
+        ),
+        _ => "no timestamps".into(),
+    };
+    writeln!(
+        w,
+        "  logs: {} member(s) with logs of {}, {span}",
+        s.members_with_logs, s.members
+    )?;
+    writeln!(
+        w,
+        "  {} election(s), {} leader change(s) ({} planned), {} storm(s), leaderless {} in {} window(s){}",
+        s.elections,
+        s.leader_changes,
+        s.planned_transfers,
+        r.storms.len(),
+        human_ms(s.leaderless_ms),
+        r.leaderless.len(),
+        s.longest_leaderless_ms
+            .map(|l| format!(", longest {}", human_ms(l)))
+            .unwrap_or_default()
+    )?;
+    // top causes
+    let mut causes: BTreeMap<&str, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
+    for t in &r.terms {
+        if let Some(c) = &t.cause {
+            if c.code == "bootstrap" {
+                continue;
+            }
+            let slot = causes.entry(c.code.as_str()).or_default();
+            slot.0 += 1;
+            if let Some(cu) = &c.culprit {
+                *slot.1.entry(name_of(a, cu)).or_default() += 1;
+            }
+        }
+    }
+    let mut cv: Vec<_> = causes.into_iter().collect();
+    cv.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(y.0)));
+    if cv.is_empty() {
+        writeln!(w, "  causes: no election after the first leader")?;
+    } else {
+        let parts: Vec<String> = cv
+            .iter()
+            .map(|(code, (n, cul))| {
+                let mut c: Vec<_> = cul.iter().collect();
+                c.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+                let who = c
+                    .iter()
+                    .map(|(k, v)| {
+                        if **v > 1 {
+                            format!("{} x{v}", terminal(k))
+                        } else {
+                            terminal(k)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if who.is_empty() {
+                    format!("{code} x{n}")
+                } else {
+                    format!("{code} x{n} ({who})")
+                }
+            })
+            .collect();
+        writeln!(w, "  causes: {}", parts.join("; "))?;
+    }
+    for note in &s.notes {
+        writeln!(w, "  note: {}", terminal(note))?;
+    }
+
+    if !r.storms.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "{}", bold(o, "Storms"))?;
+        for st in &r.storms {
+            writeln!(
+                w,
+                "  {} unplanned leader changes in {} from {} (terms {}-{}; threshold {} in {}); leaderless {}; {} failed request(s){}",
+                st.elections,
+                human_ms(st.from.ms_until(st.to)),
+                o.tz.display(st.from, 3),
+                st.first_term,
+                st.last_term,
+                st.threshold,
+                human_ms(st.window_ms),
+                human_ms(st.leaderless_ms),
+                st.failed_requests,
+                if st.planned_transfers > 0 {
+                    format!("; {} planned transfer(s) beside it", st.planned_transfers)
+                } else {
+                    String::new()
+                }
+            )?;
+            writeln!(
+                w,
+                "    causes: {}",
+                st.causes
+                    .iter()
+                    .map(|c| format!(
+                        "{} x{}{}",
+                        c.code,
+                        c.count,
+                        if c.culprits.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " ({})",
+                                c.culprits
+                                    .iter()
+                                    .map(|x| terminal(&name_of(a, x)))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )?;
+        }
+    }
+
+    writeln!(w)?;
+    writeln!(w, "{}", bold(o, "Elections"))?;
+    let mut any = false;
+    for t in &r.terms {
+        let Some(c) = &t.cause else { continue };
+        any = true;
+        let who = match (&t.leader, t.candidates.is_empty()) {
+            (Some(l), _) => format!("{} elected", terminal(&name_of(a, l))),
+            (None, false) => format!(
+                "no leader ({} campaigned)",
+                t.candidates
+                    .iter()
+                    .map(|x| terminal(&name_of(a, x)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            (None, true) => "no leader".into(),
+        };
+        let at = t
+            .elected_at
+            .or(t.started_at)
+            .map(|x| o.tz.display(x, 3))
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            w,
+            "  term {:<6} {at}  {who}{}",
+            t.term,
+            t.election_ms
+                .map(|m| format!(" in {}", human_ms(m)))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            w,
+            "    cause {}{} [{}]: {}",
+            c.code,
+            c.culprit
+                .as_deref()
+                .map(|x| format!(" (culprit {})", terminal(&name_of(a, x))))
+                .unwrap_or_default(),
+            c.confidence,
+            terminal(&c.summary)
+        )?;
+        for e in c.evidence.iter().take(3) {
+            writeln!(w, "{}", evidence_line(a, o, e))?;
+        }
+    }
+    if !any {
+        writeln!(w, "  none")?;
+    }
+
+    if !r.leaderless.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "{}", bold(o, "Leaderless windows"))?;
+        for lw in &r.leaderless {
+            let mut cost = Vec::new();
+            if lw.failed_requests > 0 {
+                cost.push(format!("{} failed request(s)", lw.failed_requests));
+            }
+            if lw.slow_applies > 0 {
+                cost.push(format!("{} slow apply warning(s)", lw.slow_applies));
+            }
+            if lw.proposals_dropped > 0 {
+                cost.push(format!("{} dropped proposal(s)", lw.proposals_dropped));
+            }
+            if cost.is_empty() {
+                cost.push("no failed request in the logs".into());
+            }
+            writeln!(
+                w,
+                "  {}  {:>8}  terms {:<10} {}{}{}",
+                o.tz.display(lw.from, 3),
+                lw.duration_ms
+                    .map(human_ms)
+                    .unwrap_or_else(|| "open".into()),
+                lw.terms
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                cost.join(", "),
+                lw.started_by
+                    .as_deref()
+                    .map(|b| format!(" (start: {})", b.replace('_', " ")))
+                    .unwrap_or_default(),
+                if lw.over_threshold {
+                    "  OVER THRESHOLD"
+                } else {
+                    ""
+                }
+            )?;
+        }
+    }
+
+    if !r.anomalies.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "{}", bold(o, "Anomalies"))?;
+        for an in &r.anomalies {
+            writeln!(w, "  {}: {}", an.kind, terminal(&an.summary))?;
+        }
+    }
+
+    writeln!(w)?;
+    writeln!(w, "{}", bold(o, "Recommendations"))?;
+    if r.recommendations.is_empty() {
+        writeln!(w, "  none: nothing in the logs calls for a change")?;
+    }
+    for (k, rec) in r.recommendations.iter().enumerate() {
+        writeln!(w, "  {}. [{}] {}", k + 1, rec.code, terminal(&rec.summary))?;
+        writeln!(w, "     because: {}", terminal(&rec.because))?;
+        for act in &rec.actions {
+            writeln!(w, "     $ {}", terminal(act))?;
+        }
+        for e in rec.evidence.iter().take(2) {
+            writeln!(w, "{}", evidence_line(a, o, e))?;
+        }
+    }
+    Ok(())
+}
