@@ -211,8 +211,7 @@ pub fn check_causes(a: &Analysis, truth: &Truth) -> (usize, usize) {
         let term_before = truth
             .statuses
             .iter()
-            .filter(|(t, _)| t < when)
-            .next_back()
+            .rfind(|(t, _)| t < when)
             .map(|(_, st)| st.iter().map(|s| s.term).max().unwrap_or(0))
             .unwrap_or(0);
         // Go-log lines (3.4 capnslog mode) carry whole seconds: allow for the truncation
@@ -253,8 +252,7 @@ pub fn check_partition(a: &Analysis, truth: &Truth, prevote: bool) -> (usize, us
     let (_, before) = truth
         .statuses
         .iter()
-        .filter(|(t, _)| t < when)
-        .last()
+        .rfind(|(t, _)| t < when)
         .expect("status before the partition");
     let t0 = before.iter().map(|s| s.term).max().unwrap();
     let was_leader = before.iter().any(|s| s.leader == x);
