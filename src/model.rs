@@ -74,9 +74,25 @@ impl Analysis {
             .map(|(_, r)| r.as_str())
     }
 
-    /// Display name of a member: its name, else its hex ID.
+    /// Display name of a member: its name, else the shortest prefix of its hex ID (at
+    /// least 6 digits) that no other member of the input shares, like a short git hash.
     pub fn name(&self, id: NodeId) -> String {
-        self.names.get(&id).cloned().unwrap_or_else(|| hex(id))
+        if let Some(n) = self.names.get(&id) {
+            return n.clone();
+        }
+        let h = hex(id);
+        let others: Vec<String> = self
+            .report
+            .nodes
+            .iter()
+            .map(|n| n.id.clone())
+            .filter(|o| *o != h)
+            .collect();
+        let mut len = 6.min(h.len());
+        while len < h.len() && others.iter().any(|o| o.starts_with(&h[..len])) {
+            len += 1;
+        }
+        h[..len].to_string()
     }
 
     /// Optional name.

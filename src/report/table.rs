@@ -7,7 +7,7 @@ use crate::time::{human_ms, Instant, Zone};
 use std::io::{self, Write};
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
-use tabled::settings::{Alignment, Style};
+use tabled::settings::{Alignment, Padding, Style};
 
 /// Display settings for tables.
 #[derive(Clone, Copy, Debug)]
@@ -50,9 +50,40 @@ fn time(tz: Zone, t: Option<Instant>) -> String {
     t.map(|t| tz.display(t, 3)).unwrap_or_else(|| "-".into())
 }
 
+/// When everything happened on one day (in the display zone), tables show the time of
+/// day and name the date in the column header.
+#[derive(Clone, Copy)]
+struct Clock {
+    tz: Zone,
+    one_day: bool,
+}
+
+impl Clock {
+    fn of(a: &Analysis, tz: Zone) -> Clock {
+        let s = &a.report.summary;
+        let one_day = match (s.from, s.to) {
+            (Some(f), Some(t)) => tz.display(f, 0)[..10] == tz.display(t, 0)[..10],
+            _ => false,
+        };
+        Clock { tz, one_day }
+    }
+    fn header(&self, a: &Analysis, what: &str) -> String {
+        match (self.one_day, a.report.summary.from) {
+            (true, Some(f)) => format!("{what} ({} {})", &self.tz.display(f, 0)[..10], self.tz.label()),
+            _ => format!("{what} ({})", self.tz.label()),
+        }
+    }
+    fn show(&self, t: Option<Instant>) -> String {
+        match t {
+            Some(t) if self.one_day => self.tz.display(t, 3)[11..].to_string(),
+            other => time(self.tz, other),
+        }
+    }
+}
+
 fn render(b: Builder, right: &[usize]) -> String {
     let mut t = b.build();
-    t.with(Style::blank());
+    t.with(Style::empty()).with(Padding::new(1, 1, 0, 0));
     for c in right {
         t.modify(Columns::new(*c..*c + 1), Alignment::right());
     }
@@ -68,9 +99,10 @@ fn render(b: Builder, right: &[usize]) -> String {
 pub fn write_timeline(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let p = Paint(o.color);
     let rows = a.timeline(o.all);
+    let clock = Clock::of(a, o.tz);
     let mut b = Builder::default();
     b.push_record([
-        format!("TIME ({})", o.tz.label()),
+        clock.header(a, "TIME"),
         "NODE".into(),
         "EVENT".into(),
         "TERM".into(),
@@ -78,7 +110,7 @@ pub fn write_timeline(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
     ]);
     for r in &rows {
         b.push_record([
-            time(o.tz, r.ts),
+            clock.show(r.ts),
             terminal(&r.node),
             terminal(&r.event),
             r.term.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
@@ -138,14 +170,15 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         return writeln!(w, "No terms found.");
     }
     writeln!(w, "{}", p.bold("Terms"))?;
+    let clock = Clock::of(a, o.tz);
     let mut b = Builder::default();
     b.push_record([
         "TERM".to_string(),
         "LEADER".into(),
-        format!("ELECTED ({})", o.tz.label()),
+        clock.header(a, "ELECTED"),
         "TOOK".into(),
         "CANDIDATES".into(),
-        "VOTES FOR/AGAINST".into(),
+        "VOTES +/-".into(),
         "LED FOR".into(),
         "CAUSE".into(),
     ]);
@@ -155,7 +188,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         let votes = if r.votes_for.is_empty() && r.votes_against.is_empty() {
             "-".to_string()
         } else {
-            format!("{}/{}", r.votes_for.len(), r.votes_against.len())
+            format!("+{} -{}", r.votes_for.len(), r.votes_against.len())
         };
         let cause = match &r.cause {
             Some(c) => match &c.culprit {
@@ -178,7 +211,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         b.push_record([
             r.term.to_string(),
             leader_cell(a, r),
-            time(o.tz, r.elected_at),
+            clock.show(r.elected_at),
             r.election_ms.map(human_ms).unwrap_or_else(|| "-".into()),
             list(a, &r.candidates),
             votes,
@@ -210,19 +243,20 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
     let mut any = false;
     for s in &r.storms {
         any = true;
+        let clock = Clock::of(a, o.tz);
         writeln!(
             w,
-            "  {} {} unplanned leader changes from {} to {} (terms {}-{}; threshold {} in {}){}",
+            "  {} {} unplanned leader changes {} to {} (terms {}-{}; threshold {} in {}){}",
             p.red("STORM"),
             s.elections,
-            time(o.tz, Some(s.from)),
-            time(o.tz, Some(s.to)),
+            clock.show(Some(s.from)),
+            clock.show(Some(s.to)),
             s.first_term,
             s.last_term,
             s.threshold,
             human_ms(s.window_ms),
             if s.planned_transfers > 0 {
-                format!("; {} planned transfers beside it", s.planned_transfers)
+                format!("; {} planned transfer(s) beside it", s.planned_transfers)
             } else {
                 String::new()
             }
@@ -330,9 +364,10 @@ fn plural(n: u64) -> &'static str {
 
 /// `raftlog events --format table`.
 pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let clock = Clock::of(a, o.tz);
     let mut b = Builder::default();
     b.push_record([
-        format!("TIME ({})", o.tz.label()),
+        clock.header(a, "TIME"),
         "NODE".into(),
         "KIND".into(),
         "TERM".into(),
@@ -346,7 +381,7 @@ pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> 
             .cloned()
             .unwrap_or_default();
         b.push_record([
-            time(o.tz, e.ts),
+            clock.show(e.ts),
             terminal(&a.opt_name(e.node)),
             e.kind.name().to_string(),
             e.term.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
