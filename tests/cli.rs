@@ -302,8 +302,8 @@ fn names_override_and_tz_display() {
         .assert()
         .success()
         .stdout(predicate::str::contains("etcd-a"))
-        .stdout(predicate::str::contains("ELECTED (UTC+02:00)"))
-        .stdout(predicate::str::contains("2026-11-25 18:15:34.414"));
+        .stdout(predicate::str::contains("ELECTED (2026-11-25 UTC+02:00)"))
+        .stdout(predicate::str::contains("18:15:34.414"));
 }
 
 #[test]
