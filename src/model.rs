@@ -436,10 +436,11 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
 
 /// Build the analysis from the inputs' events.
 pub fn analyze(
-    inputs: Vec<InputResult>,
+    mut inputs: Vec<InputResult>,
     opts: &ModelOptions,
     filter: impl Fn(&Event) -> bool,
 ) -> Analysis {
+    let dups = dedup(&mut inputs);
     let input_rows: Vec<InputRow> = inputs
         .iter()
         .map(|i| {
@@ -457,9 +458,23 @@ pub fn analyze(
                 error: s.error.clone(),
                 year_note: s.year_note.clone(),
                 assumed_zone: s.assumed_zone,
+                duplicate_events: dups.get(&(s.name.clone())).map(|d| d.0).unwrap_or(0),
             }
         })
         .collect();
+    let mut dup_anomalies = Vec::new();
+    for (name, (n, others)) in &dups {
+        dup_anomalies.push(Anomaly {
+            kind: "duplicate_input".into(),
+            summary: format!(
+                "{n} event(s) of {name} were already read from {} (the same lines given twice, a rotated file and its copy, or overlapping logs): counted once",
+                others.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            nodes: Vec::new(),
+            terms: Vec::new(),
+            offset_ms: None,
+        });
+    }
     let mut notes = Vec::new();
     for i in &inputs {
         if let Some(y) = &i.summary.year_note {
@@ -479,7 +494,58 @@ pub fn analyze(
             events.push(e);
         }
     }
-    build(events, raw, input_rows, input_names, notes, opts)
+    let mut a = build(events, raw, input_rows, input_names, notes, opts);
+    a.report.anomalies.extend(dup_anomalies);
+    a
+}
+
+/// Drop events that an earlier input already held for the same member (same time, term
+/// and content): the same file given twice, a rotated file and its gzipped copy,
+/// `previous.log` and `current.log` overlapping, two collectors of one member. Repeats
+/// inside one input are real and kept. Returns, per input name, the number dropped and
+/// the inputs that already had them.
+fn dedup(inputs: &mut [InputResult]) -> BTreeMap<String, (u64, BTreeSet<String>)> {
+    let mut seen: HashMap<(NodeId, i64, Option<u64>, String), usize> = HashMap::new();
+    let mut out: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    let names: Vec<String> = inputs.iter().map(|i| i.summary.name.clone()).collect();
+    for (k, inp) in inputs.iter_mut().enumerate() {
+        let mut mine: Vec<(NodeId, i64, Option<u64>, String)> = Vec::new();
+        let has_raw = !inp.raw.is_empty();
+        let mut keep = Vec::with_capacity(inp.events.len());
+        for e in &inp.events {
+            let key = match (e.node, e.ts) {
+                (Some(n), Some(t)) => Some((n, t.0, e.term, format!("{:?}", e.kind))),
+                _ => None,
+            };
+            match key.as_ref().and_then(|k2| seen.get(k2)) {
+                Some(&other) if other != k => {
+                    let slot = out.entry(names[k].clone()).or_default();
+                    slot.0 += 1;
+                    slot.1.insert(names[other].clone());
+                    keep.push(false);
+                }
+                _ => {
+                    keep.push(true);
+                    if let Some(key) = key {
+                        mine.push(key);
+                    }
+                }
+            }
+        }
+        for key in mine {
+            seen.entry(key).or_insert(k);
+        }
+        if keep.iter().any(|x| !x) {
+            let mut it = keep.iter();
+            inp.events.retain(|_| *it.next().unwrap_or(&true));
+            if has_raw {
+                let mut it = keep.iter();
+                inp.raw.retain(|_| *it.next().unwrap_or(&true));
+            }
+            inp.summary.events = inp.events.len() as u64;
+        }
+    }
+    out
 }
 
 fn build(

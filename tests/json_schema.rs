@@ -80,6 +80,7 @@ struct Input {
     error: Option<String>,
     year_note: Option<String>,
     assumed_zone: bool,
+    duplicate_events: u64,
 }
 
 #[derive(Deserialize)]

@@ -292,3 +292,43 @@ fn shifted_clock_is_measured_and_the_timeline_stays_right() {
     let b = analyze(&["terms", dir.to_str().unwrap()]);
     assert!(!b.report.anomalies.iter().any(|x| x.kind == "clock_skew"));
 }
+
+#[test]
+fn overlapping_inputs_are_counted_once() {
+    // a rotated log and its gzipped copy, and previous/current files that overlap
+    use std::io::Write;
+    let dir = root().join("fixtures/real/zap-3-mixed");
+    let tmp = tempfile::tempdir().unwrap();
+    let n1 = std::fs::read_to_string(dir.join("n1.log")).unwrap();
+    let lines: Vec<&str> = n1.lines().collect();
+    let half = lines.len() / 2;
+    std::fs::write(
+        tmp.path().join("previous.log"),
+        lines[..half + 40].join("\n") + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("current.log"),
+        lines[half..].join("\n") + "\n",
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(std::fs::read(dir.join("n2.log")).unwrap().as_slice())
+        .unwrap();
+    std::fs::write(tmp.path().join("n2.log.1.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::copy(dir.join("n2.log"), tmp.path().join("n2.log.1")).unwrap();
+    std::fs::copy(dir.join("n3.log"), tmp.path().join("n3.log")).unwrap();
+    let a = analyze(&["terms", tmp.path().to_str().unwrap()]);
+    let b = analyze(&["terms", dir.to_str().unwrap()]);
+    assert_eq!(a.events.len(), b.events.len(), "events counted once");
+    let dups: u64 = a.report.inputs.iter().map(|i| i.duplicate_events).sum();
+    assert!(dups > 40, "{dups}");
+    assert!(a
+        .report
+        .anomalies
+        .iter()
+        .any(|x| x.kind == "duplicate_input"));
+    check_leaders(&a, &Truth::load(&dir));
+    let (members, _) = check_leader_change_counters(&a, &Truth::load(&dir), &dir);
+    assert_eq!(members, 3);
+}

@@ -1,7 +1,6 @@
 //! Snapshots of every command and output format on a real capture (insta; review changes
 //! with `cargo insta review` or INSTA_UPDATE=always and git diff).
 
-
 const DIR: &str = "fixtures/real/zap-3-mixed";
 
 fn render(args: &[&str]) -> String {

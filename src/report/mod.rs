@@ -49,6 +49,8 @@ pub struct InputRow {
     pub year_note: Option<String>,
     /// Zone-less timestamps were read in the `--assume-tz` zone.
     pub assumed_zone: bool,
+    /// Events dropped because an earlier input already held them (not counted twice).
+    pub duplicate_events: u64,
 }
 
 /// A member-level leaderless gap (`nodes[].gaps`).

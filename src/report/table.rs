@@ -69,7 +69,11 @@ impl Clock {
     }
     fn header(&self, a: &Analysis, what: &str) -> String {
         match (self.one_day, a.report.summary.from) {
-            (true, Some(f)) => format!("{what} ({} {})", &self.tz.display(f, 0)[..10], self.tz.label()),
+            (true, Some(f)) => format!(
+                "{what} ({} {})",
+                &self.tz.display(f, 0)[..10],
+                self.tz.label()
+            ),
             _ => format!("{what} ({})", self.tz.label()),
         }
     }
