@@ -32,7 +32,18 @@ elif [ "${CI:-}" = true ]; then
   exit 1
 fi
 
-step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0})"
+if command -v chromium >/dev/null 2>&1 || command -v chromium-headless-shell >/dev/null 2>&1; then
+  export RAFTLOG_BROWSER=1
+elif [ "${CI:-}" = true ]; then
+  echo "scripts/test.sh: CI needs chromium for the HTML report test (apt-get install -y chromium)" >&2
+  exit 1
+fi
+if ! command -v promtool >/dev/null 2>&1 && [ "${CI:-}" = true ]; then
+  echo "scripts/test.sh: CI needs promtool for the alerting-rules test (apt-get install -y prometheus)" >&2
+  exit 1
+fi
+
+step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0} RAFTLOG_BROWSER=${RAFTLOG_BROWSER:-0})"
 cargo test --locked --all-targets -- --test-threads=2
 # doc tests
 cargo test --locked --doc

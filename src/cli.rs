@@ -39,8 +39,20 @@ pub enum Command {
     /// Normalised events, one JSON object per line (NDJSON) by default.
     Events(Common),
     /// Why the elections happened: storms, the cause and culprit of every election with
-    /// the log lines that show it, what it cost, and what to change.
+    /// the log lines that show it, what it cost, and what to change. Prometheus /metrics
+    /// dumps and `etcdctl endpoint status` outputs given among the inputs (or with
+    /// --metrics / --status) are used as evidence and cross-checked.
     Diagnose(Common),
+    /// Ticket-ready report: Markdown (default) or one self-contained HTML file with a
+    /// swimlane timeline of who led when; --output FILE, --redact for sharing.
+    Report(Common),
+    /// Per-member and per-peer figures from Prometheus /metrics dumps and `etcdctl
+    /// endpoint status` / `member list` outputs, flagged against etcd's guidance (WAL
+    /// fsync p99 < 10 ms, backend commit p99 < 25 ms, peer RTT, leader changes, failed
+    /// proposals).
+    Metrics(MetricsArgs),
+    /// Prometheus alerting rules for the conditions raftlog checks.
+    Rules(RulesArgs),
 }
 
 /// Output formats.
@@ -54,6 +66,10 @@ pub enum Format {
     Ndjson,
     /// Comma-separated values.
     Csv,
+    /// Markdown for tickets (`report`).
+    Markdown,
+    /// One self-contained HTML file with a timeline picture (`report`).
+    Html,
 }
 
 /// When to colour the table output.
@@ -93,7 +109,7 @@ pub struct Common {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Output format [default: table; ndjson for `events`].
+    /// Output format [default: table; ndjson for `events`; markdown for `report`].
     #[arg(short = 'f', long, value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
@@ -133,6 +149,20 @@ pub struct Common {
     /// Events: include the raw log line of each event.
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
+
+    /// Report: write to this file (written to a temporary file and renamed, so an
+    /// interrupted run leaves no partial file); - is standard output.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<String>,
+
+    /// Report: replace IP addresses, hostnames, URLs, request keys and paths with stable
+    /// placeholders so the report can leave the company.
+    #[arg(long, help_heading = "Output")]
+    pub redact: bool,
+
+    /// Report: with --redact, replace member names too.
+    #[arg(long, requires = "redact", help_heading = "Output")]
+    pub redact_names: bool,
 
     /// Do not print the summary of what was read on stderr.
     #[arg(short, long, help_heading = "Output")]
@@ -218,6 +248,91 @@ pub struct Common {
     /// Exit with status 1 when this is found (repeatable).
     #[arg(long, value_enum, value_name = "CONDITION", help_heading = "Analysis")]
     pub fail_on: Vec<FailOn>,
+
+    /// Prometheus /metrics dumps to use as evidence (files or directories; dumps among the
+    /// INPUTs are recognised by content too).
+    #[arg(long, value_name = "FILE", num_args = 1.., help_heading = "Input")]
+    pub metrics: Vec<String>,
+
+    /// `etcdctl endpoint status -w json|table` or `member list` outputs to cross-check the
+    /// final term and leader (also recognised among the INPUTs).
+    #[arg(long, value_name = "FILE", num_args = 1.., help_heading = "Input")]
+    pub status: Vec<String>,
+}
+
+/// Output formats of `raftlog metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    /// Terminal tables.
+    Table,
+    /// One JSON document (docs/metrics.md).
+    Json,
+    /// Comma-separated values.
+    Csv,
+}
+
+/// `raftlog metrics`.
+#[derive(Debug, Args, Clone)]
+pub struct MetricsArgs {
+    /// Dumps (`curl $ENDPOINT/metrics > n1.metrics`), `etcdctl endpoint status -w json`
+    /// or `-w table` outputs, `etcdctl member list -w json` outputs, directories, or -.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value = "table")]
+    pub format: MetricsFormat,
+
+    /// Name a member: --name 8e9e05c52164694d=etcd-0 (repeatable).
+    #[arg(long = "name", value_name = "ID=NAME")]
+    pub names: Vec<String>,
+
+    /// The cluster's heartbeat interval: peer RTT above it is flagged (default: flag
+    /// above 100ms).
+    #[arg(long, value_name = "DURATION")]
+    pub heartbeat_interval: Option<String>,
+
+    /// Leader changes at or above this many per --storm-window are flagged.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub storm_threshold: u32,
+
+    /// Window for the leader-change flag.
+    #[arg(long, default_value = "15m", value_name = "DURATION")]
+    pub storm_window: String,
+}
+
+/// `raftlog rules`.
+#[derive(Debug, Args, Clone)]
+pub struct RulesArgs {
+    /// Optional etcd logs: take the heartbeat interval (the RTT threshold) from their
+    /// configuration lines.
+    #[arg(value_name = "LOG")]
+    pub inputs: Vec<String>,
+
+    /// Leader changes per --storm-window that fire the storm alert.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub storm_threshold: u32,
+
+    /// Window of the storm alert.
+    #[arg(long, default_value = "15m", value_name = "DURATION")]
+    pub storm_window: String,
+
+    /// Peer round-trip time above this fires the RTT alert (default: the heartbeat
+    /// interval from the logs, else 100ms).
+    #[arg(long, value_name = "DURATION")]
+    pub rtt_threshold: Option<String>,
+
+    /// WAL fsync p99 threshold.
+    #[arg(long, default_value = "10ms", value_name = "DURATION")]
+    pub fsync_threshold: String,
+
+    /// Backend commit p99 threshold.
+    #[arg(long, default_value = "25ms", value_name = "DURATION")]
+    pub commit_threshold: String,
+
+    /// Label matchers added to every series, e.g. 'job="etcd"'.
+    #[arg(long, value_name = "MATCHERS")]
+    pub selector: Option<String>,
 }
 
 #[cfg(test)]

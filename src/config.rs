@@ -19,6 +19,8 @@ pub enum Mode {
     Events,
     /// `raftlog diagnose`
     Diagnose,
+    /// `raftlog report`
+    Report,
 }
 
 /// A time bound: absolute, or relative to the newest timestamp of the input.
@@ -63,6 +65,16 @@ pub struct Config {
     pub model: ModelOptions,
     /// `--fail-on`.
     pub fail_on: Vec<FailOn>,
+    /// `--metrics` inputs.
+    pub metrics: Vec<String>,
+    /// `--status` inputs.
+    pub status: Vec<String>,
+    /// `--output FILE` (report).
+    pub output: Option<String>,
+    /// `--redact`.
+    pub redact: bool,
+    /// `--redact-names`.
+    pub redact_names: bool,
 }
 
 /// Parse a duration like `15m`, `2h30m`, `5s`, `500ms` into milliseconds.
@@ -116,7 +128,8 @@ fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
     }
 }
 
-fn parse_name(s: &str) -> Result<(NodeId, String), String> {
+/// Parse `--name ID=NAME`.
+pub fn parse_name(s: &str) -> Result<(NodeId, String), String> {
     let (id, name) = s.split_once('=').ok_or_else(|| {
         format!("invalid --name '{s}': write ID=NAME, e.g. 8e9e05c52164694d=etcd-0")
     })?;
@@ -142,6 +155,10 @@ impl Config {
             Command::Terms(c) => (Mode::Terms, c),
             Command::Events(c) => (Mode::Events, c),
             Command::Diagnose(c) => (Mode::Diagnose, c),
+            Command::Report(c) => (Mode::Report, c),
+            Command::Metrics(_) | Command::Rules(_) => {
+                return Err("internal: metrics and rules have their own configuration".into())
+            }
         };
         let tz = if c.utc {
             Zone::Utc
@@ -150,6 +167,14 @@ impl Config {
         };
         let assume_tz = Zone::parse(&c.assume_tz).map_err(|e| format!("--assume-tz: {e}"))?;
         let format = match (mode, c.format) {
+            (Mode::Report, None) => Format::Markdown,
+            (Mode::Report, Some(f @ (Format::Markdown | Format::Html))) => f,
+            (Mode::Report, Some(_)) => {
+                return Err("report writes --format markdown or html (for JSON use `raftlog diagnose --format json`)".into())
+            }
+            (_, Some(Format::Markdown | Format::Html)) => {
+                return Err("--format markdown and html are for `raftlog report`".into())
+            }
             (Mode::Events, None) => Format::Ndjson,
             (_, None) => Format::Table,
             (Mode::Events, Some(f)) => f,
@@ -210,8 +235,8 @@ impl Config {
             ingest: IngestOptions {
                 assume_tz,
                 year: c.year,
-                // diagnose quotes the evidence lines
-                keep_raw: c.raw || mode == Mode::Diagnose,
+                // diagnose and report quote the evidence lines
+                keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
                 samples: if c.verbose { 20 } else { 0 },
             },
             model: ModelOptions {
@@ -225,6 +250,11 @@ impl Config {
                 names,
             },
             fail_on: c.fail_on,
+            metrics: c.metrics,
+            status: c.status,
+            output: c.output.filter(|o| o != "-"),
+            redact: c.redact,
+            redact_names: c.redact_names,
         })
     }
 }

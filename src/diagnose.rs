@@ -212,6 +212,47 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
         });
     }
 
+    // 2b. figures from /metrics dumps given with the logs
+    if let Some(m) = &a.metrics {
+        if let Some((mem, p99)) = m.worst_wal_fsync_p99() {
+            if p99 > m.thresholds.wal_fsync_p99_seconds
+                && !out.iter().any(|x| x.code == "check_disk")
+            {
+                out.push(Recommendation {
+                    code: "check_disk".into(),
+                    summary: "the WAL disk is too slow for etcd: fsync p99 must stay under 10 ms; use a dedicated low-latency SSD for the WAL (--wal-dir)".into(),
+                    because: format!("{}: etcd_disk_wal_fsync_duration_seconds p99 = {:.1} ms ({})", mem.label(), p99 * 1000.0, mem.input),
+                    members: mem.id.clone().into_iter().collect(),
+                    terms: Vec::new(),
+                    actions: vec!["iostat -x 1   (await and %util of the WAL device)".into()],
+                    evidence: Vec::new(),
+                });
+            }
+        }
+        if let Some(w) = m.worst_peer_rtt() {
+            let rtt_ms = w.mean_seconds.unwrap_or(0.0) * 1000.0;
+            if timers_known && rtt_ms > hb_max {
+                let hb_new = nice_ms(rtt_ms);
+                let et_new = nice_ms((10 * hb_new) as f64).min(50_000);
+                out.push(Recommendation {
+                    code: "tune_timers".into(),
+                    summary: format!(
+                        "the heartbeat interval ({hb_max} ms) is below the measured peer round-trip time: --heartbeat-interval={hb_new} --election-timeout={et_new}"
+                    ),
+                    because: format!(
+                        "mean RTT {} -> {} is {rtt_ms:.1} ms (etcd_network_peer_round_trip_time_seconds); etcd's tuning guide puts the heartbeat near the RTT and the election timeout at 10x it",
+                        w.member,
+                        w.peer_name.clone().unwrap_or_else(|| w.peer.clone())
+                    ),
+                    members: w.member_id.clone().into_iter().chain([w.peer.clone()]).collect(),
+                    terms: Vec::new(),
+                    actions: vec![format!("etcd --heartbeat-interval={hb_new} --election-timeout={et_new}   (every member)"), "ping -c 100 between the two members to confirm the RTT".into()],
+                    evidence: Vec::new(),
+                });
+            }
+        }
+    }
+
     // 3. network
     let net = causes_of("network");
     let mut buffer: Vec<usize> = Vec::new();
@@ -364,4 +405,98 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
         });
     }
     out
+}
+
+/// Join the figures of /metrics dumps and `etcdctl endpoint status` outputs with the log
+/// analysis: the final term and leader must agree with the status snapshot, and each
+/// member's leader-change counter with its own log (a mismatch usually means rotated-away
+/// or missing log lines).
+pub fn cross_check(a: &mut Analysis, m: &crate::metrics::MetricsReport) {
+    use crate::report::Anomaly;
+    let mut anomalies = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(st) = &m.status_summary {
+        if let (Some(term), Some(leader)) = (st.term, st.leader.as_deref()) {
+            match a.report.terms.iter().find(|t| t.term == term) {
+                Some(row) if row.leader.as_deref() == Some(leader) => notes.push(format!(
+                    "etcdctl endpoint status agrees with the logs: term {term}, leader {}",
+                    a.name(id(leader).unwrap_or(0))
+                )),
+                Some(row) if row.leader.is_some() => anomalies.push(Anomaly {
+                    kind: "status_mismatch".into(),
+                    summary: format!(
+                        "etcdctl endpoint status says {} led term {term}; the logs say {}",
+                        a.name(id(leader).unwrap_or(0)),
+                        row.leader.as_deref().and_then(id).map(|i| a.name(i)).unwrap_or_default()
+                    ),
+                    nodes: vec![leader.to_string()],
+                    terms: vec![term],
+                    offset_ms: None,
+                }),
+                _ => notes.push(format!(
+                    "etcdctl endpoint status shows term {term} (leader {}), which the logs do not reach: the logs end earlier or miss that member",
+                    a.name(id(leader).unwrap_or(0))
+                )),
+            }
+        }
+    }
+    for mem in &m.members {
+        let (Some(mid), Some(counter)) = (mem.id.as_deref(), mem.leader_changes_seen_total) else {
+            continue;
+        };
+        let Some(node) = id(mid) else { continue };
+        let Some(row) = a.report.nodes.iter().find(|n| n.id == mid) else {
+            continue;
+        };
+        if !row.has_log {
+            continue;
+        }
+        let start = mem.process_start();
+        let until = mem.dump_time;
+        // the log must cover the member's life up to the dump
+        let covers = match (start, row.first_seen) {
+            (Some(s), Some(f)) => f.0 <= s.0 + 10_000_000_000,
+            _ => false,
+        };
+        if !covers {
+            notes.push(format!(
+                "{}: its log starts after the process started, so its leader-change counter ({}) cannot be checked against it",
+                a.name(node),
+                counter.0
+            ));
+            continue;
+        }
+        let mut count = 0u64;
+        for e in &a.events {
+            if e.node != Some(node) {
+                continue;
+            }
+            if let (Some(t), Some(u)) = (e.ts, until) {
+                if t > u {
+                    continue;
+                }
+            }
+            match e.kind {
+                Kind::ProcessStart { .. } => count = 0,
+                Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => count += 1,
+                _ => {}
+            }
+        }
+        if count as f64 != counter.0 {
+            anomalies.push(Anomaly {
+                kind: "counter_mismatch".into(),
+                summary: format!(
+                    "{}: etcd_server_leader_changes_seen_total is {} but its log shows {count} leader changes since it started (log lines rotated away or missing?)",
+                    a.name(node),
+                    counter.0
+                ),
+                nodes: vec![mid.to_string()],
+                terms: Vec::new(),
+                offset_ms: None,
+            });
+        }
+    }
+    a.report.anomalies.extend(anomalies);
+    a.report.summary.notes.extend(notes);
+    a.report.metrics = serde_json::to_value(m).ok();
 }

@@ -23,12 +23,15 @@ pub mod error;
 pub mod event;
 pub mod ingest;
 pub mod input;
+pub mod metrics;
 pub mod model;
 pub mod parse;
+pub mod redact;
 pub mod report;
 pub mod sanitize;
 pub mod time;
 
+use clap::Parser;
 use cli::{FailOn, Format};
 use config::{Bound, Config, Mode};
 use error::RunError;
@@ -50,7 +53,36 @@ pub fn analyze(
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<model::Analysis, RunError> {
-    let (sources, errors) = if cfg.inputs.is_empty() {
+    // metrics dumps and etcdctl outputs among the inputs (by content) or given apart
+    let mut metric_paths: Vec<std::path::PathBuf> = cfg
+        .metrics
+        .iter()
+        .chain(cfg.status.iter())
+        .map(std::path::PathBuf::from)
+        .collect();
+    let mut log_args: Vec<String> = Vec::new();
+    for a in &cfg.inputs {
+        let p = std::path::Path::new(a);
+        if a != "-" && p.is_file() {
+            if let Ok(Some(_)) = metrics::detect_path(p) {
+                metric_paths.push(p.to_path_buf());
+                continue;
+            }
+        }
+        if p.is_dir() {
+            let (found, _) = metrics::expand(&[p.to_path_buf()]);
+            metric_paths.extend(found.into_iter().map(|(p, _)| p));
+        }
+        log_args.push(a.clone());
+    }
+    let only_metrics = log_args.is_empty() && !metric_paths.is_empty();
+    let (sources, errors) = if only_metrics {
+        let _ = writeln!(
+            err,
+            "raftlog: error: no log among the inputs (only metrics/status files): give the etcd logs too, or use `raftlog metrics`"
+        );
+        return Err(RunError::NoInput);
+    } else if log_args.is_empty() {
         if stdin_is_terminal {
             let _ = writeln!(
                 err,
@@ -60,7 +92,7 @@ pub fn analyze(
         }
         (vec![Source::Stdin], Vec::new())
     } else {
-        input::expand(&cfg.inputs)
+        input::expand(&log_args)
     };
     for e in &errors {
         let _ = writeln!(err, "raftlog: error: {e}");
@@ -121,6 +153,39 @@ pub fn analyze(
     };
     let mut a = model::analyze(results, &cfg.model, filter);
     a.show_raw = cfg.raw;
+    if !metric_paths.is_empty() {
+        let (inputs, errs) = metrics::load(&metric_paths, &metrics::LoadOptions::default());
+        for e in &errs {
+            let _ = writeln!(err, "raftlog: error: {e}");
+        }
+        for s in &inputs.summaries {
+            if let Some(w) = s.warning() {
+                let _ = writeln!(err, "raftlog: warning: {w}");
+            }
+        }
+        let hb = a
+            .report
+            .nodes
+            .iter()
+            .filter_map(|n| n.heartbeat_interval_ms)
+            .fold(0.0f64, f64::max);
+        let opts = metrics::AnalyzeOptions {
+            thresholds: metrics::Thresholds {
+                heartbeat_interval_ms: (hb > 0.0).then_some(hb as u64),
+                storm_threshold: cfg.model.storm_threshold as u32,
+                storm_window_seconds: (cfg.model.storm_window_ms / 1000).max(1) as u64,
+                ..Default::default()
+            },
+            names: a
+                .names
+                .iter()
+                .map(|(k, v)| (event::hex(*k), v.clone()))
+                .collect(),
+        };
+        let m = metrics::analyze(inputs, &opts);
+        diagnose::cross_check(&mut a, &m);
+        a.metrics = Some(m);
+    }
     a.report.recommendations = diagnose::recommendations(&a);
     Ok(a)
 }
@@ -145,11 +210,55 @@ pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Res
         (Mode::Events, Format::Ndjson) => report::json::write_ndjson(a, out),
         (Mode::Events, Format::Csv) => report::csv::write_events(a, out),
         (Mode::Terms, Format::Csv) => report::csv::write_terms(a, out),
-        (Mode::Timeline | Mode::Diagnose, Format::Csv)
-        | (Mode::Timeline | Mode::Terms | Mode::Diagnose, Format::Ndjson) => {
+        (Mode::Report, Format::Markdown) => report::markdown::write(a, &report_opts(cfg), out),
+        (Mode::Report, Format::Html) => report::html::write(a, &report_opts(cfg), out),
+        (Mode::Timeline | Mode::Diagnose | Mode::Report, Format::Csv)
+        | (Mode::Timeline | Mode::Terms | Mode::Diagnose | Mode::Report, Format::Ndjson)
+        | (Mode::Report, Format::Table | Format::Json)
+        | (_, Format::Markdown | Format::Html) => {
             Err(io::Error::other("format not available for this command"))
         }
     }
+}
+
+fn report_opts(cfg: &Config) -> report::markdown::ReportOptions {
+    report::markdown::ReportOptions {
+        tz: cfg.tz,
+        max_rows: 50,
+        redacted: cfg.redact,
+    }
+}
+
+/// Write `render`'s output to `path` through a temporary file in the same directory,
+/// renamed into place only when complete (an interrupted or failed run leaves no partial
+/// report behind).
+pub fn render_to_file(cfg: &Config, a: &model::Analysis, path: &str) -> io::Result<()> {
+    let target = std::path::Path::new(path);
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.raftlog-{}.tmp",
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("report"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = io::BufWriter::new(f);
+        render(cfg, a, &mut w)?;
+        w.flush()?;
+        w.get_ref().sync_all()?;
+        drop(w);
+        std::fs::rename(&tmp, target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// One-line summary of what was read, for stderr.
@@ -186,6 +295,12 @@ pub fn read_summary(a: &model::Analysis) -> String {
                 .join(", ")
         ));
     }
+    let dups: u64 = r.inputs.iter().map(|i| i.duplicate_events).sum();
+    if dups > 0 {
+        s.push_str(&format!(
+            "; {dups} duplicate event(s) from overlapping inputs counted once"
+        ));
+    }
     if events == 0 {
         s.push_str("; no election events found");
     }
@@ -208,6 +323,139 @@ pub fn failed_conditions(cfg: &Config, a: &model::Analysis) -> Vec<FailOn> {
         .collect()
 }
 
+/// `raftlog metrics`: read dumps and status outputs, flag them, render.
+pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut names = std::collections::BTreeMap::new();
+    for n in &args.names {
+        match config::parse_name(n) {
+            Ok((id, name)) => {
+                names.insert(event::hex(id), name);
+            }
+            Err(e) => {
+                let _ = writeln!(err, "raftlog: error: {e}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let hb = match args
+        .heartbeat_interval
+        .as_deref()
+        .map(config::parse_duration_ms)
+        .transpose()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(err, "raftlog: error: --heartbeat-interval: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let window = match config::parse_duration_ms(&args.storm_window) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(err, "raftlog: error: --storm-window: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let paths: Vec<std::path::PathBuf> = args.inputs.iter().map(std::path::PathBuf::from).collect();
+    let (inputs, errs) = metrics::load(&paths, &metrics::LoadOptions::default());
+    for e in &errs {
+        let _ = writeln!(err, "raftlog: error: {e}");
+    }
+    for s in &inputs.summaries {
+        if let Some(w) = s.warning() {
+            let _ = writeln!(err, "raftlog: warning: {w}");
+        }
+    }
+    if inputs.summaries.is_empty() {
+        let _ = writeln!(
+            err,
+            "raftlog: error: no metrics dump or etcdctl output could be read"
+        );
+        return EXIT_ERROR;
+    }
+    let opts = metrics::AnalyzeOptions {
+        thresholds: metrics::Thresholds {
+            heartbeat_interval_ms: hb.map(|h| h as u64),
+            storm_threshold: args.storm_threshold,
+            storm_window_seconds: (window / 1000).max(1) as u64,
+            ..Default::default()
+        },
+        names,
+    };
+    let report = metrics::analyze(inputs, &opts);
+    let r = match args.format {
+        cli::MetricsFormat::Table => metrics::render::write_table(&report, out),
+        cli::MetricsFormat::Json => metrics::render::write_json(&report, out),
+        cli::MetricsFormat::Csv => metrics::render::write_csv(&report, out),
+    };
+    match r.and_then(|_| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// `raftlog rules`: a Prometheus alerting-rule file.
+pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let ms = |flag: &str, v: &str| config::parse_duration_ms(v).map_err(|e| format!("{flag}: {e}"));
+    let parsed = (|| -> Result<metrics::rules::RulesConfig, String> {
+        let mut t = metrics::Thresholds {
+            storm_threshold: args.storm_threshold,
+            storm_window_seconds: (ms("--storm-window", &args.storm_window)? / 1000).max(1) as u64,
+            wal_fsync_p99_seconds: ms("--fsync-threshold", &args.fsync_threshold)? as f64 / 1000.0,
+            backend_commit_p99_seconds: ms("--commit-threshold", &args.commit_threshold)? as f64
+                / 1000.0,
+            ..Default::default()
+        };
+        if let Some(r) = &args.rtt_threshold {
+            t.peer_rtt_seconds = ms("--rtt-threshold", r)? as f64 / 1000.0;
+        } else if !args.inputs.is_empty() {
+            // the heartbeat interval the logs show
+            let cli = cli::Cli::try_parse_from(
+                ["raftlog", "terms", "-q"]
+                    .into_iter()
+                    .map(String::from)
+                    .chain(args.inputs.iter().cloned()),
+            )
+            .map_err(|e| e.to_string())?;
+            let cfg = Config::from_cli(cli.command)?;
+            let a = analyze(&cfg, false, &mut *err).map_err(|e| e.to_string())?;
+            let hb = a
+                .report
+                .nodes
+                .iter()
+                .filter_map(|n| n.heartbeat_interval_ms)
+                .fold(0.0f64, f64::max);
+            if hb > 0.0 {
+                t.heartbeat_interval_ms = Some(hb as u64);
+            }
+        }
+        let mut rc = metrics::rules::RulesConfig::from(&t);
+        rc.selector = args.selector.clone();
+        Ok(rc)
+    })();
+    match parsed {
+        Ok(rc) => {
+            let text = metrics::rules::rules_yaml(&rc);
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => EXIT_OK,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
+                    EXIT_ERROR
+                }
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "raftlog: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
 /// Run a whole command: analyse, render to `out`, report on `err`; returns the exit
 /// status. A closed output pipe ends the run quietly with status 0.
 pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -227,12 +475,23 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             }
         }
     }
-    match render(cfg, &a, out).and_then(|_| out.flush()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
-        Err(e) => {
-            let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
+    let mut a = a;
+    if cfg.redact {
+        redact::Redactor::new(cfg.redact_names).apply(&mut a);
+    }
+    if let Some(path) = &cfg.output {
+        if let Err(e) = render_to_file(cfg, &a, path) {
+            let _ = writeln!(err, "raftlog: error: cannot write output: {path}: {e}");
             return EXIT_ERROR;
+        }
+    } else {
+        match render(cfg, &a, out).and_then(|_| out.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
+            Err(e) => {
+                let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
+                return EXIT_ERROR;
+            }
         }
     }
     let failed = failed_conditions(cfg, &a);

@@ -17,6 +17,20 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
+    let stdout = io::stdout();
+    match &cli.command {
+        raftlog::cli::Command::Metrics(args) => {
+            let mut out = io::BufWriter::new(stdout.lock());
+            let code = raftlog::run_metrics(args, &mut out, &mut io::stderr());
+            return ExitCode::from(code as u8);
+        }
+        raftlog::cli::Command::Rules(args) => {
+            let mut out = io::BufWriter::new(stdout.lock());
+            let code = raftlog::run_rules(args, &mut out, &mut io::stderr());
+            return ExitCode::from(code as u8);
+        }
+        _ => {}
+    }
     let cfg = match raftlog::config::Config::from_cli(cli.command) {
         Ok(c) => c,
         Err(msg) => {
@@ -24,7 +38,6 @@ fn main() -> ExitCode {
             return ExitCode::from(raftlog::EXIT_ERROR as u8);
         }
     };
-    let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr();
     let code = raftlog::run(&cfg, io::stdin().is_terminal(), &mut out, &mut err);

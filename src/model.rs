@@ -55,6 +55,8 @@ pub struct Analysis {
     pub names: BTreeMap<NodeId, String>,
     /// Put the raw lines into event output (`--raw`).
     pub show_raw: bool,
+    /// Figures from /metrics dumps and etcdctl outputs given with the logs.
+    pub metrics: Option<crate::metrics::MetricsReport>,
 }
 
 impl Analysis {
@@ -1313,6 +1315,7 @@ fn build(
         storms,
         anomalies,
         recommendations: Vec::new(),
+        metrics: None,
         events: None,
     };
     Analysis {
@@ -1323,6 +1326,7 @@ fn build(
         input_names,
         names,
         show_raw: false,
+        metrics: None,
     }
 }
 

@@ -498,3 +498,164 @@ fn diagnose_storm_lists_its_causes() {
         .code(1)
         .stdout(predicate::str::contains("Storms"));
 }
+
+#[test]
+fn metrics_command_reads_real_dumps() {
+    let out = raftlog()
+        .args(["metrics", "-f", "json", ZAP])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let members = v["members"].as_array().unwrap();
+    assert_eq!(members.len(), 3);
+    for m in members {
+        let name = m["name"].as_str().unwrap();
+        let raw =
+            std::fs::read_to_string(root().join(ZAP).join(format!("metrics-{name}.txt"))).unwrap();
+        let line = raw
+            .lines()
+            .find(|l| l.starts_with("etcd_server_leader_changes_seen_total "))
+            .unwrap();
+        let want: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert_eq!(
+            m["leader_changes_seen_total"].as_f64().unwrap(),
+            want,
+            "{name}"
+        );
+    }
+    raftlog()
+        .args(["metrics", ZAP])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("WAL FSYNC P99"));
+    raftlog()
+        .args(["metrics", "-f", "csv", ZAP])
+        .assert()
+        .success();
+    raftlog().args(["metrics", "nope.txt"]).assert().code(2);
+}
+
+#[test]
+fn rules_command_prints_alerts() {
+    raftlog()
+        .args(["rules", "--storm-threshold", "3", "--storm-window", "10m"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "increase(etcd_server_leader_changes_seen_total[10m]) >= 3",
+        ))
+        .stdout(predicate::str::contains("etcd_server_has_leader"));
+    // the heartbeat interval from the logs becomes the RTT threshold
+    raftlog()
+        .args(["rules", ZAP])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0.1"));
+}
+
+#[test]
+fn diagnose_joins_dumps_and_status() {
+    // the capture directory holds logs, /metrics dumps and endpoint status outputs
+    let a = analyze(&["diagnose", ZAP]);
+    let m = a.metrics.as_ref().expect("metrics read from the directory");
+    assert_eq!(m.members.len(), 3);
+    assert!(
+        a.report
+            .summary
+            .notes
+            .iter()
+            .any(|n| n.contains("etcdctl endpoint status agrees with the logs: term 10")),
+        "{:?}",
+        a.report.summary.notes
+    );
+    assert!(!a
+        .report
+        .anomalies
+        .iter()
+        .any(|x| x.kind == "counter_mismatch" || x.kind == "status_mismatch"));
+    // a log with its first half rotated away disagrees with the member's counter
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["n1.log", "n3.log", "metrics-n2.txt"] {
+        std::fs::copy(root().join(ZAP).join(f), tmp.path().join(f)).unwrap();
+    }
+    let n2 = std::fs::read_to_string(root().join(ZAP).join("n2.log")).unwrap();
+    let keep: Vec<&str> = n2.lines().collect();
+    let head: Vec<&str> = keep.iter().take(20).copied().collect(); // the start block
+    let tail: Vec<&str> = keep.iter().skip(120).copied().collect();
+    std::fs::write(
+        tmp.path().join("n2.log"),
+        head.join("\n") + "\n" + &tail.join("\n") + "\n",
+    )
+    .unwrap();
+    let b = analyze(&["diagnose", tmp.path().to_str().unwrap()]);
+    assert!(
+        b.report
+            .anomalies
+            .iter()
+            .any(|x| x.kind == "counter_mismatch"),
+        "{:?}",
+        b.report.anomalies
+    );
+}
+
+#[test]
+fn report_command_writes_markdown_and_html() {
+    raftlog()
+        .args(["report", ZAP])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("# etcd leader elections"))
+        .stdout(predicate::str::contains("```mermaid"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("incident.html");
+    raftlog()
+        .args([
+            "report",
+            "-f",
+            "html",
+            "--output",
+            out.to_str().unwrap(),
+            "fixtures/real/zap-5-storm",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<svg") && html.contains("class=\"lane\""));
+    // only the report is left in the directory (the temporary file was renamed)
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // a report that cannot be written leaves nothing behind and exits 2
+    raftlog()
+        .args(["report", "--output", "/nonexistent-dir/x.md", ZAP])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot write output: /nonexistent-dir/x.md",
+        ));
+    // redaction: no peer URL host:port of the capture stays
+    let red = raftlog()
+        .args(["report", "--redact", ZAP])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let red = String::from_utf8(red).unwrap();
+    assert!(!red.contains("127.0.0.1"), "addresses redacted");
+    assert!(red.to_lowercase().contains("redacted"));
+    raftlog()
+        .args(["report", "-f", "json", ZAP])
+        .assert()
+        .code(2);
+    raftlog()
+        .args(["timeline", "-f", "html", ZAP])
+        .assert()
+        .code(2);
+}

@@ -21,6 +21,7 @@ struct Doc {
     storms: Vec<Storm>,
     anomalies: Vec<Anomaly>,
     recommendations: Vec<Recommendation>,
+    metrics: Option<serde_json::Value>,
     #[serde(default)]
     events: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
 }

@@ -21,14 +21,14 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    /// Short name for messages (`prometheus`, `endpoint-status-json`, ...).
+    /// Short name, as in the JSON `inputs[].kind` (`prometheus`, `endpoint_status_json`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Prometheus => "prometheus",
-            InputKind::EndpointStatusJson => "endpoint-status-json",
-            InputKind::EndpointStatusTable => "endpoint-status-table",
-            InputKind::MemberListJson => "member-list-json",
-            InputKind::MemberListTable => "member-list-table",
+            InputKind::EndpointStatusJson => "endpoint_status_json",
+            InputKind::EndpointStatusTable => "endpoint_status_table",
+            InputKind::MemberListJson => "member_list_json",
+            InputKind::MemberListTable => "member_list_table",
         }
     }
 }
@@ -53,7 +53,11 @@ pub fn detect(head: &[u8]) -> Option<InputKind> {
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
     if t.starts_with('[') || t.starts_with('{') {
-        let compact: String = t.chars().filter(|c| !c.is_whitespace()).take(DETECT_BYTES).collect();
+        let compact: String = t
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(DETECT_BYTES)
+            .collect();
         if compact.contains("\"Endpoint\":") && compact.contains("\"Status\":") {
             return Some(InputKind::EndpointStatusJson);
         }
@@ -115,7 +119,10 @@ mod tests {
             detect(b"# HELP etcd_server_has_leader x\n# TYPE etcd_server_has_leader gauge\netcd_server_has_leader 1\n"),
             Some(InputKind::Prometheus)
         );
-        assert_eq!(detect(b"etcd_server_has_leader 1\n"), Some(InputKind::Prometheus));
+        assert_eq!(
+            detect(b"etcd_server_has_leader 1\n"),
+            Some(InputKind::Prometheus)
+        );
         assert_eq!(
             detect(br#"[{"Endpoint":"http://127.0.0.1:2379","Status":{"header":{}}}]"#),
             Some(InputKind::EndpointStatusJson)

@@ -294,7 +294,10 @@ mod tests {
         assert_eq!(name_from_file("a/b/metrics-n1.txt").as_deref(), Some("n1"));
         assert_eq!(name_from_file("etcd-0.metrics").as_deref(), Some("etcd-0"));
         assert_eq!(name_from_file("n2_metrics.prom").as_deref(), Some("n2"));
-        assert_eq!(name_from_file("metrics_etcd-a.txt.gz").as_deref(), Some("etcd-a"));
+        assert_eq!(
+            name_from_file("metrics_etcd-a.txt.gz").as_deref(),
+            Some("etcd-a")
+        );
         assert_eq!(name_from_file("master-0.txt").as_deref(), Some("master-0"));
         assert_eq!(name_from_file("metrics.txt"), None);
         assert_eq!(name_from_file("metrics"), None);
@@ -313,7 +316,7 @@ etcd_disk_wal_fsync_duration_seconds_bucket{le="0.001"} 1
 etcd_disk_wal_fsync_duration_seconds_bucket{le="+Inf"} 2
 etcd_disk_wal_fsync_duration_seconds_sum 0.5
 etcd_disk_wal_fsync_duration_seconds_count 2
-etcd_network_peer_round_trip_time_seconds_sum{To="Beef"} 0.3
+etcd_network_peer_round_trip_time_seconds_sum{To="Beef"} 0.375
 etcd_network_peer_round_trip_time_seconds_count{To="beef"} 3
 etcd_network_peer_received_failures_total{From="f00d"} 4
 garbage here
@@ -330,7 +333,7 @@ garbage here
         assert_eq!(d.leader_changes_seen_total, Some(3.0));
         assert_eq!(d.db_total_size_in_bytes, Some(100.0));
         assert_eq!(d.wal_fsync.mean(), Some(0.25));
-        assert_eq!(d.peers["beef"].rtt.mean(), Some(0.1));
+        assert_eq!(d.peers["beef"].rtt.mean(), Some(0.125));
         assert_eq!(d.peers["f00d"].received_failures_total, Some(4.0));
         assert_eq!(d.stats.malformed, 1);
     }

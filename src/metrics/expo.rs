@@ -364,19 +364,19 @@ fn parse_sample(t: &str) -> Result<Sample, &'static str> {
     let mut labels = Vec::new();
     if c.eat(b'{') {
         parse_labels(&mut c, &mut name, &mut labels)?;
+        c.blanks();
     } else {
         name = Some(c.name(true).ok_or("invalid metric name")?);
+        let before = c.i;
         c.blanks();
         if c.eat(b'{') {
             parse_labels(&mut c, &mut None, &mut labels)?;
+            c.blanks();
+        } else if c.i == before && c.peek().is_some() {
+            return Err("invalid character in metric name");
         }
     }
     let name = name.ok_or("no metric name")?;
-    let before = c.i;
-    c.blanks();
-    if c.i == before && c.peek().is_some() {
-        return Err("invalid character in metric name");
-    }
     let v = c.token();
     if v.is_empty() {
         return Err("no value");

@@ -1,6 +1,7 @@
 //! Classic Prometheus histograms (`_bucket{le=…}`, `_sum`, `_count`) and quantile
 //! estimation exactly as PromQL's `histogram_quantile` does it for classic buckets.
 
+use super::Num;
 use serde::Serialize;
 
 /// One histogram series: cumulative buckets (upper bound `le`, count), `_sum`, `_count`.
@@ -61,7 +62,7 @@ impl Histogram {
     /// Count, mean and the p50/p90/p99 estimates.
     pub fn summary(&self) -> LatencySummary {
         LatencySummary {
-            count: self.observations(),
+            count: self.observations().map(Num),
             mean_seconds: self.mean(),
             p50_seconds: self.quantile(0.5),
             p90_seconds: self.quantile(0.9),
@@ -75,7 +76,7 @@ impl Histogram {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct LatencySummary {
     /// Observations (`_count`).
-    pub count: Option<f64>,
+    pub count: Option<Num>,
     /// `_sum / _count`.
     pub mean_seconds: Option<f64>,
     /// Median estimated from the buckets.
@@ -112,7 +113,11 @@ pub fn bucket_quantile(q: f64, buckets: &[(f64, f64)]) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    let mut b: Vec<(f64, f64)> = buckets.iter().copied().filter(|(le, _)| !le.is_nan()).collect();
+    let mut b: Vec<(f64, f64)> = buckets
+        .iter()
+        .copied()
+        .filter(|(le, _)| !le.is_nan())
+        .collect();
     if b.is_empty() {
         return f64::NAN;
     }
@@ -199,7 +204,12 @@ mod tests {
     /// p99: rank = 18.81 → same bucket: 0.001 + 0.001 × (18.81 − 14) / 5 = 0.001962
     #[test]
     fn hand_computed() {
-        let b = [(0.001, 14.0), (0.002, 19.0), (0.004, 19.0), (f64::INFINITY, 19.0)];
+        let b = [
+            (0.001, 14.0),
+            (0.002, 19.0),
+            (0.004, 19.0),
+            (f64::INFINITY, 19.0),
+        ];
         assert!(close(bucket_quantile(0.5, &b), 0.001 * 9.5 / 14.0));
         assert!(close(bucket_quantile(0.9, &b), 0.00162));
         assert!(close(bucket_quantile(0.99, &b), 0.001962));
@@ -249,7 +259,7 @@ mod tests {
             count: Some(19.0),
         };
         let s = h.summary();
-        assert_eq!(s.count, Some(19.0));
+        assert_eq!(s.count, Some(Num(19.0)));
         assert!(close(s.mean_seconds.unwrap(), 0.001));
         let empty = Histogram::default().summary();
         assert_eq!(empty, LatencySummary::default());

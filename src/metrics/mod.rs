@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Parts: [`expo`] (exposition parser), [`histogram`] (PromQL `histogram_quantile`),
-//! [`dump`] (the etcd figures of one dump), [`status`] (etcdctl outputs), [`detect`]
+//! [`dump`] (the etcd figures of one dump), [`status`] (etcdctl outputs), [`mod@detect`]
 //! (input kind by content), [`render`] (table, JSON, CSV), [`rules`] (Prometheus
 //! alerting rules).
 
@@ -294,7 +294,7 @@ pub fn read_kind(
     }
 }
 
-/// Read one input, telling its kind by content ([`detect`]). Returns
+/// Read one input, telling its kind by content ([`detect()`]). Returns
 /// [`MetricsError::NotRecognised`] when it is none of the kinds.
 pub fn read_input(
     reader: &mut dyn BufRead,
@@ -428,7 +428,9 @@ pub fn load(args: &[PathBuf], opts: &LoadOptions) -> (Inputs, Vec<MetricsError>)
         let name = src.name();
         let res = input::open(&src)
             .map_err(MetricsError::from)
-            .and_then(|mut o| read_kind(o.reader.as_mut(), kind, &name, mtime_instant(o.mtime), opts));
+            .and_then(|mut o| {
+                read_kind(o.reader.as_mut(), kind, &name, mtime_instant(o.mtime), opts)
+            });
         match res {
             Ok(l) => inputs.push(kind, &name, l),
             Err(e) => errs.push(e),
@@ -623,6 +625,12 @@ pub struct MemberReport {
 }
 
 impl MemberReport {
+    /// `process_start_time_seconds` as an instant (microsecond precision).
+    pub fn process_start(&self) -> Option<Instant> {
+        let s = self.process_start_time_seconds.filter(|s| s.is_finite())?;
+        Some(Instant(((s * 1e6).round() as i64).saturating_mul(1000)))
+    }
+
     /// Name if known, else id, else the input.
     pub fn label(&self) -> String {
         self.name
@@ -682,9 +690,9 @@ impl MetricsReport {
 
     /// A member by hex id or name.
     pub fn member(&self, id_or_name: &str) -> Option<&MemberReport> {
-        self.members.iter().find(|m| {
-            m.id.as_deref() == Some(id_or_name) || m.name.as_deref() == Some(id_or_name)
-        })
+        self.members
+            .iter()
+            .find(|m| m.id.as_deref() == Some(id_or_name) || m.name.as_deref() == Some(id_or_name))
     }
 
     /// The peer link with the highest RTT (the larger of mean and p99).
@@ -741,15 +749,7 @@ fn bool_of(v: Option<f64>) -> Option<bool> {
 }
 
 fn ms(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 0.1 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s >= 0.01 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{:.2} ms", s * 1e3)
-    }
+    render::latency(Some(s))
 }
 
 /// Increase of a counter between two dumps, Prometheus style: a decrease (or a restart)
@@ -784,7 +784,11 @@ fn rates(cur: &Dump, prev: Option<&Dump>, th: &Thresholds) -> Option<Rates> {
                 (Some(a), Some(b)) => (a - b).abs() > 1.0,
                 _ => false,
             } || matches!((p.leader_changes_seen_total, cur.leader_changes_seen_total), (Some(a), Some(b)) if b < a);
-            let lc = increase(p.leader_changes_seen_total, cur.leader_changes_seen_total, restarted);
+            let lc = increase(
+                p.leader_changes_seen_total,
+                cur.leader_changes_seen_total,
+                restarted,
+            );
             Some(Rates {
                 basis: "interval",
                 from: Some(t0),
@@ -814,7 +818,7 @@ fn rates(cur: &Dump, prev: Option<&Dump>, th: &Thresholds) -> Option<Rates> {
             let lc = cur.leader_changes_seen_total;
             Some(Rates {
                 basis: "life",
-                from: Some(Instant((start * 1e9) as i64)),
+                from: Some(Instant(((start * 1e6).round() as i64).saturating_mul(1000))),
                 to: cur.time,
                 seconds,
                 previous_input: None,
@@ -903,7 +907,9 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
     if m.has_leader == Some(false) {
         out.push(Flag {
             code: "no_leader",
-            summary: format!("{who} had no leader when the dump was taken (etcd_server_has_leader 0)"),
+            summary: format!(
+                "{who} had no leader when the dump was taken (etcd_server_has_leader 0)"
+            ),
             value: Num(0.0),
             threshold: Num(1.0),
             peer: None,
@@ -913,7 +919,10 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
         if let (Some(pw), Some(count)) = (r.leader_changes_per_window, r.leader_changes) {
             if pw >= th.storm_threshold as f64 {
                 let span = if r.basis == "life" {
-                    format!("in its {} of life", crate::time::human_ms((r.seconds * 1e3) as i64))
+                    format!(
+                        "in its {} of life",
+                        crate::time::human_ms((r.seconds * 1e3) as i64)
+                    )
                 } else {
                     format!(
                         "between two dumps {} apart",
@@ -942,7 +951,9 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
     let interval = m.rates.as_ref().filter(|r| r.basis == "interval");
     let failed = match interval {
         Some(r) => r.proposals_failed.map(|n| (n.0, "between the two dumps")),
-        None => cur.proposals_failed_total.map(|n| (n, "since the member started")),
+        None => cur
+            .proposals_failed_total
+            .map(|n| (n, "since the member started")),
     };
     if let Some((n, when)) = failed {
         if n > 0.0 {
@@ -956,7 +967,9 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
         }
     }
     let hb = match interval {
-        Some(r) => r.heartbeat_send_failures.map(|n| (n.0, "between the two dumps")),
+        Some(r) => r
+            .heartbeat_send_failures
+            .map(|n| (n.0, "between the two dumps")),
         None => cur
             .heartbeat_send_failures_total
             .map(|n| (n, "since the member started")),
@@ -1126,7 +1139,12 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
         }
     }
     members.sort_by(|a, b| {
-        (a.name.is_none(), &a.name, &a.id, &a.input).cmp(&(b.name.is_none(), &b.name, &b.id, &b.input))
+        (a.name.is_none(), &a.name, &a.id, &a.input).cmp(&(
+            b.name.is_none(),
+            &b.name,
+            &b.id,
+            &b.input,
+        ))
     });
     for m in &members {
         if m.dump_time.is_none() && m.process_start_time_seconds.is_some() {
@@ -1140,18 +1158,17 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
     // statuses: names from the member list (by id, else by client URL)
     let mut status = inputs.status;
     for e in status.iter_mut() {
-        e.name = e
-            .id
-            .as_ref()
-            .and_then(|i| names.get(i))
-            .map(|(n, _)| n.clone())
-            .or_else(|| {
-                member_list
-                    .iter()
-                    .find(|m| m.client_urls.iter().any(|u| *u == e.endpoint))
-                    .map(|m| m.name.clone())
-                    .filter(|n| !n.is_empty())
-            });
+        e.name =
+            e.id.as_ref()
+                .and_then(|i| names.get(i))
+                .map(|(n, _)| n.clone())
+                .or_else(|| {
+                    member_list
+                        .iter()
+                        .find(|m| m.client_urls.contains(&e.endpoint))
+                        .map(|m| m.name.clone())
+                        .filter(|n| !n.is_empty())
+                });
     }
     let status_summary = if status.is_empty() {
         None

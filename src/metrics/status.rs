@@ -31,6 +31,9 @@ pub struct EndpointStatus {
     /// The leader this endpoint knows (hex), null when none or unknown (tables only say
     /// whether the endpoint itself leads).
     pub leader: Option<String>,
+    /// Whether this endpoint knows a leader: false when the JSON has no (or a zero)
+    /// leader; null for table rows that are not the leader (tables do not say).
+    pub has_leader: Option<bool>,
     /// Whether this endpoint is the leader.
     pub is_leader: Option<bool>,
     /// Whether this endpoint is a learner.
@@ -108,24 +111,29 @@ fn get<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
 
 /// Parse `etcdctl endpoint status -w json` (an array of `{"Endpoint", "Status"}`; a
 /// single object is accepted too).
-pub fn parse_endpoint_status_json(s: &str, input: &str) -> Result<Vec<EndpointStatus>, StatusError> {
+pub fn parse_endpoint_status_json(
+    s: &str,
+    input: &str,
+) -> Result<Vec<EndpointStatus>, StatusError> {
     let v: Value = serde_json::from_str(s.trim_start_matches('\u{feff}'))
         .map_err(|e| StatusError(format!("invalid JSON: {e}")))?;
     let items: Vec<&Value> = match &v {
         Value::Array(a) => a.iter().collect(),
         Value::Object(_) => vec![&v],
-        _ => return Err(StatusError("expected a JSON array of endpoint statuses".into())),
+        _ => {
+            return Err(StatusError(
+                "expected a JSON array of endpoint statuses".into(),
+            ))
+        }
     };
     let mut out = Vec::new();
     for it in items {
         let st = match get(it, &["Status", "status"]) {
             Some(s) if s.is_object() => s,
-            _ => {
-                return Err(StatusError(
-                    "an entry has no \"Status\" object (is this `etcdctl endpoint status -w json`?)"
-                        .into(),
-                ))
-            }
+            _ => return Err(StatusError(
+                "an entry has no \"Status\" object (is this `etcdctl endpoint status -w json`?)"
+                    .into(),
+            )),
         };
         let header = st.get("header");
         let id = header.and_then(|h| h.get("member_id")).and_then(hex_id);
@@ -135,12 +143,17 @@ pub fn parse_endpoint_status_json(s: &str, input: &str) -> Result<Vec<EndpointSt
         let errors = match st.get("errors") {
             Some(Value::Array(a)) => a
                 .iter()
-                .map(|e| e.as_str().map(|s| s.to_string()).unwrap_or_else(|| e.to_string()))
+                .map(|e| {
+                    e.as_str()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| e.to_string())
+                })
                 .collect(),
             _ => Vec::new(),
         };
         out.push(EndpointStatus {
             endpoint: text(get(it, &["Endpoint", "endpoint"])).unwrap_or_default(),
+            has_leader: Some(leader.is_some()),
             is_leader: match (&id, &leader) {
                 (Some(i), Some(l)) => Some(i == l),
                 (Some(_), None) => Some(false),
@@ -153,7 +166,10 @@ pub fn parse_endpoint_status_json(s: &str, input: &str) -> Result<Vec<EndpointSt
             db_size_bytes: num(get(st, &["dbSize", "db_size"])),
             db_size_in_use_bytes: num(get(st, &["dbSizeInUse", "db_size_in_use"])),
             leader,
-            is_learner: st.get("isLearner").and_then(|b| b.as_bool()).or(Some(false)),
+            is_learner: st
+                .get("isLearner")
+                .and_then(|b| b.as_bool())
+                .or(Some(false)),
             raft_term,
             raft_index: num(get(st, &["raftIndex", "raft_index"])),
             raft_applied_index: num(get(st, &["raftAppliedIndex", "raft_applied_index"])),
@@ -180,7 +196,10 @@ pub fn parse_member_list_json(s: &str, input: &str) -> Result<Vec<ListedMember>,
     };
     let urls = |m: &Value, k: &[&str]| -> Vec<String> {
         match get(m, k) {
-            Some(Value::Array(a)) => a.iter().filter_map(|u| u.as_str().map(String::from)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|u| u.as_str().map(String::from))
+                .collect(),
             _ => Vec::new(),
         }
     };
@@ -256,7 +275,10 @@ pub fn parse_human_bytes(s: &str) -> Option<u64> {
 /// Parse `etcdctl endpoint status -w table` by its header (ENDPOINT, ID, VERSION, DB SIZE,
 /// IS LEADER, IS LEARNER, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX, ERRORS; missing
 /// columns are null).
-pub fn parse_endpoint_status_table(s: &str, input: &str) -> Result<Vec<EndpointStatus>, StatusError> {
+pub fn parse_endpoint_status_table(
+    s: &str,
+    input: &str,
+) -> Result<Vec<EndpointStatus>, StatusError> {
     let rows = table_rows(s);
     let Some((header, body)) = rows.split_first() else {
         return Err(StatusError("no table rows".into()));
@@ -293,6 +315,11 @@ pub fn parse_endpoint_status_table(s: &str, input: &str) -> Result<Vec<EndpointS
                 _ => None,
             },
             id,
+            has_leader: if is_leader == Some(true) {
+                Some(true)
+            } else {
+                None
+            },
             version: cell(r, c_ver),
             db_size_bytes: cell(r, c_db).and_then(|s| parse_human_bytes(&s)),
             db_size_in_use_bytes: cell(r, c_inuse).and_then(|s| parse_human_bytes(&s)),
@@ -366,6 +393,24 @@ pub struct StatusSummary {
     pub leader_name: Option<String>,
     /// Endpoints at that term that disagree about the leader (hex ids of the endpoints).
     pub disagreeing: Vec<String>,
+    /// Endpoints whose latest status shows no leader (their id, else the endpoint URL).
+    pub without_leader: Vec<String>,
+}
+
+/// The latest status of each endpoint (highest term, then index, then time; the later
+/// entry on ties), in endpoint order.
+pub fn latest_per_endpoint(entries: &[EndpointStatus]) -> Vec<&EndpointStatus> {
+    let mut best: std::collections::BTreeMap<&str, (usize, &EndpointStatus)> = Default::default();
+    for (i, e) in entries.iter().enumerate() {
+        let key = |x: &EndpointStatus, i: usize| (x.raft_term, x.raft_index, x.time, i);
+        match best.get(e.endpoint.as_str()) {
+            Some((j, cur)) if key(cur, *j) >= key(e, i) => {}
+            _ => {
+                best.insert(e.endpoint.as_str(), (i, e));
+            }
+        }
+    }
+    best.into_values().map(|(_, e)| e).collect()
 }
 
 /// Summarise endpoint statuses (typically the latest snapshot).
@@ -396,11 +441,17 @@ pub fn summarize(entries: &[EndpointStatus]) -> StatusSummary {
             .find(|e| e.id.as_ref() == Some(l))
             .and_then(|e| e.name.clone())
     });
+    let without_leader = latest_per_endpoint(entries)
+        .into_iter()
+        .filter(|e| e.has_leader == Some(false))
+        .map(|e| e.id.clone().unwrap_or_else(|| e.endpoint.clone()))
+        .collect();
     StatusSummary {
         term,
         leader,
         leader_name,
         disagreeing,
+        without_leader,
     }
 }
 
@@ -414,7 +465,10 @@ mod tests {
             hex_id(&serde_json::json!(12243565369039149617u64)).as_deref(),
             Some("a9e9e1d57dda5a31")
         );
-        assert_eq!(hex_id(&serde_json::json!("7184089059825315031")).as_deref(), Some("63b302efdda86cd7"));
+        assert_eq!(
+            hex_id(&serde_json::json!("7184089059825315031")).as_deref(),
+            Some("63b302efdda86cd7")
+        );
         assert_eq!(hex_id(&serde_json::json!(0)), None);
         assert_eq!(hex_id(&serde_json::json!(-1)), None);
         assert_eq!(hex_id(&serde_json::json!(1.5)), None);
@@ -462,11 +516,20 @@ mod tests {
     fn summary_majority() {
         let e = |id: &str, leader: &str, term| EndpointStatus {
             id: Some(id.into()),
-            leader: if leader.is_empty() { None } else { Some(leader.into()) },
+            leader: if leader.is_empty() {
+                None
+            } else {
+                Some(leader.into())
+            },
             raft_term: Some(term),
             ..Default::default()
         };
-        let s = summarize(&[e("a", "b", 5), e("b", "b", 5), e("c", "a", 5), e("d", "x", 4)]);
+        let s = summarize(&[
+            e("a", "b", 5),
+            e("b", "b", 5),
+            e("c", "a", 5),
+            e("d", "x", 4),
+        ]);
         assert_eq!(s.term, Some(5));
         assert_eq!(s.leader.as_deref(), Some("b"));
         assert_eq!(s.disagreeing, vec!["c".to_string()]);

@@ -3,7 +3,10 @@
 
 pub mod csv;
 pub mod diagnose;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod svg;
 pub mod table;
 
 use crate::time::Instant;
@@ -339,6 +342,9 @@ pub struct Report {
     pub anomalies: Vec<Anomaly>,
     /// What to change or check next, each tied to its evidence.
     pub recommendations: Vec<Recommendation>,
+    /// Figures from /metrics dumps and etcdctl outputs read with the logs (the document
+    /// of `raftlog metrics --format json`, docs/metrics.md), or null.
+    pub metrics: Option<serde_json::Value>,
     /// Events (only with `--events`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<serde_json::Value>>,

@@ -1,0 +1,883 @@
+//! The swimlane timeline of the HTML report: one lane per member over wall time, role
+//! intervals coloured, elections marked with their term, cluster leaderless windows shaded
+//! across all lanes, storm episodes bracketed, restarts and stops marked. Plain inline
+//! SVG with `<title>` hover texts: no script, no external resource.
+
+use crate::event::{Event, Kind, NodeId};
+use crate::model::Analysis;
+use crate::report::markdown::{led_terms, ReportOptions};
+use crate::sanitize::terminal;
+use crate::time::{human_ms, Instant, Zone};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Escape text for HTML and SVG (text and attribute values), after making control
+/// characters visible.
+pub fn esc(s: &str) -> String {
+    let s = terminal(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a member was doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Role {
+    /// Follower (or starting up).
+    Follower,
+    /// Still leader by its own lines after the others had moved on (stalled, cut off).
+    StaleLeader,
+    /// Pre-vote round.
+    PreCandidate,
+    /// Campaigning.
+    Candidate,
+    /// Leading.
+    Leader,
+    /// Stopped, crashed, or its log has no lines (yet / any more / at all).
+    Down,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::StaleLeader => "stale leader",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+            Role::Down => "down / not logging",
+        }
+    }
+    fn class(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::StaleLeader => "stale",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+            Role::Down => "down",
+        }
+    }
+    fn fill(self) -> &'static str {
+        match self {
+            Role::Follower => "#cfd8dc",
+            Role::StaleLeader => "url(#rl-stale)",
+            Role::PreCandidate => "#ffd54f",
+            Role::Candidate => "#fb8c00",
+            Role::Leader => "#2e7d32",
+            Role::Down => "url(#rl-down)",
+        }
+    }
+    /// Minimum width in pixels so that very short intervals stay visible.
+    fn min_px(self) -> f64 {
+        match self {
+            Role::Follower | Role::Down => 0.0,
+            Role::Candidate | Role::PreCandidate => 4.0,
+            _ => 2.5,
+        }
+    }
+}
+
+/// An interval of one role.
+#[derive(Clone, Debug)]
+pub(crate) struct Seg {
+    pub from: Instant,
+    pub to: Instant,
+    pub role: Role,
+    pub term: Option<u64>,
+    pub note: String,
+}
+
+/// One member's lane.
+#[derive(Clone, Debug)]
+pub(crate) struct Lane {
+    pub id: NodeId,
+    pub name: String,
+    pub hex: String,
+    pub has_log: bool,
+    pub segs: Vec<Seg>,
+    pub restarts: Vec<Instant>,
+    pub shutdowns: Vec<Instant>,
+}
+
+fn sorted(s: &[Instant]) -> Vec<Instant> {
+    let mut v = s.to_vec();
+    v.sort();
+    v
+}
+
+/// Subtract the `down` intervals from a segment.
+fn clip(seg: Seg, down: &[(Instant, Instant, String)]) -> Vec<Seg> {
+    let mut parts = vec![seg];
+    for (df, dt, _) in down {
+        let mut next = Vec::new();
+        for p in parts {
+            if *dt <= p.from || *df >= p.to {
+                next.push(p);
+                continue;
+            }
+            if p.from < *df {
+                next.push(Seg {
+                    to: *df,
+                    ..p.clone()
+                });
+            }
+            if *dt < p.to {
+                next.push(Seg { from: *dt, ..p });
+            }
+        }
+        parts = next;
+    }
+    parts
+}
+
+/// Role intervals per member, from the merged events (`became_*`, process start and
+/// stop, first and last line) and the term rows (when the cluster saw a term end).
+pub(crate) fn lanes(a: &Analysis, t0: Instant, t1: Instant) -> Vec<Lane> {
+    let r = &a.report;
+    let term_end: BTreeMap<u64, Option<Instant>> =
+        r.terms.iter().map(|x| (x.term, x.ended_at)).collect();
+    let led = led_terms(a);
+    let mut by_node: BTreeMap<NodeId, Vec<&Event>> = BTreeMap::new();
+    for e in &a.events {
+        if let (Some(n), Some(_)) = (e.node, e.ts) {
+            by_node.entry(n).or_default().push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for n in &r.nodes {
+        let Ok(id) = u64::from_str_radix(&n.id, 16) else {
+            continue;
+        };
+        let name = a.name(id);
+        let mut lane = Lane {
+            id,
+            name: name.clone(),
+            hex: n.id.clone(),
+            has_log: n.has_log,
+            segs: Vec::new(),
+            restarts: sorted(&n.restarts),
+            shutdowns: sorted(&n.shutdowns),
+        };
+        let evs: Vec<&Event> = by_node.get(&id).cloned().unwrap_or_default();
+        if !n.has_log || evs.is_empty() {
+            lane.segs.push(Seg {
+                from: t0,
+                to: t1,
+                role: Role::Down,
+                term: None,
+                note: "no log of this member was read".into(),
+            });
+            for l in led.iter().filter(|l| l.leader == id) {
+                lane.segs.push(Seg {
+                    from: l.from,
+                    to: l.to,
+                    role: Role::Leader,
+                    term: Some(l.term),
+                    note: "inferred from the other members' lines".into(),
+                });
+            }
+            out.push(lane);
+            continue;
+        }
+        // effective (monotone) times of the member's own lines
+        let mut times: Vec<Instant> = Vec::with_capacity(evs.len());
+        let mut cur = Instant(i64::MIN);
+        for e in &evs {
+            cur = cur.max(e.ts.unwrap_or(cur));
+            times.push(cur);
+        }
+        let first = times[0];
+        let last = *times.last().unwrap_or(&first);
+        // down intervals
+        let mut down: Vec<(Instant, Instant, String)> = Vec::new();
+        if first > t0 {
+            down.push((t0, first, "no lines from this member yet".into()));
+        }
+        for rs in &lane.restarts {
+            let prev_stop = lane
+                .shutdowns
+                .iter()
+                .filter(|s| *s < rs)
+                .max()
+                .copied()
+                .filter(|s| !lane.restarts.iter().any(|x| x > s && x < rs));
+            match prev_stop {
+                Some(s) => down.push((s, *rs, "stopped (shutdown) until it started again".into())),
+                None => {
+                    // crashed: from its last line before the start (or the first time a
+                    // peer lost it) until the start
+                    let before = times.iter().filter(|t| *t < rs).max().copied();
+                    let Some(lastl) = before else { continue };
+                    let seen_gone = a
+                        .events
+                        .iter()
+                        .filter(|e| e.node != Some(id))
+                        .filter(|e| match &e.kind {
+                            Kind::StreamLost { peer, .. }
+                            | Kind::PeerInactive { peer, .. }
+                            | Kind::PeerUnreachable { peer, .. } => *peer == Some(id),
+                            _ => false,
+                        })
+                        .filter_map(|e| e.ts)
+                        .filter(|t| *t > lastl && t < rs)
+                        .min();
+                    down.push((
+                        seen_gone.unwrap_or(lastl),
+                        *rs,
+                        "crashed or killed: no shutdown line before it started again".into(),
+                    ));
+                }
+            }
+        }
+        let final_stop = lane
+            .shutdowns
+            .iter()
+            .max()
+            .copied()
+            .filter(|s| !lane.restarts.iter().any(|x| x > s));
+        match final_stop {
+            Some(s) if s < t1 => down.push((s, t1, "stopped (shutdown)".into())),
+            _ if last < t1 => down.push((last, t1, "no more lines from this member".into())),
+            _ => {}
+        }
+        // role changes
+        let mut changes: Vec<(Instant, Role, Option<u64>)> = vec![(first, Role::Follower, None)];
+        for (e, ts) in evs.iter().zip(times.iter()) {
+            let role = match e.kind {
+                Kind::BecameFollower | Kind::SteppedDown => Role::Follower,
+                Kind::BecamePreCandidate => Role::PreCandidate,
+                Kind::BecameCandidate => Role::Candidate,
+                Kind::BecameLeader => Role::Leader,
+                _ => continue,
+            };
+            changes.push((*ts, role, e.term));
+        }
+        for rs in &lane.restarts {
+            changes.push((*rs, Role::Follower, None));
+        }
+        changes.sort_by_key(|c| c.0);
+        let mut roles: Vec<Seg> = Vec::new();
+        for (i, (from, role, term)) in changes.iter().enumerate() {
+            let to = changes.get(i + 1).map(|c| c.0).unwrap_or(t1);
+            if to <= *from && i + 1 < changes.len() {
+                // zero-length: still worth showing a candidate/leader step
+                if matches!(role, Role::Follower) {
+                    continue;
+                }
+            }
+            let to = to.max(*from);
+            if *role == Role::Leader {
+                let end = term.and_then(|t| term_end.get(&t).copied().flatten());
+                match end {
+                    Some(e) if e < to && e >= *from => {
+                        roles.push(Seg {
+                            from: *from,
+                            to: e,
+                            role: Role::Leader,
+                            term: *term,
+                            note: String::new(),
+                        });
+                        roles.push(Seg {
+                            from: e,
+                            to,
+                            role: Role::StaleLeader,
+                            term: *term,
+                            note: "its own lines still say leader; the others had stopped following it".into(),
+                        });
+                    }
+                    _ => roles.push(Seg {
+                        from: *from,
+                        to,
+                        role: Role::Leader,
+                        term: *term,
+                        note: String::new(),
+                    }),
+                }
+            } else {
+                roles.push(Seg {
+                    from: *from,
+                    to,
+                    role: *role,
+                    term: *term,
+                    note: String::new(),
+                });
+            }
+        }
+        down.sort_by_key(|d| d.0);
+        for s in roles {
+            lane.segs.extend(clip(s, &down));
+        }
+        for (f, t, note) in down {
+            if t > f {
+                lane.segs.push(Seg {
+                    from: f,
+                    to: t,
+                    role: Role::Down,
+                    term: None,
+                    note,
+                });
+            }
+        }
+        out.push(lane);
+    }
+    out
+}
+
+const W: f64 = 1200.0;
+const X0: f64 = 168.0;
+const X1: f64 = 1184.0;
+const LANE_H: f64 = 30.0;
+const LANE_GAP: f64 = 8.0;
+
+struct Scale {
+    t0: i64,
+    t1: i64,
+}
+
+impl Scale {
+    fn x(&self, t: Instant) -> f64 {
+        let f = (t.0.clamp(self.t0, self.t1) - self.t0) as f64 / (self.t1 - self.t0) as f64;
+        X0 + f * (X1 - X0)
+    }
+}
+
+fn offset_ms(z: Zone, t: Instant) -> i64 {
+    match z {
+        Zone::Utc => 0,
+        Zone::Fixed(o) => o as i64 * 1000,
+        Zone::Local => {
+            use chrono::{Local, Offset, TimeZone};
+            Local
+                .offset_from_utc_datetime(&t.to_utc().naive_utc())
+                .fix()
+                .local_minus_utc() as i64
+                * 1000
+        }
+    }
+}
+
+/// Tick step for a span: about 6 to 10 ticks, from 100 ms to 30 days.
+pub(crate) fn tick_step(span_ms: i64) -> i64 {
+    const S: i64 = 1000;
+    const M: i64 = 60 * S;
+    const H: i64 = 60 * M;
+    const D: i64 = 24 * H;
+    let steps = [
+        100,
+        200,
+        500,
+        S,
+        2 * S,
+        5 * S,
+        10 * S,
+        15 * S,
+        30 * S,
+        M,
+        2 * M,
+        5 * M,
+        10 * M,
+        15 * M,
+        30 * M,
+        H,
+        2 * H,
+        3 * H,
+        6 * H,
+        12 * H,
+        D,
+        2 * D,
+        7 * D,
+        14 * D,
+        30 * D,
+    ];
+    steps
+        .iter()
+        .copied()
+        .find(|s| span_ms / s <= 10)
+        .unwrap_or(30 * D)
+}
+
+fn tick_label(z: Zone, t: Instant, step: i64) -> (String, String) {
+    let full = z.display(t, 3); // YYYY-MM-DD HH:MM:SS.mmm
+    let date = full[..10].to_string();
+    let label = if step < 1000 {
+        full[11..23].to_string()
+    } else if step < 60_000 {
+        full[11..19].to_string()
+    } else if step < 86_400_000 {
+        full[11..16].to_string()
+    } else {
+        full[5..10].to_string()
+    };
+    (label, date)
+}
+
+fn span_text(o: &ReportOptions, from: Instant, to: Instant) -> String {
+    format!(
+        "{} – {} ({})",
+        o.tz.display(from, 3),
+        o.tz.display(to, 3),
+        human_ms(from.ms_until(to))
+    )
+}
+
+/// Write the timeline SVG.
+pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
+    let r = &a.report;
+    let (Some(from), Some(to)) = (r.summary.from, r.summary.to) else {
+        out.push_str("<p>No timestamps: no timeline can be drawn.</p>\n");
+        return;
+    };
+    let to = if to.0 <= from.0 {
+        Instant(from.0 + 1_000_000_000)
+    } else {
+        to
+    };
+    let pad = ((to.0 - from.0) / 200).max(1);
+    let t0 = Instant(from.0 - pad);
+    let t1 = Instant(to.0 + pad);
+    let sc = Scale { t0: t0.0, t1: t1.0 };
+    let lanes = lanes(a, t0, t1);
+    let has_storms = !r.storms.is_empty();
+    let storm_y = 6.0;
+    let term_y = if has_storms { 40.0 } else { 20.0 };
+    let lanes_top = term_y + 8.0;
+    let lanes_h = lanes.len() as f64 * (LANE_H + LANE_GAP) - LANE_GAP;
+    let lanes_bottom = lanes_top + lanes_h.max(0.0);
+    let axis_y = lanes_bottom + 6.0;
+    let legend_y = axis_y + 44.0;
+    let height = legend_y + 26.0;
+    let lane_y: BTreeMap<NodeId, f64> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id, lanes_top + i as f64 * (LANE_H + LANE_GAP)))
+        .collect();
+    let _ = writeln!(
+        out,
+        r##"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height:.0}" width="100%" role="img" aria-label="Leadership timeline: one lane per member" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="12">"##
+    );
+    let _ = writeln!(
+        out,
+        r##"<title>Who led when: one lane per member, {} to {}</title>
+<defs>
+<pattern id="rl-down" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eceff1"/><line x1="0" y1="0" x2="0" y2="6" stroke="#90a4ae" stroke-width="2"/></pattern>
+<pattern id="rl-stale" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#c8e6c9"/><line x1="0" y1="0" x2="0" y2="6" stroke="#2e7d32" stroke-width="2"/></pattern>
+</defs>"##,
+        esc(&o.tz.display(from, 3)),
+        esc(&o.tz.display(to, 3))
+    );
+    // ticks and grid
+    let step = tick_step(t1.0.saturating_sub(t0.0) / 1_000_000);
+    let off = offset_ms(o.tz, t0);
+    let t0_ms = t0.0.div_euclid(1_000_000);
+    let mut tick = ((t0_ms + off).div_euclid(step) + 1) * step - off;
+    let mut ticks = Vec::new();
+    while tick * 1_000_000 <= t1.0 && ticks.len() < 40 {
+        ticks.push(Instant(tick * 1_000_000));
+        tick += step;
+    }
+    // lanes: background, segments, labels
+    for l in &lanes {
+        let y = lane_y[&l.id];
+        let _ = writeln!(
+            out,
+            r##"<g class="lane" data-member="{}"><title>{}</title>"##,
+            esc(&l.hex),
+            esc(&format!(
+                "{} ({}){}",
+                l.name,
+                l.hex,
+                if l.has_log { "" } else { ": no log read" }
+            ))
+        );
+        let _ = writeln!(
+            out,
+            r##"<rect x="{X0}" y="{y}" width="{:.1}" height="{LANE_H}" fill="#f5f7f8" stroke="#b0bec5" stroke-width="0.5"/>"##,
+            X1 - X0
+        );
+        let label: String = l.name.chars().take(18).collect();
+        let label = if l.name.chars().count() > 18 {
+            format!("{label}…")
+        } else {
+            label
+        };
+        let _ = writeln!(
+            out,
+            r##"<text x="{:.0}" y="{:.1}" text-anchor="end" font-weight="600" fill="#263238">{}</text><text x="{:.0}" y="{:.1}" text-anchor="end" font-size="9.5" fill="#607d8b" font-family="ui-monospace, Menlo, Consolas, monospace">{}</text>"##,
+            X0 - 8.0,
+            y + 13.0,
+            esc(&label),
+            X0 - 8.0,
+            y + 25.0,
+            esc(&l.hex)
+        );
+        let mut segs: Vec<&Seg> = l.segs.iter().collect();
+        segs.sort_by_key(|s| (s.role, s.from));
+        for s in segs {
+            let x1 = sc.x(s.from);
+            let x2 = sc.x(s.to);
+            let mut w = x2 - x1;
+            let mut x = x1;
+            if w < s.role.min_px() {
+                // very short: a visible mark that ends where the interval ends (a
+                // campaign ends at the election mark, drawn just left of it)
+                w = s.role.min_px();
+                x = (x2 - w).max(X0).min(X1 - w);
+            }
+            if w <= 0.0 {
+                continue;
+            }
+            let what = match (s.role, s.term) {
+                (Role::Leader, Some(t)) => format!("leader of term {t}"),
+                (Role::StaleLeader, Some(t)) => format!("stale leader of term {t}"),
+                (Role::Candidate, Some(t)) => format!("candidate for term {t}"),
+                (Role::PreCandidate, Some(t)) => format!("pre-candidate at term {t}"),
+                (Role::Follower, Some(t)) => format!("follower at term {t}"),
+                (role, _) => role.name().to_string(),
+            };
+            let note = if s.note.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", s.note)
+            };
+            let (inset, h) = match s.role {
+                Role::Follower => (7.0, LANE_H - 14.0),
+                Role::PreCandidate => (4.0, LANE_H - 8.0),
+                _ => (2.0, LANE_H - 4.0),
+            };
+            let _ = writeln!(
+                out,
+                r##"<rect class="seg {}" x="{x:.2}" y="{:.1}" width="{w:.2}" height="{h:.1}" fill="{}"><title>{}</title></rect>"##,
+                s.role.class(),
+                y + inset,
+                s.role.fill(),
+                esc(&format!(
+                    "{}: {what}, {}{note}",
+                    l.name,
+                    span_text(o, s.from, s.to)
+                ))
+            );
+        }
+        for rs in &l.restarts {
+            let x = sc.x(*rs);
+            let _ = writeln!(
+                out,
+                r##"<g class="restart"><title>{}</title><line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#1565c0" stroke-width="2"/><path d="M{:.2} {:.1} l5 -8 l5 8 z" fill="#1565c0"/></g>"##,
+                esc(&format!(
+                    "{} started again at {}",
+                    l.name,
+                    o.tz.display(*rs, 3)
+                )),
+                y,
+                y + LANE_H,
+                x - 5.0,
+                y + LANE_H
+            );
+        }
+        for sd in &l.shutdowns {
+            let x = sc.x(*sd);
+            let _ = writeln!(
+                out,
+                r##"<g class="shutdown"><title>{}</title><rect x="{:.2}" y="{:.1}" width="7" height="7" fill="#37474f"/></g>"##,
+                esc(&format!(
+                    "{} received a stop signal at {}",
+                    l.name,
+                    o.tz.display(*sd, 3)
+                )),
+                x - 3.5,
+                y + LANE_H - 7.0
+            );
+        }
+        out.push_str("</g>\n");
+    }
+    // grid over the lanes
+    for tk in &ticks {
+        let x = sc.x(*tk);
+        let _ = writeln!(
+            out,
+            r##"<line class="grid" x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#263238" stroke-opacity="0.18" stroke-width="1"/>"##,
+            lanes_top - 2.0,
+            lanes_bottom + 2.0
+        );
+    }
+    // leaderless windows across all lanes
+    for w in &r.leaderless {
+        let x1 = sc.x(w.from);
+        let x2 = sc.x(w.to.unwrap_or(t1));
+        let wd = (x2 - x1).max(3.0);
+        let x = (x1 + (x2 - x1) / 2.0 - wd / 2.0).max(X0);
+        let title = format!(
+            "no leader for {} from {}{} (terms {}){}{}",
+            w.duration_ms
+                .map(human_ms)
+                .unwrap_or_else(|| "the rest of the logs".into()),
+            o.tz.display(w.from, 3),
+            w.to.map(|t| format!(" to {}", o.tz.display(t, 3)))
+                .unwrap_or_default(),
+            w.terms
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            w.started_by
+                .as_deref()
+                .map(|s| format!("; started by {}", s.replace('_', " ")))
+                .unwrap_or_default(),
+            if w.failed_requests > 0 {
+                format!("; {} failed requests", w.failed_requests)
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(
+            out,
+            r##"<rect class="leaderless" x="{x:.2}" y="{:.1}" width="{wd:.2}" height="{:.1}" fill="#e53935" fill-opacity="0.28" stroke="#c62828" stroke-width="0.6" stroke-opacity="0.7"><title>{}</title></rect>"##,
+            lanes_top - 3.0,
+            lanes_h + 6.0,
+            esc(&title)
+        );
+    }
+    // elections
+    let mut last_label = f64::NEG_INFINITY;
+    for row in &r.terms {
+        let cause = row
+            .cause
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "; cause {}{}",
+                    c.code,
+                    c.culprit
+                        .as_deref()
+                        .and_then(|x| u64::from_str_radix(x, 16).ok())
+                        .map(|x| format!(" (culprit {})", a.name(x)))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        match (&row.leader, row.elected_at) {
+            (Some(l), Some(at)) => {
+                let Some(id) = u64::from_str_radix(l, 16).ok() else {
+                    continue;
+                };
+                let Some(y) = lane_y.get(&id) else { continue };
+                let x = sc.x(at);
+                let title = format!(
+                    "term {}: {} elected at {}{}{}",
+                    row.term,
+                    a.name(id),
+                    o.tz.display(at, 3),
+                    row.election_ms
+                        .map(|m| format!(", election took {}", human_ms(m)))
+                        .unwrap_or_default(),
+                    cause
+                );
+                let _ = write!(
+                    out,
+                    r##"<g class="election" data-term="{}"><title>{}</title><line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#1b1b1b" stroke-width="1.6"/><path d="M{:.2} {:.1} l4 -6 l-8 0 z" fill="#1b1b1b"/>"##,
+                    row.term,
+                    esc(&title),
+                    term_y + 2.0,
+                    y + LANE_H,
+                    x,
+                    term_y + 2.0
+                );
+                if x - last_label >= 22.0 {
+                    let _ = write!(
+                        out,
+                        r##"<text class="term-label" x="{x:.2}" y="{:.1}" text-anchor="middle" font-size="11" font-weight="600" fill="#1b1b1b">{}</text>"##,
+                        term_y - 6.0,
+                        row.term
+                    );
+                    last_label = x;
+                }
+                out.push_str("</g>\n");
+            }
+            (None, _) if !row.candidates.is_empty() => {
+                let Some(at) = row.started_at else { continue };
+                let x = sc.x(at);
+                let names: Vec<String> = row
+                    .candidates
+                    .iter()
+                    .map(|c| {
+                        u64::from_str_radix(c, 16)
+                            .map(|i| a.name(i))
+                            .unwrap_or_else(|_| c.clone())
+                    })
+                    .collect();
+                let _ = write!(
+                    out,
+                    r##"<g class="election-failed" data-term="{}"><title>{}</title>"##,
+                    row.term,
+                    esc(&format!(
+                        "term {}: campaign by {} at {}, no leader elected{}",
+                        row.term,
+                        names.join(", "),
+                        o.tz.display(at, 3),
+                        cause
+                    ))
+                );
+                for c in &row.candidates {
+                    let Some(y) = u64::from_str_radix(c, 16).ok().and_then(|i| lane_y.get(&i))
+                    else {
+                        continue;
+                    };
+                    let _ = write!(
+                        out,
+                        r##"<line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#e65100" stroke-width="1.4" stroke-dasharray="3 2"/>"##,
+                        y,
+                        y + LANE_H
+                    );
+                }
+                out.push_str("</g>\n");
+            }
+            _ => {}
+        }
+    }
+    // storms
+    for st in &r.storms {
+        let x1 = sc.x(st.from);
+        let x2 = sc.x(st.to).max(x1 + 8.0);
+        let y = storm_y + 12.0;
+        let label = format!(
+            "storm: {} unplanned leader changes in {} (terms {}–{})",
+            st.elections,
+            human_ms(st.from.ms_until(st.to)),
+            st.first_term,
+            st.last_term
+        );
+        let (tx, anchor) = if x1 > X0 + (X1 - X0) * 0.6 {
+            (x2, "end")
+        } else {
+            (x1 + 2.0, "start")
+        };
+        let _ = writeln!(
+            out,
+            r##"<g class="storm"><title>{}</title><path d="M{x1:.2} {:.1} V{y:.1} H{x2:.2} V{:.1}" fill="none" stroke="#b71c1c" stroke-width="2"/><text x="{tx:.2}" y="{:.1}" text-anchor="{anchor}" font-size="11" font-weight="600" fill="#b71c1c">{}</text></g>"##,
+            esc(&format!(
+                "{label}, from {} to {}; leaderless {} during it",
+                o.tz.display(st.from, 3),
+                o.tz.display(st.to, 3),
+                human_ms(st.leaderless_ms)
+            )),
+            y + 7.0,
+            y + 7.0,
+            y - 4.0,
+            esc(&label)
+        );
+    }
+    // axis
+    let _ = writeln!(
+        out,
+        r##"<g class="axis"><line x1="{X0}" y1="{axis_y:.1}" x2="{X1}" y2="{axis_y:.1}" stroke="#455a64" stroke-width="1"/>"##
+    );
+    let mut prev_date = String::new();
+    for tk in &ticks {
+        let x = sc.x(*tk);
+        let (label, date) = tick_label(o.tz, *tk, step);
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.2}" y1="{axis_y:.1}" x2="{x:.2}" y2="{:.1}" stroke="#455a64"/><text x="{x:.2}" y="{:.1}" text-anchor="middle" font-size="11" fill="#37474f">{}</text>"##,
+            axis_y + 5.0,
+            axis_y + 17.0,
+            esc(&label)
+        );
+        if date != prev_date && step < 86_400_000 {
+            let _ = write!(
+                out,
+                r##"<text x="{x:.2}" y="{:.1}" text-anchor="middle" font-size="9.5" fill="#78909c">{}</text>"##,
+                axis_y + 29.0,
+                esc(&date)
+            );
+            prev_date = date;
+        }
+    }
+    let _ = writeln!(
+        out,
+        r##"<text x="{:.0}" y="{:.1}" text-anchor="end" font-size="11" fill="#37474f">time ({})</text></g>"##,
+        X0 - 8.0,
+        axis_y + 17.0,
+        esc(&o.tz.label())
+    );
+    // legend
+    let mut x = X0;
+    let _ = write!(out, r##"<g class="legend">"##);
+    let items: [(&str, &str, &str); 6] = [
+        ("leader", "#2e7d32", ""),
+        ("candidate", "#fb8c00", ""),
+        ("pre-candidate", "#ffd54f", ""),
+        ("follower", "#cfd8dc", ""),
+        ("stale leader", "url(#rl-stale)", ""),
+        ("down / not logging", "url(#rl-down)", ""),
+    ];
+    for (label, fill, _) in items {
+        let _ = write!(
+            out,
+            r##"<rect x="{x:.1}" y="{:.1}" width="16" height="11" fill="{fill}" stroke="#90a4ae" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#37474f">{label}</text>"##,
+            legend_y - 9.0,
+            x + 20.0,
+            legend_y
+        );
+        x += 28.0 + label.len() as f64 * 6.3;
+    }
+    let _ = write!(
+        out,
+        r##"<rect x="{x:.1}" y="{:.1}" width="16" height="11" fill="#e53935" fill-opacity="0.28" stroke="#c62828" stroke-width="0.6"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#37474f">no leader (cluster)</text>"##,
+        legend_y - 9.0,
+        x + 20.0,
+        legend_y
+    );
+    x += 28.0 + 19.0 * 6.3;
+    let _ = write!(
+        out,
+        r##"<path d="M{:.1} {:.1} l4 -6 l-8 0 z" fill="#1b1b1b"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#37474f">election (term)</text>"##,
+        x + 6.0,
+        legend_y - 1.0,
+        x + 16.0,
+        legend_y
+    );
+    x += 22.0 + 15.0 * 6.3;
+    let _ = write!(
+        out,
+        r##"<path d="M{:.1} {:.1} l5 -8 l5 8 z" fill="#1565c0"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#37474f">restart</text><rect x="{:.1}" y="{:.1}" width="7" height="7" fill="#37474f"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#37474f">stop</text>"##,
+        x,
+        legend_y + 1.0,
+        x + 14.0,
+        legend_y,
+        x + 66.0,
+        legend_y - 6.0,
+        x + 78.0,
+        legend_y
+    );
+    out.push_str("</g>\n</svg>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_adapt() {
+        assert_eq!(tick_step(10_000), 1_000);
+        assert_eq!(tick_step(40_000), 5_000);
+        assert_eq!(tick_step(3_600_000), 600_000);
+        assert_eq!(tick_step(30 * 86_400_000), 7 * 86_400_000);
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            esc("<img src=x onerror=alert(1)>\x1b[31m\"'&"),
+            "&lt;img src=x onerror=alert(1)&gt;\\u{1b}[31m&quot;&#39;&amp;"
+        );
+    }
+}
