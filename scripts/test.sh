@@ -44,6 +44,6 @@ if ! command -v promtool >/dev/null 2>&1 && [ "${CI:-}" = true ]; then
 fi
 
 step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0} RAFTLOG_BROWSER=${RAFTLOG_BROWSER:-0})"
-cargo test --locked --all-targets -- --test-threads=2
+cargo test --locked --all-targets --no-fail-fast -- --test-threads=2
 # doc tests
 cargo test --locked --doc

@@ -131,7 +131,39 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
             _ => {}
         }
     }
-    if !fsync.is_empty() || (!stalls.is_empty() && !over.is_empty()) {
+    // with /metrics dumps of the stalled leaders showing a healthy disk, the stall came
+    // from elsewhere (CPU starvation, a paused VM or process, GC)
+    let disk_healthy = a.metrics.as_ref().is_some_and(|m| {
+        let culprits: Vec<String> = culprits(&stalls);
+        !culprits.is_empty()
+            && fsync.is_empty()
+            && culprits.iter().all(|c| {
+                m.members.iter().any(|x| {
+                    x.id.as_deref() == Some(c.as_str())
+                        && x.wal_fsync
+                            .p99_seconds
+                            .is_some_and(|p| p <= m.thresholds.wal_fsync_p99_seconds)
+                })
+            })
+    });
+    if disk_healthy {
+        out.push(Recommendation {
+            code: "check_stall".into(),
+            summary: "find what froze the leaders: their disks were fast (WAL fsync p99 within 10 ms), so look for CPU starvation or throttling, a paused VM or container, or long pauses of the process".into(),
+            because: format!(
+                "{} election(s) caused by a leader that stopped sending heartbeats in time (terms {}), while its /metrics show a healthy WAL fsync",
+                stalls.len(),
+                stalls.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(",")
+            ),
+            members: culprits(&stalls),
+            terms: stalls.iter().map(|t| t.term).collect(),
+            actions: vec![
+                "top / pidstat -u 1 -p $(pidof etcd)   and the container's CPU throttling (cpu.stat nr_throttled)".into(),
+                "journalctl -k and the hypervisor's events at the evidence times (VM pauses, live migration)".into(),
+            ],
+            evidence: evidence_of(&stalls),
+        });
+    } else if !fsync.is_empty() || (!stalls.is_empty() && !over.is_empty()) {
         let members: BTreeSet<String> = fsync
             .iter()
             .chain(over.iter())
@@ -498,5 +530,48 @@ pub fn cross_check(a: &mut Analysis, m: &crate::metrics::MetricsReport) {
     }
     a.report.anomalies.extend(anomalies);
     a.report.summary.notes.extend(notes);
+    // the culprit's measured disk and network figures, next to the cause they support
+    for t in a.report.terms.iter_mut() {
+        let Some(c) = t.cause.as_mut() else { continue };
+        let Some(culprit) = c.culprit.clone() else {
+            continue;
+        };
+        let Some(mem) = m
+            .members
+            .iter()
+            .find(|x| x.id.as_deref() == Some(culprit.as_str()))
+        else {
+            continue;
+        };
+        match c.code.as_str() {
+            "leader_stall" => {
+                if let Some(p99) = mem.wal_fsync.p99_seconds {
+                    let slow = p99 > m.thresholds.wal_fsync_p99_seconds;
+                    c.summary.push_str(&format!(
+                        "; its WAL fsync p99 is {:.1} ms ({} etcd's 10 ms, from {})",
+                        p99 * 1000.0,
+                        if slow { "above" } else { "within" },
+                        mem.input
+                    ));
+                }
+            }
+            "network" | "disruptive_candidate" => {
+                let worst = mem
+                    .peers
+                    .iter()
+                    .filter_map(|p| p.rtt.p99_seconds.or(p.rtt.mean_seconds).map(|v| (v, p)))
+                    .max_by(|x, y| x.0.total_cmp(&y.0));
+                if let Some((v, p)) = worst {
+                    c.summary.push_str(&format!(
+                        "; its worst peer round trip (p99, to {}) is {:.1} ms (from {})",
+                        p.name.clone().unwrap_or_else(|| p.id.clone()),
+                        v * 1000.0,
+                        mem.input
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
     a.report.metrics = serde_json::to_value(m).ok();
 }

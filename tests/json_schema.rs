@@ -295,6 +295,7 @@ fn output_matches_the_documented_schema() {
                     "enable_pre_vote",
                     "tune_timers",
                     "check_disk",
+                    "check_stall",
                     "check_network",
                     "check_clocks",
                     "check_crash",

@@ -22,7 +22,40 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let r = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    pin_dump_times(&r);
+    r
+}
+
+/// A dump carries no time of its own: raftlog takes the file's modification time. A fresh
+/// clone gives every file the clone's time, so set each real dump's mtime to the moment
+/// the harness took it (its `metrics nX` line in truth.log), as it was on the machine
+/// that captured it.
+fn pin_dump_times(root: &Path) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(rd) = std::fs::read_dir(root.join("fixtures/real")) else {
+            return;
+        };
+        for dir in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+            let Ok(truth) = std::fs::read_to_string(dir.join("truth.log")) else {
+                continue;
+            };
+            for line in truth.lines() {
+                let w: Vec<&str> = line.split_whitespace().collect();
+                if w.len() == 4 && w[1] == "metrics" {
+                    let Some((rt, _)) = parse_iso(w[0].as_bytes()) else {
+                        continue;
+                    };
+                    let t = rt.instant(Zone::Utc);
+                    let when = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(t.0 as u64);
+                    if let Ok(f) = std::fs::File::options().write(true).open(dir.join(w[3])) {
+                        let _ = f.set_modified(when);
+                    }
+                }
+            }
+        }
+    });
 }
 
 fn data(p: &str) -> PathBuf {

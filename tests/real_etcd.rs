@@ -45,7 +45,32 @@ struct Figures {
     causes_right: usize,
 }
 
+/// `raftlog metrics` on the run's own dumps reports each member's leader-change counter as
+/// the raw line has it.
+fn check_metrics(out: &Path) {
+    let paths: Vec<std::path::PathBuf> = (1..=5)
+        .map(|i| out.join(format!("metrics-n{i}.txt")))
+        .filter(|p| p.exists())
+        .collect();
+    let (inputs, errs) = raftlog::metrics::load(&paths, &raftlog::metrics::LoadOptions::default());
+    assert!(errs.is_empty(), "{errs:?}");
+    let m = raftlog::metrics::analyze(inputs, &Default::default());
+    assert_eq!(m.members.len(), paths.len());
+    for p in &paths {
+        let want = leader_changes_metric(p).unwrap() as f64;
+        let file = p.file_name().unwrap().to_str().unwrap();
+        let got = m
+            .members
+            .iter()
+            .find(|x| x.input.ends_with(file))
+            .and_then(|x| x.leader_changes_seen_total)
+            .unwrap();
+        assert_eq!(got.0, want, "{}", p.display());
+    }
+}
+
 fn check(out: &Path, label: &str) -> Figures {
+    check_metrics(out);
     let truth = Truth::load(out);
     // the command line way: a directory, as users give it
     let a = analyze(&["terms", out.to_str().unwrap()]);

@@ -260,7 +260,7 @@ pub struct CauseCount {
 /// A recommendation, tied to its evidence (`raftlog diagnose`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Recommendation {
-    /// `enable_pre_vote`, `tune_timers`, `check_disk`, `check_network`, `check_clocks`,
+    /// `enable_pre_vote`, `tune_timers`, `check_disk`, `check_stall`, `check_network`, `check_clocks`,
     /// `check_crash`, `check_membership`, `add_missing_logs`.
     pub code: String,
     /// What to change or check, in one sentence.
