@@ -483,11 +483,33 @@ fn classify_one(
             );
         }
     }
+    // 5c. the old leader stepped down for lack of quorum before the election: it lost the
+    // majority (cut off), it did not stall
+    let quorum_loss: Vec<usize> = ctx
+        .of_node(l, prev_el, start + SEC)
+        .filter(|i| matches!(ctx.events[*i].kind, Kind::SteppedDown))
+        .collect();
+    if !quorum_loss.is_empty() {
+        let mut ev = quorum_loss;
+        ev.extend(first_loss(ctx, l, start));
+        return mk(
+            ctx,
+            "network",
+            Some(l),
+            "high",
+            format!(
+                "leader {lname} lost contact with the majority (stepped down: quorum not active)"
+            ),
+            ev,
+        );
+    }
     // 6a. a member that had campaigned alone (cut off) came back with its higher term
     // the member whose higher term reached the others first (it deposed someone), else the
-    // one cut off first
+    // one cut off first; only a member whose higher term reached the others before this
+    // election was decided
+    let decided = row.elected_at.map(|t| t.0).unwrap_or(start + 10 * SEC);
     let deposer = |x: NodeId| {
-        ctx.any(start - 2 * SEC, i64::MAX)
+        ctx.any(start - 2 * SEC, decided)
             .find(|i| {
                 let e = &ctx.events[*i];
                 matches!(&e.kind, Kind::TermBump { from, .. } if *from == x) && e.node != Some(x)
@@ -497,6 +519,7 @@ fn classify_one(
     let mut iso: Vec<(&NodeId, &Vec<usize>)> = isolated
         .iter()
         .filter(|(x, _)| **x != l || candidates.contains(x))
+        .filter(|(x, _)| deposer(**x) != usize::MAX)
         .collect();
     iso.sort_by_key(|(x, at)| (deposer(**x), at.first().copied()));
     if let Some((x, solo_at)) = iso.first().copied() {
@@ -770,4 +793,286 @@ pub fn stall_start(
         })
         .filter(|s| *s < from)
         .min()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules on small event streams: one input per member, times in ms.
+    use crate::event::{Event, Kind, NodeId, Origin};
+    use crate::ingest::{InputResult, InputSummary};
+    use crate::model::{analyze, ModelOptions};
+    use crate::time::Instant;
+
+    const A: NodeId = 0xa;
+    const B: NodeId = 0xb;
+    const C: NodeId = 0xc;
+
+    struct Log(Vec<(NodeId, Vec<Event>)>, NodeId);
+
+    impl Log {
+        fn new() -> Log {
+            Log(vec![(A, vec![]), (B, vec![]), (C, vec![])], 0)
+        }
+        fn at(&mut self, ms: i64, node: NodeId, term: Option<u64>, kind: Kind) -> &mut Self {
+            let slot = self.0.iter_mut().find(|(n, _)| *n == node).unwrap();
+            let line = slot.1.len() as u64 + 1;
+            slot.1.push(Event {
+                ts: Some(Instant(ms * 1_000_000)),
+                node: Some(node),
+                term,
+                kind,
+                origin: Origin { input: 0, line },
+                coarse_ts: false,
+            });
+            self
+        }
+        /// Every member starts, `leader` wins term 2 with everyone's votes.
+        fn boot(leader: NodeId) -> Log {
+            let mut l = Log::new();
+            for n in [A, B, C] {
+                l.at(0, n, None, Kind::ProcessStart { version: None });
+                l.at(1, n, Some(1), Kind::BecameFollower);
+            }
+            l.at(1000, leader, Some(2), Kind::BecameCandidate);
+            for n in [A, B, C].into_iter().filter(|n| *n != leader) {
+                l.at(
+                    1001,
+                    n,
+                    Some(2),
+                    Kind::VoteGranted {
+                        candidate: leader,
+                        pre_vote: false,
+                    },
+                );
+            }
+            l.at(1002, leader, Some(2), Kind::BecameLeader);
+            for n in [A, B, C] {
+                l.at(1003, n, Some(2), Kind::ElectedLeader { leader });
+            }
+            l.1 = leader;
+            l
+        }
+        /// `winner` is elected into `term` at `ms` by the two others' votes.
+        fn elect(&mut self, ms: i64, winner: NodeId, term: u64, voters: &[NodeId]) -> &mut Self {
+            let old = self.1;
+            self.at(ms, winner, Some(term - 1), Kind::ElectionStarted);
+            self.at(ms, winner, Some(term), Kind::BecameCandidate);
+            self.at(ms, winner, Some(term), Kind::LostLeader { leader: old });
+            for v in voters {
+                self.at(
+                    ms + 1,
+                    *v,
+                    Some(term),
+                    Kind::VoteGranted {
+                        candidate: winner,
+                        pre_vote: false,
+                    },
+                );
+                if *v != old {
+                    self.at(ms + 1, *v, Some(term), Kind::LostLeader { leader: old });
+                }
+                self.at(
+                    ms + 2,
+                    *v,
+                    Some(term),
+                    Kind::ElectedLeader { leader: winner },
+                );
+            }
+            self.at(ms + 2, winner, Some(term), Kind::BecameLeader);
+            self.1 = winner;
+            self
+        }
+        fn run(&self, without: &[NodeId]) -> crate::model::Analysis {
+            let inputs: Vec<InputResult> = self
+                .0
+                .iter()
+                .filter(|(n, _)| !without.contains(n))
+                .enumerate()
+                .map(|(i, (n, evs))| {
+                    let mut evs = evs.clone();
+                    for e in evs.iter_mut() {
+                        e.origin.input = i as u32;
+                    }
+                    InputResult {
+                        summary: InputSummary {
+                            name: format!("{n:x}.log"),
+                            ..Default::default()
+                        },
+                        events: evs,
+                        raw: Vec::new(),
+                    }
+                })
+                .collect();
+            analyze(inputs, &ModelOptions::default(), |_| true)
+        }
+    }
+
+    fn cause(a: &crate::model::Analysis, term: u64) -> (String, Option<String>, String) {
+        let c = a
+            .report
+            .terms
+            .iter()
+            .find(|t| t.term == term)
+            .unwrap()
+            .cause
+            .clone()
+            .unwrap();
+        (c.code, c.culprit, c.confidence)
+    }
+
+    fn h(n: NodeId) -> Option<String> {
+        Some(format!("{n:x}"))
+    }
+
+    #[test]
+    fn bootstrap_then_planned_transfer() {
+        let mut l = Log::boot(A);
+        l.at(5000, A, Some(2), Kind::TransferStarted { to: B });
+        l.at(5001, B, Some(2), Kind::TimeoutNowReceived { from: A });
+        l.elect(5001, B, 3, &[A, C]);
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 2).0, "bootstrap");
+        assert_eq!(
+            cause(&a, 3),
+            ("leader_transfer".into(), h(A), "high".into())
+        );
+    }
+
+    #[test]
+    fn a_hand_over_after_a_stop_signal_is_a_shutdown() {
+        let mut l = Log::boot(A);
+        l.at(
+            5000,
+            A,
+            None,
+            Kind::ProcessShutdown {
+                signal: Some("terminated".into()),
+            },
+        );
+        l.at(5000, A, Some(2), Kind::TransferStarted { to: B });
+        l.at(5001, B, Some(2), Kind::TimeoutNowReceived { from: A });
+        l.elect(5001, B, 3, &[A, C]);
+        let a = l.run(&[]);
+        assert_eq!(
+            cause(&a, 3),
+            ("leader_shutdown".into(), h(A), "high".into())
+        );
+    }
+
+    #[test]
+    fn a_restart_without_a_stop_is_a_crash() {
+        let mut l = Log::boot(A);
+        l.elect(7000, B, 3, &[C]);
+        l.at(9000, A, None, Kind::ProcessStart { version: None });
+        l.at(9001, A, Some(3), Kind::BecameFollower);
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3), ("leader_crash".into(), h(A), "high".into()));
+    }
+
+    #[test]
+    fn silence_then_a_higher_term_is_a_stall_and_late_heartbeats_make_it_certain() {
+        let mut l = Log::boot(A);
+        l.elect(7000, B, 3, &[C]);
+        l.at(
+            9000,
+            A,
+            Some(3),
+            Kind::TermBump {
+                from: B,
+                msg_type: "MsgHeartbeat".into(),
+                old_term: 2,
+            },
+        );
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3), ("leader_stall".into(), h(A), "medium".into()));
+        // the same with the leader's own report of its late heartbeats (silent 4 s)
+        l.at(
+            9000,
+            A,
+            None,
+            Kind::HeartbeatOverrun {
+                to: Some(B),
+                heartbeat_ms: Some(100.0),
+                exceeded_ms: Some(4000.0),
+            },
+        );
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3), ("leader_stall".into(), h(A), "high".into()));
+        // the leaderless window starts when it went silent, not when the others noticed
+        let w = a.report.leaderless.last().unwrap();
+        assert_eq!(w.started_by.as_deref(), Some("leader_stall"));
+        assert_eq!(w.from, Instant(5000 * 1_000_000));
+    }
+
+    #[test]
+    fn without_the_old_leaders_log_nothing_is_guessed() {
+        let mut l = Log::boot(A);
+        l.elect(7000, B, 3, &[C]);
+        l.at(
+            9000,
+            A,
+            Some(3),
+            Kind::TermBump {
+                from: B,
+                msg_type: "MsgHeartbeat".into(),
+                old_term: 2,
+            },
+        );
+        let a = l.run(&[A]);
+        let (code, culprit, conf) = cause(&a, 3);
+        assert_eq!(
+            (code.as_str(), culprit, conf.as_str()),
+            ("unknown", None, "low")
+        );
+        // ...unless its peers saw its connections refused: its process was down
+        l.at(
+            6500,
+            B,
+            None,
+            Kind::StreamLost {
+                peer: Some(A),
+                error: Some("dial tcp: connect: connection refused".into()),
+            },
+        );
+        let a = l.run(&[A]);
+        assert_eq!(cause(&a, 3), ("leader_crash".into(), h(A), "medium".into()));
+    }
+
+    #[test]
+    fn a_member_cut_off_campaigns_alone_then_deposes_the_leader() {
+        let mut l = Log::boot(A);
+        // C is cut off: its campaigns for terms 3 and 4 reach nobody
+        l.at(5000, C, Some(2), Kind::LostLeader { leader: A });
+        l.at(5000, C, Some(3), Kind::BecameCandidate);
+        l.at(6500, C, Some(4), Kind::BecameCandidate);
+        // back: its higher term deposes the working leader A, C wins term 5
+        l.at(
+            8000,
+            A,
+            Some(4),
+            Kind::TermBump {
+                from: C,
+                msg_type: "MsgAppResp".into(),
+                old_term: 2,
+            },
+        );
+        l.elect(8100, C, 5, &[A, B]);
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3).0, "network");
+        assert_eq!(cause(&a, 3).1, h(C));
+        assert_eq!(cause(&a, 4).0, "network");
+        assert_eq!(
+            cause(&a, 5),
+            ("disruptive_candidate".into(), h(C), "high".into())
+        );
+    }
+
+    #[test]
+    fn a_quorum_loss_step_down_is_network_on_the_leader() {
+        let mut l = Log::boot(A);
+        l.at(6000, A, None, Kind::SteppedDown);
+        l.elect(6500, B, 3, &[C]);
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3), ("network".into(), h(A), "high".into()));
+    }
 }

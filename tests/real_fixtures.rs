@@ -143,6 +143,8 @@ fn concatenated_stream_equals_separate_files() {
 fn network_partitions() {
     for (name, prevote) in [
         ("netns-zap-3-part-leader", false),
+        // the cut leader campaigned alone before the majority elected a new leader
+        ("netns-zap-3-part-leader-2", false),
         ("netns-zap-3-part-follower", false),
         ("netns-zap-3-part-follower-prevote", true),
         ("netns-capnslog-3-part-leader", false),
