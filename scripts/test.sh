@@ -44,6 +44,13 @@ if ! command -v promtool >/dev/null 2>&1 && [ "${CI:-}" = true ]; then
 fi
 
 step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0} RAFTLOG_BROWSER=${RAFTLOG_BROWSER:-0})"
-cargo test --locked --all-targets --no-fail-fast -- --test-threads=2
+rm -f target/real-etcd/figures.txt
+status=0
+cargo test --locked --all-targets --no-fail-fast -- --test-threads=2 || status=$?
+if [ -f target/real-etcd/figures.txt ]; then
+  step "real etcd figures"
+  cat target/real-etcd/figures.txt >&2
+fi
+[ "$status" = 0 ] || exit "$status"
 # doc tests
 cargo test --locked --doc

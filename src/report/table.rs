@@ -166,6 +166,17 @@ fn leader_cell(a: &Analysis, r: &TermRow) -> String {
     }
 }
 
+/// How long the election took; `<1s` when both ends come from whole-second lines (the 3.4
+/// raft Go log), where a zero would be a false precision.
+fn took(r: &TermRow) -> String {
+    let whole = |t: Option<Instant>| t.is_some_and(|t| t.0 % 1_000_000_000 == 0);
+    match r.election_ms {
+        Some(ms) if ms < 1000 && whole(r.started_at) && whole(r.elected_at) => "<1s".into(),
+        Some(ms) => human_ms(ms),
+        None => "-".into(),
+    }
+}
+
 /// `raftlog terms`: one row per term.
 pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let p = Paint(o.color);
@@ -216,7 +227,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             r.term.to_string(),
             leader_cell(a, r),
             clock.show(r.elected_at),
-            r.election_ms.map(human_ms).unwrap_or_else(|| "-".into()),
+            took(r),
             list(a, &r.candidates),
             votes,
             r.led_ms.map(human_ms).unwrap_or_else(|| {
