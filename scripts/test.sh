@@ -17,6 +17,11 @@ cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
+# the fuzz targets are their own workspace (fuzz/); CI only checks that they build
+# (fuzzing itself: cargo install cargo-fuzz; cd fuzz; cargo fuzz run <target> -s none)
+step "cargo check (fuzz targets)"
+(cd fuzz && cargo check --locked --bins)
+
 if command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1; then
   export RAFTLOG_REAL_ETCD=1
 elif [ "${CI:-}" = true ]; then

@@ -255,10 +255,11 @@ fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Cause {
             )
         })
         .collect();
-    let earlier_terms = ctx
-        .events
-        .iter()
-        .any(|e| e.kind.is_raft() && e.term.is_some_and(|t| t + 1 < row.term && t > 1));
+    let earlier_terms = ctx.events.iter().any(|e| {
+        e.kind.is_raft()
+            && e.term
+                .is_some_and(|t| t.saturating_add(1) < row.term && t > 1)
+    });
     if !starts.is_empty() && !earlier_terms {
         mk(
             ctx,
@@ -351,7 +352,7 @@ fn classify_one(
             let this_term = e.term.is_some_and(|t| t >= prev.term && t < row.term);
             match &e.kind {
                 Kind::TimeoutNowReceived { from } => {
-                    *from == l && e.term.map(|t| t + 1) == Some(row.term)
+                    *from == l && e.term.map(|t| t.saturating_add(1)) == Some(row.term)
                 }
                 Kind::TransferStarted { .. } => e.node == Some(l) && this_term,
                 Kind::TimeoutNowSent { .. } => e.node == Some(l),

@@ -197,6 +197,10 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
             // nothing extra: paste decorations are only noted in `wrappers`
         }
     }
+    if st.pending_partial() {
+        // a CRI record whose final chunk never came (the file was cut)
+        *summary.skipped.entry("unterminated_partial").or_default() += 1;
+    }
     // leftover pending events: the input never named its member after them
     for (current, pending) in streams.values() {
         for &p in pending {

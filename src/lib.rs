@@ -246,6 +246,7 @@ pub fn render_to_file(cfg: &Config, a: &model::Analysis, path: &str) -> io::Resu
             .unwrap_or("report"),
         std::process::id()
     ));
+    interrupt::remove_on_interrupt(Some(tmp.clone()));
     let result = (|| {
         let f = std::fs::File::create(&tmp)?;
         let mut w = io::BufWriter::new(f);
@@ -258,7 +259,36 @@ pub fn render_to_file(cfg: &Config, a: &model::Analysis, path: &str) -> io::Resu
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    interrupt::remove_on_interrupt(None);
     result
+}
+
+/// Ctrl-C: stop at once (status 130), removing a half-written `--output` file first.
+pub mod interrupt {
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+
+    static TEMP: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+    /// Register (or clear) the temporary file to delete if the run is interrupted.
+    pub fn remove_on_interrupt(p: Option<PathBuf>) {
+        if let Ok(mut t) = TEMP.lock() {
+            *t = p;
+        }
+    }
+
+    /// Install the SIGINT/SIGTERM handler (once, from `main`).
+    pub fn install() {
+        let _ = ctrlc::set_handler(|| {
+            if let Ok(t) = TEMP.lock() {
+                if let Some(p) = t.as_ref() {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            eprintln!("raftlog: interrupted");
+            std::process::exit(130);
+        });
+    }
 }
 
 /// One-line summary of what was read, for stderr.

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    raftlog::interrupt::install();
     let cli = match raftlog::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

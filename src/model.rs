@@ -602,7 +602,7 @@ fn build(
             }
             Kind::BecamePreCandidate => {
                 let t = e.term.unwrap_or(0);
-                pre_into.entry(t + 1).or_default().insert(n);
+                pre_into.entry(t.saturating_add(1)).or_default().insert(n);
                 nodes.entry(n).or_default().pre_rounds += 1;
             }
             Kind::BecameLeader => {
@@ -649,7 +649,7 @@ fn build(
             }
             Kind::TimeoutNowReceived { .. } => {
                 let t = e.term.unwrap_or(0);
-                terms.entry(t + 1).or_default().transfer = true;
+                terms.entry(t.saturating_add(1)).or_default().transfer = true;
             }
             Kind::ProcessStart { version } => {
                 let a = nodes.entry(n).or_default();
@@ -792,6 +792,42 @@ fn build(
             nodes: vec![hex(*n)],
             terms: terms_v.into_iter().collect(),
             offset_ms: None,
+        });
+    }
+
+    // a member's own clock going backwards inside its log (lines kept in file order)
+    let mut newest: HashMap<NodeId, (Instant, u64)> = HashMap::new();
+    let mut jumps: BTreeMap<NodeId, (i64, u64, u64)> = BTreeMap::new(); // (max back ms, count, first line)
+    for e in &events {
+        let (Some(n), Some(t)) = (e.node, e.ts) else {
+            continue;
+        };
+        if e.coarse_ts {
+            continue;
+        }
+        let slot = newest.entry(n).or_insert((t, e.origin.line));
+        if t.0 + 1_000_000_000 < slot.0 .0 {
+            let back = t.ms_until(slot.0).max(0);
+            let j = jumps.entry(n).or_insert((0, 0, e.origin.line));
+            j.0 = j.0.max(back);
+            j.1 += 1;
+        } else if t > slot.0 {
+            *slot = (t, e.origin.line);
+        }
+    }
+    for (n, (back, count, line)) in &jumps {
+        anomalies.push(Anomaly {
+            kind: "clock_jump".into(),
+            summary: format!(
+                "the log of member {} goes back in time by up to {} ({} line(s), first at line {}): its lines are kept in file order, not re-sorted",
+                names.get(n).cloned().unwrap_or_else(|| hex(*n)),
+                human_ms(*back),
+                count,
+                line
+            ),
+            nodes: vec![hex(*n)],
+            terms: Vec::new(),
+            offset_ms: Some(-*back),
         });
     }
 

@@ -282,7 +282,10 @@ fn output_matches_the_documented_schema() {
                     "clock_skew",
                     "duplicate_input",
                     "incomplete",
-                    "term_inflation"
+                    "term_inflation",
+                    "status_mismatch",
+                    "counter_mismatch",
+                    "clock_jump"
                 ]
                 .contains(&an.kind.as_str()),
                 "{}",

@@ -142,3 +142,102 @@ fn model_invariants_hold_on_every_fixture() {
         assert_eq!(v["schema_version"], 1);
     }
 }
+
+mod generated {
+    use proptest::prelude::*;
+    use raftlog::event::{Event, Kind, Origin};
+    use raftlog::ingest::{InputResult, InputSummary};
+    use raftlog::model::{analyze, ModelOptions};
+    use raftlog::time::Instant;
+
+    fn kind(k: u8, other: u64) -> Kind {
+        match k % 12 {
+            0 => Kind::BecameFollower,
+            1 => Kind::BecameCandidate,
+            2 => Kind::BecameLeader,
+            3 => Kind::BecamePreCandidate,
+            4 => Kind::ElectionStarted,
+            5 => Kind::ElectedLeader { leader: other },
+            6 => Kind::LostLeader { leader: other },
+            7 => Kind::ChangedLeader {
+                from: other,
+                leader: other ^ 1,
+            },
+            8 => Kind::VoteGranted {
+                candidate: other,
+                pre_vote: false,
+            },
+            9 => Kind::TermBump {
+                from: other,
+                msg_type: "MsgVote".into(),
+                old_term: 0,
+            },
+            10 => Kind::ProcessStart { version: None },
+            _ => Kind::HeartbeatOverrun {
+                to: Some(other),
+                heartbeat_ms: Some(100.0),
+                exceeded_ms: Some(5000.0),
+            },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+        /// Arbitrary event streams (any order, terms up to u64::MAX, clocks going back):
+        /// the model never panics, every term has at most one leader unless a split_brain
+        /// anomaly says otherwise, and every leaderless window is ordered.
+        #[test]
+        fn model_never_panics_and_keeps_its_invariants(
+            evs in proptest::collection::vec((0u64..4, any::<u8>(), 0u64..6, prop_oneof![0u64..20, Just(u64::MAX)], -5000i64..60_000), 0..200)
+        ) {
+            let mut per: Vec<Vec<Event>> = vec![Vec::new(); 4];
+            for (node, k, other, term, ms) in evs {
+                let line = per[node as usize].len() as u64 + 1;
+                per[node as usize].push(Event {
+                    ts: Some(Instant(ms * 1_000_000)),
+                    node: Some(node + 1),
+                    term: Some(term),
+                    kind: kind(k, other + 1),
+                    origin: Origin { input: node as u32, line },
+                    coarse_ts: false,
+                });
+            }
+            let inputs: Vec<InputResult> = per
+                .into_iter()
+                .enumerate()
+                .map(|(i, events)| InputResult {
+                    summary: InputSummary { name: format!("n{i}"), ..Default::default() },
+                    events,
+                    raw: Vec::new(),
+                })
+                .collect();
+            let a = analyze(inputs, &ModelOptions::default(), |_| true);
+            let split = a.report.anomalies.iter().any(|x| x.kind == "split_brain");
+            let mut leaders: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> = Default::default();
+            for e in &a.events {
+                let l = match &e.kind {
+                    Kind::BecameLeader => e.node,
+                    Kind::ElectedLeader { leader } | Kind::ChangedLeader { leader, .. } => Some(*leader),
+                    _ => None,
+                };
+                if let (Some(l), Some(t)) = (l, e.term) {
+                    if t > 0 {
+                        leaders.entry(t).or_default().insert(l);
+                    }
+                }
+            }
+            for ls in leaders.values() {
+                prop_assert!(ls.len() <= 1 || split);
+            }
+            for w in &a.report.leaderless {
+                if let Some(to) = w.to {
+                    prop_assert!(w.from <= to);
+                }
+            }
+            let mut out = Vec::new();
+            raftlog::report::json::write_document(&a, true, &mut out).unwrap();
+            prop_assert!(serde_json::from_slice::<serde_json::Value>(&out).is_ok());
+        }
+    }
+}

@@ -126,6 +126,12 @@ pub struct EnvState {
 }
 
 impl EnvState {
+    /// A CRI partial record still waiting for its final chunk (at the end of an input it
+    /// was cut off).
+    pub fn pending_partial(&self) -> bool {
+        self.partial.is_some()
+    }
+
     /// New state with the given default year.
     pub fn new(year: i32) -> Self {
         EnvState {

@@ -1,0 +1,336 @@
+//! Hostile, broken and messy inputs: raftlog finishes (or, for endless inputs, stops on
+//! Ctrl-C within a second), in bounded memory, says what it could not read, and never
+//! panics. The corpus is tests/hostile/ (see its README); large and system cases are
+//! generated here.
+
+mod common;
+use assert_cmd::Command;
+use common::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command as P, Stdio};
+use std::time::{Duration, Instant as T};
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("raftlog")
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/hostile"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "README.md")
+        .collect();
+    v.sort();
+    v
+}
+
+/// Peak resident memory of a child, from /proc (kB).
+fn peak_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn every_hostile_file_alone_and_all_together() {
+    for f in corpus() {
+        for cmd in ["timeline", "diagnose"] {
+            let out = Command::new(bin())
+                .args([cmd, "--color", "never", f.to_str().unwrap()])
+                .output()
+                .unwrap();
+            let code = out.status.code();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                matches!(code, Some(0) | Some(2)),
+                "{cmd} {}: {code:?} {err}",
+                f.display()
+            );
+            assert!(!err.contains("panicked"), "{}: {err}", f.display());
+            assert!(
+                !out.stdout.contains(&0x1b),
+                "{}: raw ESC on stdout",
+                f.display()
+            );
+        }
+    }
+    // the whole directory: one bad input does not lose the others
+    let out = Command::new(bin())
+        .args([
+            "terms",
+            "-f",
+            "json",
+            root().join("tests/hostile").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["terms"].as_array().unwrap().len() >= 5);
+}
+
+#[test]
+fn what_could_not_be_read_is_counted_and_named() {
+    let h = |f: &str| root().join("tests/hostile").join(f).display().to_string();
+    let a = analyze(&["terms", &h("cri-unterminated.log")]);
+    assert_eq!(
+        a.report.inputs[0].skipped.get("unterminated_partial"),
+        Some(&1)
+    );
+    let a = analyze(&["terms", &h("binary.bin")]);
+    assert!(a.report.inputs[0].skipped_lines > 0);
+    let a = analyze(&["terms", &h("cut-and-glued.log")]);
+    let s = &a.report.inputs[0];
+    assert!(
+        s.skipped.get("bad_json").copied().unwrap_or(0) > 0,
+        "{:?}",
+        s.skipped
+    );
+    assert!(
+        s.events > 20,
+        "whole records after cut tails are read: {}",
+        s.events
+    );
+    let a = analyze(&["terms", &h("huge-numbers.log")]);
+    let terms: Vec<u64> = a.report.terms.iter().map(|t| t.term).collect();
+    assert_eq!(
+        terms,
+        vec![3, u64::MAX],
+        "terms above u64::MAX and 17-digit ids are not events"
+    );
+    assert_eq!(
+        a.report.inputs[0].skipped.get("unknown_raft_message"),
+        Some(&3)
+    );
+    Command::new(bin())
+        .args(["terms", &h("truncated.log.gz")])
+        .assert()
+        .code(0)
+        .stderr(predicates::str::contains("truncated"));
+}
+
+#[test]
+fn clocks_that_jump_cross_years_and_dst() {
+    let h = |f: &str| root().join("tests/hostile").join(f).display().to_string();
+    // a member's clock going back one hour: reported with its size, file order kept
+    let a = analyze(&["terms", &h("clock-goes-back.log")]);
+    let j = a
+        .report
+        .anomalies
+        .iter()
+        .find(|x| x.kind == "clock_jump")
+        .expect("clock_jump");
+    assert!(j.offset_ms.unwrap() <= -3_000_000, "{:?}", j);
+    let b = analyze(&["terms", &fixture("real/zap-3-mixed/n1.log")]);
+    let key = |x: &raftlog::model::Analysis| {
+        x.report
+            .terms
+            .iter()
+            .filter(|t| t.term <= 4)
+            .map(|t| (t.term, t.leader.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&a), key(&b), "terms before the jump unchanged");
+    // journald short across New Year: times keep increasing into the next year
+    let a = analyze(&["terms", "--year", "2025", &h("journald-new-year.log")]);
+    let ts: Vec<_> = a.events.iter().filter_map(|e| e.ts).collect();
+    assert!(ts.windows(2).all(|w| w[0] <= w[1]), "{ts:?}");
+    assert!(ts.last().unwrap().rfc3339().starts_with("2026-01-01"));
+    assert_eq!(
+        a.report.terms.iter().filter(|t| t.leader.is_some()).count(),
+        2
+    );
+    // zone-less capnslog across the spring DST change, read in local time of Berlin
+    let out = Command::new(bin())
+        .env("TZ", "Europe/Berlin")
+        .args([
+            "terms",
+            "-f",
+            "json",
+            "--assume-tz",
+            "local",
+            &h("capnslog-dst.log"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t8 = v["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == 8)
+        .unwrap();
+    // 01:59:58 CET = 00:59:58Z; 03:00:01 CEST = 01:00:01Z: 3 s apart, not an hour
+    assert_eq!(t8["elected_at"], "2025-03-30T00:59:58.100200Z");
+    assert_eq!(
+        t8["ended_at"].as_str().map(|s| &s[..19]),
+        Some("2025-03-30T01:00:01")
+    );
+}
+
+#[test]
+fn gzip_bomb_is_streamed_in_bounded_memory() {
+    // 512 MiB of zeros in ~0.5 MiB of gzip, then a real log
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("bomb.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&f).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..512 {
+        enc.write_all(&zeros).unwrap();
+    }
+    enc.write_all(b"\n").unwrap();
+    enc.write_all(&std::fs::read(root().join("fixtures/real/zap-3-mixed/n1.log")).unwrap())
+        .unwrap();
+    enc.finish().unwrap();
+    assert!(std::fs::metadata(&f).unwrap().len() < 4 << 20);
+    let mut child = P::new(bin())
+        .args(["terms", "-q", f.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    let start = T::now();
+    loop {
+        if let Some(kb) = peak_kb(pid) {
+            peak = peak.max(kb);
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "bomb not finished"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("leader_"),
+        "the real log after the bomb is analysed"
+    );
+    assert!(peak < 64 * 1024, "peak RSS {peak} kB");
+}
+
+fn stops_on_ctrl_c(args: &[&str], keep: Option<&mut dyn FnMut()>) {
+    let mut child = P::new(bin())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    std::thread::sleep(Duration::from_millis(1500));
+    if let Some(k) = keep {
+        k();
+    }
+    let peak = peak_kb(pid).unwrap_or(0);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "{args:?} ended on its own"
+    );
+    P::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    let t = T::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "{args:?} did not stop within a second of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{args:?}");
+    assert!(peak < 64 * 1024, "{args:?}: peak RSS {peak} kB");
+}
+
+#[test]
+fn endless_inputs_stop_on_ctrl_c_in_constant_memory() {
+    // /dev/zero: one line that never ends
+    stops_on_ctrl_c(&["timeline", "/dev/zero"], None);
+    // a FIFO whose writer never closes
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("live.log");
+    assert!(P::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let f2 = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut w = std::fs::OpenOptions::new().write(true).open(&f2).unwrap();
+        let data = std::fs::read(root().join("fixtures/real/zap-3-mixed/n1.log")).unwrap();
+        let _ = w.write_all(&data);
+        std::thread::sleep(Duration::from_secs(4)); // keep it open
+    });
+    stops_on_ctrl_c(&["timeline", fifo.to_str().unwrap()], None);
+    let _ = writer.join();
+}
+
+#[test]
+fn interrupted_report_leaves_no_file_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("incident.md");
+    // the report waits for /dev/zero to end, then is interrupted
+    stops_on_ctrl_c(
+        &["report", "--output", out.to_str().unwrap(), "/dev/zero"],
+        None,
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn ten_thousand_files_symlink_loops_and_dangling_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let line = std::fs::read_to_string(root().join("fixtures/real/zap-3-mixed/n1.log")).unwrap();
+    let first: Vec<&str> = line.lines().take(60).collect();
+    let body = first.join("\n") + "\n";
+    for i in 0..10_000 {
+        let sub = d.join(format!("d{}", i / 1000));
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(&sub).unwrap();
+        }
+        std::fs::write(sub.join(format!("etcd-{i}.log")), &body).unwrap();
+    }
+    std::os::unix::fs::symlink(d, d.join("d0/loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling.log")).unwrap();
+    let t = T::now();
+    let out = Command::new(bin())
+        .args(["terms", "-f", "json", d.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(t.elapsed() < Duration::from_secs(120));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dangling.log"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 10_000);
+    // the same lines 10 000 times are one member's history, counted once
+    let dups: u64 = v["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["duplicate_events"].as_u64().unwrap())
+        .sum();
+    assert!(dups > 0);
+    let _ = Path::new("");
+}
