@@ -20,7 +20,7 @@
 //! 10. otherwise `unknown`, saying which logs are missing.
 
 use crate::event::{hex, Event, Kind, NodeId};
-use crate::report::{Cause, Evidence, SourceRef, TermRow};
+use crate::report::{Cause, Evidence, TermRow};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,20 +46,7 @@ fn id_of(s: &Option<String>) -> Option<NodeId> {
 
 impl Context<'_> {
     fn ev(&self, i: usize) -> Evidence {
-        let e = &self.events[i];
-        Evidence {
-            ts: e.ts,
-            node: e.node.map(hex),
-            kind: e.kind.name().to_string(),
-            source: SourceRef {
-                input: self
-                    .input_names
-                    .get(e.origin.input as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                line: e.origin.line,
-            },
-        }
+        Evidence::of(&self.events[i], self.input_names)
     }
 
     fn name(&self, id: NodeId) -> String {

@@ -7,24 +7,11 @@
 
 use crate::event::{hex, Kind, NodeId};
 use crate::model::Analysis;
-use crate::report::{Evidence, Recommendation, SourceRef};
+use crate::report::{Evidence, Recommendation};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn ev(a: &Analysis, i: usize) -> Evidence {
-    let e = &a.events[i];
-    Evidence {
-        ts: e.ts,
-        node: e.node.map(hex),
-        kind: e.kind.name().to_string(),
-        source: SourceRef {
-            input: a
-                .input_names
-                .get(e.origin.input as usize)
-                .cloned()
-                .unwrap_or_default(),
-            line: e.origin.line,
-        },
-    }
+    Evidence::of(&a.events[i], &a.input_names)
 }
 
 fn id(s: &str) -> Option<NodeId> {

@@ -154,15 +154,7 @@ pub fn analyze(
     let mut a = model::analyze(results, &cfg.model, filter);
     a.show_raw = cfg.raw;
     if !metric_paths.is_empty() {
-        let (inputs, errs) = metrics::load(&metric_paths, &metrics::LoadOptions::default());
-        for e in &errs {
-            let _ = writeln!(err, "raftlog: error: {e}");
-        }
-        for s in &inputs.summaries {
-            if let Some(w) = s.warning() {
-                let _ = writeln!(err, "raftlog: warning: {w}");
-            }
-        }
+        let inputs = load_metrics(&metric_paths, err);
         let hb = a
             .report
             .nodes
@@ -353,6 +345,20 @@ pub fn failed_conditions(cfg: &Config, a: &model::Analysis) -> Vec<FailOn> {
         .collect()
 }
 
+/// Read metrics dumps and etcdctl outputs, reporting errors and malformed lines on `err`.
+fn load_metrics(paths: &[std::path::PathBuf], err: &mut dyn Write) -> metrics::Inputs {
+    let (inputs, errs) = metrics::load(paths, &metrics::LoadOptions::default());
+    for e in &errs {
+        let _ = writeln!(err, "raftlog: error: {e}");
+    }
+    for s in &inputs.summaries {
+        if let Some(w) = s.warning() {
+            let _ = writeln!(err, "raftlog: warning: {w}");
+        }
+    }
+    inputs
+}
+
 /// `raftlog metrics`: read dumps and status outputs, flag them, render.
 pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut names = std::collections::BTreeMap::new();
@@ -387,15 +393,7 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
         }
     };
     let paths: Vec<std::path::PathBuf> = args.inputs.iter().map(std::path::PathBuf::from).collect();
-    let (inputs, errs) = metrics::load(&paths, &metrics::LoadOptions::default());
-    for e in &errs {
-        let _ = writeln!(err, "raftlog: error: {e}");
-    }
-    for s in &inputs.summaries {
-        if let Some(w) = s.warning() {
-            let _ = writeln!(err, "raftlog: warning: {w}");
-        }
-    }
+    let inputs = load_metrics(&paths, err);
     if inputs.summaries.is_empty() {
         let _ = writeln!(
             err,

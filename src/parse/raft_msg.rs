@@ -136,9 +136,10 @@ pub fn parse(msg: &str) -> Option<Outcome> {
     subject_line(subject, rest)
 }
 
-fn node_line(i: &str) -> Option<Outcome> {
-    let (rest, node) = terminated(id, char(' ')).parse(i).ok()?;
-    let p = alt((
+/// `elected leader Y at term T` / `changed leader from X to Y at term T` / `lost leader Y
+/// at term T` (after `raft.node: <subject> `).
+fn leader_change(i: &str) -> R<'_, (u64, Kind)> {
+    alt((
         map(
             (preceded(tg("elected leader "), id), at_term),
             |(leader, t)| (t, Kind::ElectedLeader { leader }),
@@ -155,30 +156,19 @@ fn node_line(i: &str) -> Option<Outcome> {
             (preceded(tg("lost leader "), id), at_term),
             |(leader, t)| (t, Kind::LostLeader { leader }),
         ),
-    ));
+    ))
+    .parse(i)
+}
+
+fn node_line(i: &str) -> Option<Outcome> {
+    let (rest, node) = terminated(id, char(' ')).parse(i).ok()?;
+    let p = leader_change;
     let (_, (t, kind)) = all_consuming(p).parse(rest).ok()?;
     Some(ev(node, Some(t), kind))
 }
 
 fn node_line_nosubject(i: &str) -> Option<Outcome> {
-    let p = alt((
-        map(
-            (preceded(tg("elected leader "), id), at_term),
-            |(leader, t)| (t, Kind::ElectedLeader { leader }),
-        ),
-        map(
-            (
-                preceded(tg("changed leader from "), id),
-                preceded(tg(" to "), id),
-                at_term,
-            ),
-            |(from, leader, t)| (t, Kind::ChangedLeader { from, leader }),
-        ),
-        map(
-            (preceded(tg("lost leader "), id), at_term),
-            |(leader, t)| (t, Kind::LostLeader { leader }),
-        ),
-    ));
+    let p = leader_change;
     let (_, (t, kind)) = all_consuming(p).parse(i).ok()?;
     Some(Outcome::Event {
         node: None,

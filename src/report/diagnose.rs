@@ -31,7 +31,7 @@ fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
     let raw = a
         .raw_line(&e.source.input, e.source.line)
         .map(|r| {
-            let r = terminal(&compact(r));
+            let r = terminal(&crate::report::markdown::compact(r));
             if r.chars().count() > 150 {
                 format!("{}…", r.chars().take(150).collect::<String>())
             } else {
@@ -48,49 +48,12 @@ fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
     )
 }
 
-/// The message of a log line and its fields, without the envelope (zap's JSON keys,
-/// timestamps and callers are noise next to an evidence line that already shows its time
-/// and source).
-fn compact(raw: &str) -> String {
-    let st = crate::parse::envelope::EnvState::new(crate::time::current_year());
-    match crate::parse::envelope::peel(raw.as_bytes(), &st) {
-        crate::parse::envelope::Peeled::Record(r) => {
-            let mut out = String::new();
-            if let Some(l) = r.level {
-                out.push_str(l);
-                out.push(' ');
-            }
-            out.push_str(r.msg.trim());
-            if let Some(f) = &r.fields {
-                for (k, v) in f.iter().filter(|(k, _)| k.as_str() != "caller") {
-                    let v = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    out.push_str(&format!(" {k}={v}"));
-                }
-            }
-            out
-        }
-        _ => raw.trim().to_string(),
-    }
-}
-
 /// Write the diagnosis.
 pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let r = &a.report;
     let s = &r.summary;
     writeln!(w, "{}", bold(o, "Diagnosis"))?;
-    let span = match (s.from, s.to) {
-        (Some(f), Some(t)) => format!(
-            "{} to {} {} ({})",
-            o.tz.display(f, 0),
-            o.tz.display(t, 0),
-            o.tz.label(),
-            human_ms(f.ms_until(t))
-        ),
-        _ => "no timestamps".into(),
-    };
+    let span = crate::report::table::span(o.tz, s.from, s.to);
     writeln!(
         w,
         "  logs: {} member(s) with logs of {}, {span}",

@@ -126,6 +126,24 @@ pub struct Evidence {
     pub source: SourceRef,
 }
 
+impl Evidence {
+    /// The evidence entry of an event.
+    pub fn of(e: &crate::event::Event, input_names: &[String]) -> Evidence {
+        Evidence {
+            ts: e.ts,
+            node: e.node.map(crate::event::hex),
+            kind: e.kind.name().to_string(),
+            source: SourceRef {
+                input: input_names
+                    .get(e.origin.input as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                line: e.origin.line,
+            },
+        }
+    }
+}
+
 /// `terms[].cause`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Cause {

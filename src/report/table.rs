@@ -319,16 +319,7 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
 fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     writeln!(w, "{}", p.bold("Summary"))?;
-    let span = match (s.from, s.to) {
-        (Some(f), Some(t)) => format!(
-            "{} to {} {} ({})",
-            o.tz.display(f, 0),
-            o.tz.display(t, 0),
-            o.tz.label(),
-            human_ms(f.ms_until(t))
-        ),
-        _ => "no timestamps".into(),
-    };
+    let span = span(o.tz, s.from, s.to);
     writeln!(w, "  covered: {span}")?;
     let first = r.terms.first().map(|t| t.term);
     let last = r.terms.last().map(|t| t.term);
@@ -367,6 +358,20 @@ fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> 
         writeln!(w, "  note: {}", terminal(note))?;
     }
     Ok(())
+}
+
+/// `2026-11-25 16:15:32 to 2026-11-25 16:16:11 UTC (39.2s)`.
+pub fn span(tz: Zone, from: Option<Instant>, to: Option<Instant>) -> String {
+    match (from, to) {
+        (Some(f), Some(t)) => format!(
+            "{} to {} {} ({})",
+            tz.display(f, 0),
+            tz.display(t, 0),
+            tz.label(),
+            human_ms(f.ms_until(t))
+        ),
+        _ => "no timestamps".into(),
+    }
 }
 
 fn plural(n: u64) -> &'static str {
