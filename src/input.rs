@@ -125,9 +125,15 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
         let p = PathBuf::from(a);
         match std::fs::metadata(&p) {
             Ok(md) if md.is_dir() => {
-                let mut seen = HashSet::new();
+                let (files, e) = walk_files(&p);
+                errs.extend(e);
                 let before = out.len();
-                walk(&p, 0, &mut seen, &mut out, &mut errs);
+                out.extend(
+                    files
+                        .into_iter()
+                        .filter(|f| looks_like_etcd_log(f))
+                        .map(Source::Path),
+                );
                 if out.len() == before {
                     errs.push(InputError::NoLogsInDir(p));
                 }
@@ -145,49 +151,54 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
     (out, errs)
 }
 
-fn walk(
-    dir: &Path,
-    depth: usize,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<Source>,
-    errs: &mut Vec<InputError>,
-) {
-    if depth > 32 {
-        return;
-    }
-    let canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if !seen.insert(canon) {
-        return;
-    }
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            errs.push(InputError::open(dir, e));
+/// Every regular file below `dir`, depth first in sorted order; hidden entries are
+/// skipped and symlink loops walked once. Errors (unreadable entries, dangling links) are
+/// returned beside the files. Shared by the log and the metrics inputs, which then keep
+/// the files they recognise by content.
+pub fn walk_files(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
+    fn walk(
+        dir: &Path,
+        depth: usize,
+        seen: &mut HashSet<PathBuf>,
+        out: &mut Vec<PathBuf>,
+        errs: &mut Vec<InputError>,
+    ) {
+        if depth > 32 {
             return;
         }
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(|n| n.starts_with('.'))
-            .unwrap_or(false);
-        if hidden {
-            continue;
+        let canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !seen.insert(canon) {
+            return;
         }
-        match std::fs::metadata(&p) {
-            Ok(md) if md.is_dir() => walk(&p, depth + 1, seen, out, errs),
-            Ok(md) if md.is_file() => {
-                if looks_like_etcd_log(&p) {
-                    out.push(Source::Path(p));
-                }
+        let rd = match std::fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                errs.push(InputError::open(dir, e));
+                return;
             }
-            Ok(_) => {}
-            Err(e) => errs.push(InputError::open(&p, e)),
+        };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            match std::fs::metadata(&p) {
+                Ok(md) if md.is_dir() => walk(&p, depth + 1, seen, out, errs),
+                Ok(md) if md.is_file() => out.push(p),
+                Ok(_) => {}
+                Err(e) => errs.push(InputError::open(&p, e)),
+            }
         }
     }
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    walk(dir, 0, &mut HashSet::new(), &mut out, &mut errs);
+    (out, errs)
 }
 
 /// Content sniffing for directory walks: the first 256 KiB (decompressed) hold an etcd

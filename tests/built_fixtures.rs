@@ -42,21 +42,6 @@ fn every_built_envelope_gives_the_true_leaders() {
 fn wrappers_keep_the_causes_of_the_source() {
     // wrappers do not change the lines inside: the causes must be those of the real capture
     let src = analyze(&["terms", &fixture("real/zap-3-mixed")]);
-    let key = |a: &raftlog::model::Analysis| {
-        a.report
-            .terms
-            .iter()
-            .map(|t| {
-                (
-                    t.term,
-                    t.leader.clone(),
-                    t.cause
-                        .as_ref()
-                        .map(|c| (c.code.clone(), c.culprit.clone())),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     for w in [
         "cri",
         "docker-json",
@@ -67,7 +52,7 @@ fn wrappers_keep_the_causes_of_the_source() {
         "zap-epoch-ts",
     ] {
         let a = analyze(&["terms", &fixture(&format!("built/{w}"))]);
-        assert_eq!(key(&a), key(&src), "{w}");
+        assert_eq!(terms_key(&a), terms_key(&src), "{w}");
         assert!(
             a.report
                 .inputs

@@ -90,27 +90,32 @@ impl ParseStats {
 
     /// "3 malformed lines skipped (line 4: ..., line 9: ...)", or None when there were none.
     pub fn malformed_message(&self) -> Option<String> {
-        if self.malformed == 0 {
-            return None;
-        }
-        let ex = self
-            .malformed_examples
-            .iter()
-            .map(|m| format!("line {}: {}", m.line, m.reason))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Some(format!(
-            "{} malformed line{} skipped ({}{})",
-            self.malformed,
-            if self.malformed == 1 { "" } else { "s" },
-            ex,
-            if self.malformed > self.malformed_examples.len() as u64 {
-                "; ..."
-            } else {
-                ""
-            }
-        ))
+        malformed_summary(self.malformed, &self.malformed_examples)
     }
+}
+
+/// "3 malformed lines skipped (line 4: ..., line 9: ...)" from a count and its first
+/// examples, or None when the count is zero.
+pub fn malformed_summary(count: u64, examples: &[Malformed]) -> Option<String> {
+    if count == 0 {
+        return None;
+    }
+    let ex = examples
+        .iter()
+        .map(|m| format!("line {}: {}", m.line, m.reason))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(format!(
+        "{} malformed line{} skipped ({}{})",
+        count,
+        if count == 1 { "" } else { "s" },
+        ex,
+        if count > examples.len() as u64 {
+            "; ..."
+        } else {
+            ""
+        }
+    ))
 }
 
 /// One parsed exposition line.

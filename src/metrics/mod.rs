@@ -140,24 +140,8 @@ impl InputSummary {
     /// A one-line warning for stderr, when something was skipped or went wrong.
     pub fn warning(&self) -> Option<String> {
         let mut parts = Vec::new();
-        if self.malformed_lines > 0 {
-            let ex = self
-                .malformed_examples
-                .iter()
-                .map(|m| format!("line {}: {}", m.line, m.reason))
-                .collect::<Vec<_>>()
-                .join("; ");
-            parts.push(format!(
-                "{} malformed line{} skipped ({}{})",
-                self.malformed_lines,
-                if self.malformed_lines == 1 { "" } else { "s" },
-                ex,
-                if self.malformed_lines > self.malformed_examples.len() as u64 {
-                    "; ..."
-                } else {
-                    ""
-                }
-            ));
+        if let Some(m) = expo::malformed_summary(self.malformed_lines, &self.malformed_examples) {
+            parts.push(m);
         }
         if let Some(e) = &self.error {
             parts.push(format!("read stopped early: {e}"));
@@ -344,8 +328,13 @@ pub fn expand(args: &[PathBuf]) -> (Vec<(PathBuf, InputKind)>, Vec<MetricsError>
         match std::fs::metadata(p) {
             Ok(md) if md.is_dir() => {
                 let before = out.len();
-                let mut seen = HashSet::new();
-                walk(p, 0, &mut seen, &mut out, &mut errs);
+                let (files, e) = input::walk_files(p);
+                errs.extend(e.into_iter().map(MetricsError::from));
+                for f in files {
+                    if let Ok(Some(k)) = detect_path(&f) {
+                        out.push((f, k));
+                    }
+                }
                 if out.len() == before {
                     errs.push(MetricsError::NothingInDir(p.clone()));
                 }
@@ -360,49 +349,6 @@ pub fn expand(args: &[PathBuf]) -> (Vec<(PathBuf, InputKind)>, Vec<MetricsError>
     }
     out.retain(|(p, _)| seen_files.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     (out, errs)
-}
-
-fn walk(
-    dir: &Path,
-    depth: usize,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<(PathBuf, InputKind)>,
-    errs: &mut Vec<MetricsError>,
-) {
-    if depth > 32 {
-        return;
-    }
-    let canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if !seen.insert(canon) {
-        return;
-    }
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            errs.push(InputError::open(dir, e).into());
-            return;
-        }
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'))
-        {
-            continue;
-        }
-        match std::fs::metadata(&p) {
-            Ok(md) if md.is_dir() => walk(&p, depth + 1, seen, out, errs),
-            Ok(md) if md.is_file() => {
-                if let Ok(Some(k)) = detect_path(&p) {
-                    out.push((p, k));
-                }
-            }
-            Ok(_) => {}
-            Err(e) => errs.push(InputError::open(&p, e).into()),
-        }
-    }
 }
 
 /// Expand and read every argument (files and directories); `-` reads standard input.

@@ -109,6 +109,24 @@ impl Truth {
     }
 }
 
+/// What two analyses must agree on: per term its leader, cause and culprit.
+#[allow(clippy::type_complexity)]
+pub fn terms_key(a: &Analysis) -> Vec<(u64, Option<String>, Option<(String, Option<String>)>)> {
+    a.report
+        .terms
+        .iter()
+        .map(|t| {
+            (
+                t.term,
+                t.leader.clone(),
+                t.cause
+                    .as_ref()
+                    .map(|c| (c.code.clone(), c.culprit.clone())),
+            )
+        })
+        .collect()
+}
+
 /// `etcd_server_leader_changes_seen_total` from a metrics dump.
 pub fn leader_changes_metric(path: &Path) -> Option<u64> {
     let text = std::fs::read_to_string(path).ok()?;
