@@ -60,7 +60,9 @@ pub fn analyze(
         .chain(cfg.status.iter())
         .map(std::path::PathBuf::from)
         .collect();
+    // one walk per directory: each file is a metrics/status input or a log (or neither)
     let mut log_args: Vec<String> = Vec::new();
+    let mut walk_errors: Vec<error::InputError> = Vec::new();
     for a in &cfg.inputs {
         let p = std::path::Path::new(a);
         if a != "-" && p.is_file() {
@@ -70,10 +72,25 @@ pub fn analyze(
             }
         }
         if p.is_dir() {
-            let (found, _) = metrics::expand(&[p.to_path_buf()]);
-            metric_paths.extend(found.into_iter().map(|(p, _)| p));
+            let (files, e) = input::walk_files(p);
+            walk_errors.extend(e);
+            let before = log_args.len();
+            for f in files {
+                if let Ok(Some(_)) = metrics::detect_path(&f) {
+                    metric_paths.push(f);
+                } else if input::looks_like_etcd_log(&f) {
+                    log_args.push(f.display().to_string());
+                }
+            }
+            if log_args.len() == before {
+                walk_errors.push(error::InputError::NoLogsInDir(p.to_path_buf()));
+            }
+            continue;
         }
         log_args.push(a.clone());
+    }
+    for e in &walk_errors {
+        let _ = writeln!(err, "raftlog: error: {e}");
     }
     let only_metrics = log_args.is_empty() && !metric_paths.is_empty();
     let (sources, errors) = if only_metrics {
@@ -81,6 +98,8 @@ pub fn analyze(
             err,
             "raftlog: error: no log among the inputs (only metrics/status files): give the etcd logs too, or use `raftlog metrics`"
         );
+        return Err(RunError::NoInput);
+    } else if log_args.is_empty() && !walk_errors.is_empty() {
         return Err(RunError::NoInput);
     } else if log_args.is_empty() {
         if stdin_is_terminal {
