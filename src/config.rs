@@ -53,6 +53,9 @@ pub struct Config {
     pub raw: bool,
     /// No stderr summary.
     pub quiet: bool,
+    /// Show a progress bar on stderr for inputs that take a while (set by the binary when
+    /// stderr is a terminal and `--quiet` is not given).
+    pub progress: bool,
     /// List unrecognised lines.
     pub verbose: bool,
     /// Lower bound.
@@ -219,6 +222,7 @@ impl Config {
             with_events: c.events,
             raw: c.raw,
             quiet: c.quiet,
+            progress: false,
             verbose: c.verbose,
             since: c
                 .since
@@ -238,6 +242,8 @@ impl Config {
                 // diagnose and report quote the evidence lines
                 keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
                 samples: if c.verbose { 20 } else { 0 },
+                threads: 0,
+                progress: None,
             },
             model: ModelOptions {
                 storm_window_ms: parse_duration_ms(&c.storm_window)

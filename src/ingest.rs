@@ -1,15 +1,27 @@
-//! Read one input into events: line loop, per-line parsing, node attribution
+//! Read one input into events: block pipeline, per-line parsing, node attribution
 //! (design.md §1 "per-node state": raft lines by their subject ID, server lines by zap
 //! `local-member-id` or by the node the input is tied to), and zone/year resolution.
+//!
+//! The pipeline: a reader thread cuts the (decompressed) byte stream into blocks of
+//! whole lines; parser threads take blocks as they come (prefilter, envelope, grammar)
+//! and hand back only the lines that matter; the calling thread takes the blocks back in
+//! order and does what needs the input in order: CRI partial re-joining, member
+//! attribution, year resolution and which bulk evidence to keep. Memory is bounded by
+//! the blocks in flight, not by the size of the input. Small inputs are read on the
+//! calling thread alone; several inputs are read side by side.
 
 use crate::error::InputError;
 use crate::event::{Event, Kind, NodeId, Origin};
 use crate::input::{self, Source, MAX_LINE};
-use crate::parse::envelope::{cri_join, EnvState, Wrappers};
-use crate::parse::{parse_line, LineClass, LineEvent};
+use crate::parse::envelope::{cri_join, cri_partial, EnvState, Format, Wrappers};
+use crate::parse::{parse_line, LineClass, LineEvent, LineInfo};
 use crate::time::{self, RawTime, Zone};
 use chrono::Datelike;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::io::{self, BufRead, Read};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::SystemTime;
 
 /// Options that change how lines become events.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +34,10 @@ pub struct IngestOptions {
     pub keep_raw: bool,
     /// Keep up to this many samples of unrecognised raft lines per input (`-v`).
     pub samples: usize,
+    /// Parser threads (0: one per CPU).
+    pub threads: usize,
+    /// Bytes read so far from every input (before decompression), for a progress bar.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 /// What reading one input found.
@@ -49,8 +65,10 @@ pub struct InputSummary {
     pub year_note: Option<String>,
     /// Zone-less timestamps were read in the assumed zone.
     pub assumed_zone: bool,
-    /// Lines whose record was found after leading garbage (glued writes).
-    pub glued: u64,
+    /// Bulk evidence lines (slow applies, slow read-index waits) more than
+    /// [`KEEP_AROUND_S`] seconds from any election activity of the input: counted by
+    /// kind, not kept as events.
+    pub evidence_not_kept: BTreeMap<&'static str, u64>,
     /// Samples of raft lines with unknown text: (line, text).
     pub unknown_samples: Vec<(u64, String)>,
     /// Events left without a member (no identity line in the input).
@@ -75,140 +93,688 @@ pub struct InputResult {
     pub raw: Vec<String>,
 }
 
+/// Bytes per block handed to a parser thread.
+const BLOCK: usize = 1 << 20;
+
+/// Bulk evidence within this many seconds of election activity is kept as events.
+pub const KEEP_AROUND_S: i64 = 120;
+
+/// At most this many bulk evidence events wait, per input, for election activity.
+const MAX_HELD: usize = 50_000;
+
+/// Inputs smaller than this (bytes on disk) are read on the calling thread alone.
+const SMALL: u64 = 4 * BLOCK as u64;
+
+/// Inner formats in the order of their declaration (index = `Format as usize`).
+const FORMATS: [Format; 6] = [
+    Format::ZapJson,
+    Format::ZapConsole,
+    Format::Capnslog,
+    Format::GoLogRaft,
+    Format::GoLog,
+    Format::JournaldPayload,
+];
+
+/// What the reader hands on.
+enum Chunk {
+    /// Whole lines (the last one may lack its newline at the end of the input).
+    Lines(Vec<u8>),
+    /// A line longer than [`MAX_LINE`], skipped.
+    TooLong,
+    /// Reading failed; the whole lines before it were handed on.
+    Failed(io::Error),
+}
+
+/// Cuts a byte stream into blocks of whole lines.
+struct BlockReader<R> {
+    r: R,
+    carry: Vec<u8>,
+    done: bool,
+    error: Option<io::Error>,
+}
+
+impl<R: BufRead> BlockReader<R> {
+    fn new(r: R) -> Self {
+        BlockReader {
+            r,
+            carry: Vec::new(),
+            done: false,
+            error: None,
+        }
+    }
+
+    /// Next chunk, reusing `data` for its bytes; None at the end.
+    fn next(&mut self, mut data: Vec<u8>) -> Option<Chunk> {
+        if let Some(e) = self.error.take() {
+            self.done = true;
+            return Some(Chunk::Failed(e));
+        }
+        if self.done {
+            return None;
+        }
+        data.clear();
+        data.append(&mut self.carry);
+        loop {
+            let want = if data.len() < BLOCK {
+                BLOCK - data.len()
+            } else {
+                BLOCK
+            };
+            let before = data.len();
+            match (&mut self.r).take(want as u64).read_to_end(&mut data) {
+                Err(e) => {
+                    // hand on the whole lines read before the error, then the error
+                    return match memchr::memrchr(b'\n', &data) {
+                        Some(p) => {
+                            data.truncate(p + 1);
+                            self.error = Some(e);
+                            Some(Chunk::Lines(data))
+                        }
+                        None => {
+                            self.done = true;
+                            Some(Chunk::Failed(e))
+                        }
+                    };
+                }
+                Ok(_) if data.len() == before => {
+                    self.done = true;
+                    return (!data.is_empty()).then_some(Chunk::Lines(data));
+                }
+                Ok(_) => {}
+            }
+            if let Some(p) = memchr::memrchr(b'\n', &data[before..]) {
+                let p = before + p;
+                self.carry.extend_from_slice(&data[p + 1..]);
+                data.truncate(p + 1);
+                return Some(Chunk::Lines(data));
+            }
+            if data.len() > MAX_LINE {
+                return Some(self.skip_line());
+            }
+        }
+    }
+
+    /// Skip the rest of an over-long line.
+    fn skip_line(&mut self) -> Chunk {
+        loop {
+            let (n, found) = match self.r.fill_buf() {
+                Ok([]) => {
+                    self.done = true;
+                    return Chunk::TooLong;
+                }
+                Ok(b) => match memchr::memchr(b'\n', b) {
+                    Some(i) => (i + 1, true),
+                    None => (b.len(), false),
+                },
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.error = Some(e);
+                    return Chunk::TooLong;
+                }
+            };
+            self.r.consume(n);
+            if found {
+                return Chunk::TooLong;
+            }
+        }
+    }
+}
+
+/// Per-line counts a parser thread keeps for a block.
+#[derive(Default)]
+struct Tally {
+    formats: [u64; FORMATS.len()],
+    wrappers: u8,
+    not_etcd: u64,
+    bad_json: u64,
+    unknown_raft: u64,
+    too_long: u64,
+    /// First line with a full date: (line within the block, year).
+    first_year: Option<(u64, i32)>,
+    yearless: bool,
+    zoneless: bool,
+}
+
+impl Tally {
+    fn add(&mut self, line: u64, info: &LineInfo) {
+        if let Some(f) = info.format {
+            self.formats[f as usize] += 1;
+        }
+        self.wrappers |= info.wrappers;
+        match info.class {
+            LineClass::Other => self.not_etcd += 1,
+            LineClass::BadJson => self.bad_json += 1,
+            LineClass::UnknownRaft => self.unknown_raft += 1,
+            _ => {}
+        }
+        if let Some(t) = info.time {
+            if t.has_year {
+                if self.first_year.is_none() {
+                    self.first_year = Some((line, t.naive.year()));
+                }
+            } else {
+                self.yearless = true;
+            }
+            if t.offset.is_none() {
+                self.zoneless = true;
+            }
+        }
+    }
+}
+
+/// A line a parser thread hands back.
+enum Body {
+    /// Parsed; with the raw text when `--raw` wants it.
+    Parsed(LineInfo, Option<String>),
+    /// The common case of a line with one event and no named writer stream, without the
+    /// line's heap parts (freed on the parser thread, not across threads).
+    One(LineEvent, Option<RawTime>, bool, Option<String>),
+    /// To be parsed in order on the calling thread (CRI partial records and what may
+    /// follow them).
+    Raw(Vec<u8>),
+}
+
+/// What a parser thread made of a block.
+#[derive(Default)]
+struct Parsed {
+    lines: u64,
+    items: Vec<(u64, Body)>,
+    tally: Tally,
+    error: Option<io::Error>,
+}
+
+/// Parse the lines of a block; only lines with events (or wanted samples) are kept.
+fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
+    let mut out = Parsed::default();
+    let mut start = 0usize;
+    let mut prev_partial = false;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        let line = &data[start..end];
+        start = end + 1;
+        out.lines += 1;
+        let n = out.lines;
+        if line.len() > MAX_LINE {
+            out.tally.too_long += 1;
+            prev_partial = false;
+            continue;
+        }
+        // A CRI partial record, the line after one, and the first line of the block
+        // (which may continue a record of the block before) are joined in order.
+        let partial = cri_partial(line);
+        if n == 1 || prev_partial || partial {
+            out.items.push((n, Body::Raw(line.to_vec())));
+            prev_partial = partial;
+            continue;
+        }
+        let info = parse_line(line, st);
+        out.tally.add(n, &info);
+        if !info.events.is_empty() || (info.class == LineClass::UnknownRaft && opts.samples > 0) {
+            let raw = (opts.keep_raw && !info.events.is_empty())
+                .then(|| String::from_utf8_lossy(line).into_owned());
+            let body = match info.events.len() {
+                1 if info.stream.is_none() => {
+                    let mut info = info;
+                    let ev = info.events.pop().expect("one event");
+                    Body::One(ev, info.time, info.coarse, raw)
+                }
+                _ => Body::Parsed(info, raw),
+            };
+            out.items.push((n, body));
+        }
+    }
+    out
+}
+
+/// Run the pipeline over `reader`, handing each block's result to `consume` in order.
+fn pipeline<R: BufRead + Send>(
+    reader: R,
+    threads: usize,
+    st: &EnvState,
+    opts: &IngestOptions,
+    mut consume: impl FnMut(Parsed),
+) {
+    let parse_chunk = |chunk: Chunk| -> (Parsed, Option<Vec<u8>>) {
+        match chunk {
+            Chunk::Lines(d) => (parse_block(&d, st, opts), Some(d)),
+            Chunk::TooLong => {
+                let mut p = Parsed {
+                    lines: 1,
+                    ..Default::default()
+                };
+                p.tally.too_long = 1;
+                (p, None)
+            }
+            Chunk::Failed(e) => (
+                Parsed {
+                    error: Some(e),
+                    ..Default::default()
+                },
+                None,
+            ),
+        }
+    };
+    let mut br = BlockReader::new(reader);
+    if threads <= 1 {
+        let mut buf = Vec::new();
+        while let Some(chunk) = br.next(std::mem::take(&mut buf)) {
+            let (p, b) = parse_chunk(chunk);
+            consume(p);
+            buf = b.unwrap_or_default();
+        }
+        return;
+    }
+    let n_buf = threads * 2 + 2;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Chunk)>(n_buf);
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|s| {
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..n_buf {
+            let _ = free_tx.send(Vec::new());
+        }
+        let (done_tx, done_rx) = mpsc::channel::<(u64, Parsed, Option<Vec<u8>>)>();
+        s.spawn(move || {
+            let mut seq = 0u64;
+            while let Ok(buf) = free_rx.recv() {
+                let Some(chunk) = br.next(buf) else { break };
+                if work_tx.send((seq, chunk)).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+        });
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            let parse_chunk = &parse_chunk;
+            s.spawn(move || loop {
+                let msg = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, chunk))) = msg else { break };
+                let (p, b) = parse_chunk(chunk);
+                if done_tx.send((seq, p, b)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut next = 0u64;
+        let mut waiting = BTreeMap::new();
+        for (seq, p, b) in done_rx {
+            waiting.insert(seq, (p, b));
+            while let Some((p, b)) = waiting.remove(&next) {
+                consume(p);
+                let _ = free_tx.send(b.unwrap_or_default());
+                next += 1;
+            }
+        }
+    });
+}
+
+/// One writer stream's attribution state.
+#[derive(Default)]
+struct Stream {
+    current: Option<NodeId>,
+    pending: Vec<usize>,
+}
+
 struct Staged {
     line: u64,
     time: Option<RawTime>,
     coarse: bool,
     ev: LineEvent,
     node: Option<NodeId>,
+    stream: usize,
+    raw: Option<String>,
 }
 
-/// Read one input. Open errors are returned; read errors part-way are recorded in the
-/// summary and the events before them kept.
-pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputResult, InputError> {
-    let mut opened = input::open(src)?;
-    let mut summary = InputSummary {
-        name: src.name(),
-        gzip: opened.gzip,
-        ..Default::default()
-    };
-    let default_year = opts.year.unwrap_or_else(|| {
-        opened
-            .mtime
-            .map(time::year_of)
-            .unwrap_or_else(time::current_year)
-    });
-    let mut st = EnvState::new(default_year);
-    let mut staged: Vec<Staged> = Vec::new();
-    let mut raw: Vec<String> = Vec::new();
-    // attribution state per writer stream (one per input unless a wrapper names writers)
-    let mut streams: std::collections::HashMap<Option<String>, (Option<NodeId>, Vec<usize>)> =
-        std::collections::HashMap::new();
-    let mut learned_year: Option<i32> = None;
-    let mut yearless = false;
-    let mut buf = Vec::with_capacity(4096);
-    let mut line_no = 0u64;
-    loop {
-        let truncated = match input::read_line(opened.reader.as_mut(), &mut buf, MAX_LINE) {
-            Ok(Some(t)) => t,
-            Ok(None) => break,
-            Err(e) => {
-                summary.error = Some(InputError::read(src, e).to_string());
-                break;
-            }
-        };
-        line_no += 1;
-        if truncated {
-            *summary.skipped.entry("too_long").or_default() += 1;
-            continue;
-        }
-        let Some(joined) = cri_join(&buf, &mut st) else {
-            continue;
-        };
-        let info = parse_line(&joined, &st);
-        if let Some(f) = info.format {
-            *summary.formats.entry(f.name()).or_default() += 1;
-        }
-        for w in Wrappers(info.wrappers).names() {
-            summary.wrappers.insert(w);
-        }
-        match info.class {
-            LineClass::Other => *summary.skipped.entry("not_etcd").or_default() += 1,
-            LineClass::BadJson => *summary.skipped.entry("bad_json").or_default() += 1,
-            LineClass::UnknownRaft => {
-                *summary.skipped.entry("unknown_raft_message").or_default() += 1;
-                if summary.unknown_samples.len() < opts.samples {
-                    if let Some(m) = &info.msg {
-                        summary.unknown_samples.push((line_no, m.clone()));
+/// Seconds since the epoch as printed (zone applied when printed): enough to tell how
+/// far apart two lines of one input are.
+fn secs(t: &RawTime) -> i64 {
+    t.naive.and_utc().timestamp() - i64::from(t.offset.unwrap_or(0))
+}
+
+/// Evidence that can fill a log (a struggling cluster logs one per slow request): kept
+/// only near election activity.
+fn bulk(k: &Kind) -> Option<&'static str> {
+    match k {
+        Kind::SlowApply { .. } | Kind::ReadIndexSlow => Some(k.name()),
+        _ => None,
+    }
+}
+
+/// The in-order half of reading an input.
+struct Consumer<'o> {
+    opts: &'o IngestOptions,
+    st: EnvState,
+    summary: InputSummary,
+    line_no: u64,
+    staged: Vec<Staged>,
+    streams: Vec<Stream>,
+    stream_ix: HashMap<Option<String>, usize>,
+    held: VecDeque<Staged>,
+    keep_until: i64,
+    first_year: Option<(u64, i32)>,
+    yearless: bool,
+    formats: [u64; FORMATS.len()],
+    wrappers: u8,
+    error: Option<io::Error>,
+}
+
+impl Consumer<'_> {
+    fn block(&mut self, p: Parsed) {
+        let base = self.line_no;
+        for (n, body) in p.items {
+            match body {
+                Body::Parsed(info, raw) => self.line(base + n, info, raw),
+                Body::One(ev, time, coarse, raw) => {
+                    let info = LineInfo {
+                        time,
+                        coarse,
+                        events: vec![ev],
+                        ..Default::default()
+                    };
+                    self.line(base + n, info, raw)
+                }
+                Body::Raw(bytes) => {
+                    let Some(joined) = cri_join(&bytes, &mut self.st) else {
+                        continue;
+                    };
+                    let info = parse_line(&joined, &self.st);
+                    let mut t = Tally::default();
+                    t.add(base + n, &info);
+                    self.tally(&t, 0);
+                    if info.class == LineClass::UnknownRaft || !info.events.is_empty() {
+                        let raw = (self.opts.keep_raw && !info.events.is_empty())
+                            .then(|| String::from_utf8_lossy(&joined).into_owned());
+                        self.line(base + n, info, raw);
                     }
                 }
             }
-            _ => {}
         }
-        if let Some(t) = info.time {
-            if t.has_year {
-                learned_year.get_or_insert(t.naive.year());
-            } else {
-                yearless = true;
+        self.tally(&p.tally, base);
+        self.line_no = base + p.lines;
+        if let Some(e) = p.error {
+            self.error = Some(e);
+        }
+    }
+
+    fn tally(&mut self, t: &Tally, base: u64) {
+        for (i, n) in t.formats.iter().enumerate() {
+            self.formats[i] += n;
+        }
+        self.wrappers |= t.wrappers;
+        for (k, n) in [
+            ("not_etcd", t.not_etcd),
+            ("bad_json", t.bad_json),
+            ("unknown_raft_message", t.unknown_raft),
+            ("too_long", t.too_long),
+        ] {
+            if n > 0 {
+                *self.summary.skipped.entry(k).or_default() += n;
             }
-            if t.offset.is_none() {
-                summary.assumed_zone = true;
+        }
+        if let Some((l, y)) = t.first_year {
+            let l = base + l;
+            if self.first_year.is_none_or(|(fl, _)| l < fl) {
+                self.first_year = Some((l, y));
             }
         }
-        if info.events.is_empty() {
-            continue;
+        self.yearless |= t.yearless;
+        self.summary.assumed_zone |= t.zoneless;
+    }
+
+    fn line(&mut self, line_no: u64, info: LineInfo, raw: Option<String>) {
+        if info.class == LineClass::UnknownRaft {
+            if self.summary.unknown_samples.len() < self.opts.samples {
+                if let Some(m) = info.msg {
+                    self.summary.unknown_samples.push((line_no, m));
+                }
+            }
+            return;
         }
-        let raw_line = opts
-            .keep_raw
-            .then(|| String::from_utf8_lossy(&joined).into_owned());
-        let (current, pending) = streams.entry(info.stream.clone()).or_default();
+        let n_streams = self.streams.len();
+        let si = *self.stream_ix.entry(info.stream).or_insert(n_streams);
+        if si == n_streams {
+            self.streams.push(Stream::default());
+        }
         for ev in info.events {
             let mut node = ev.node;
             let strong = ev.node_is_subject || node.is_some();
             if strong {
-                *current = node;
-                for &p in pending.iter() {
-                    staged[p].node = node;
+                let s = &mut self.streams[si];
+                s.current = node;
+                for &p in s.pending.iter() {
+                    self.staged[p].node = node;
                 }
-                pending.clear();
+                s.pending.clear();
+                for h in self.held.iter_mut() {
+                    if h.stream == si && h.node.is_none() {
+                        h.node = node;
+                    }
+                }
             }
             // a process start opens a new segment: its identity comes in later lines
             if matches!(ev.kind, Kind::ProcessStart { .. }) && node.is_none() {
-                *current = None;
+                self.streams[si].current = None;
             }
             if node.is_none() {
-                node = *current;
+                node = self.streams[si].current;
             }
-            if node.is_none() {
-                pending.push(staged.len());
-            }
-            staged.push(Staged {
+            let s = Staged {
                 line: line_no,
                 time: info.time,
                 coarse: info.coarse,
                 ev,
                 node,
-            });
-            if let Some(r) = &raw_line {
-                raw.push(r.clone());
-            }
-        }
-        if info.wrappers & Wrappers::PASTE != 0 {
-            // nothing extra: paste decorations are only noted in `wrappers`
+                stream: si,
+                raw: raw.clone(),
+            };
+            self.stage(s);
         }
     }
-    if st.pending_partial() {
+
+    /// Keep an event; bulk evidence waits to see whether election activity is near.
+    fn stage(&mut self, s: Staged) {
+        let t = s.time.as_ref().map(secs);
+        match (bulk(&s.ev.kind), t) {
+            (Some(_), Some(t)) if t > self.keep_until => {
+                while self
+                    .held
+                    .front()
+                    .and_then(|h| h.time.as_ref().map(secs))
+                    .is_some_and(|ht| ht < t - KEEP_AROUND_S)
+                    || self.held.len() >= MAX_HELD
+                {
+                    let h = self.held.pop_front().expect("non-empty");
+                    self.drop_held(&h);
+                }
+                self.held.push_back(s);
+            }
+            (Some(_), _) => self.push(s),
+            (None, t) => {
+                while let Some(h) = self.held.pop_front() {
+                    let near = match (t, h.time.as_ref().map(secs)) {
+                        (Some(t), Some(ht)) => ht >= t - KEEP_AROUND_S,
+                        _ => true,
+                    };
+                    if near {
+                        self.push(h);
+                    } else {
+                        self.drop_held(&h);
+                    }
+                }
+                if let Some(t) = t {
+                    self.keep_until = self.keep_until.max(t + KEEP_AROUND_S);
+                }
+                self.push(s);
+            }
+        }
+    }
+
+    fn drop_held(&mut self, h: &Staged) {
+        if let Some(k) = bulk(&h.ev.kind) {
+            *self.summary.evidence_not_kept.entry(k).or_default() += 1;
+        }
+    }
+
+    fn push(&mut self, s: Staged) {
+        if s.node.is_none() {
+            self.streams[s.stream].pending.push(self.staged.len());
+        }
+        self.staged.push(s);
+    }
+}
+
+/// Read one input. Open errors are returned; read errors part-way are recorded in the
+/// summary and the events before them kept.
+pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputResult, InputError> {
+    read_input_with(idx, src, opts, threads(opts))
+}
+
+fn threads(opts: &IngestOptions) -> usize {
+    match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Read several inputs side by side (results in the order of `sources`).
+pub fn read_inputs(
+    sources: &[Source],
+    opts: &IngestOptions,
+) -> Vec<Result<InputResult, InputError>> {
+    let threads = threads(opts);
+    if sources.len() <= 1 || threads <= 1 {
+        return sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| read_input_with(i as u32, s, opts, threads))
+            .collect();
+    }
+    let side_by_side = threads.min(sources.len());
+    let per_input = (threads / side_by_side).max(1);
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<InputResult, InputError>>>> =
+        sources.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..side_by_side {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(src) = sources.get(i) else { break };
+                let r = read_input_with(i as u32, src, opts, per_input);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .zip(sources)
+        .map(|(m, src)| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(InputError::read(src, io::Error::other("reading stopped"))))
+        })
+        .collect()
+}
+
+fn read_input_with(
+    idx: u32,
+    src: &Source,
+    opts: &IngestOptions,
+    threads: usize,
+) -> Result<InputResult, InputError> {
+    let opened = input::open_counted(src, opts.progress.clone())?;
+    let small = opened.size.is_some_and(|n| n < SMALL);
+    let threads = if small { 1 } else { threads };
+    let (mut r, error) = read_reader_inner(idx, opened.reader, opened.mtime, opts, threads);
+    r.summary.name = src.name();
+    r.summary.gzip = opened.gzip;
+    r.summary.error = error.map(|e| InputError::read(src, e).to_string());
+    Ok(r)
+}
+
+/// Read one input from a byte stream (already decompressed). `mtime` is the file's
+/// modification time, used for the year of year-less timestamps; `threads` parser
+/// threads are used (1: everything on the calling thread).
+pub fn read_reader<R: BufRead + Send>(
+    idx: u32,
+    reader: R,
+    mtime: Option<SystemTime>,
+    opts: &IngestOptions,
+    threads: usize,
+) -> InputResult {
+    let (mut r, error) = read_reader_inner(idx, reader, mtime, opts, threads);
+    r.summary.error = error.map(|e| e.to_string());
+    r
+}
+
+fn read_reader_inner<R: BufRead + Send>(
+    idx: u32,
+    reader: R,
+    mtime: Option<SystemTime>,
+    opts: &IngestOptions,
+    threads: usize,
+) -> (InputResult, Option<io::Error>) {
+    let default_year = opts
+        .year
+        .unwrap_or_else(|| mtime.map(time::year_of).unwrap_or_else(time::current_year));
+    let st = EnvState::new(default_year);
+    let mut c = Consumer {
+        opts,
+        st: EnvState::new(default_year),
+        summary: InputSummary::default(),
+        line_no: 0,
+        staged: Vec::new(),
+        streams: Vec::new(),
+        stream_ix: HashMap::new(),
+        held: VecDeque::new(),
+        keep_until: i64::MIN,
+        first_year: None,
+        yearless: false,
+        formats: [0; FORMATS.len()],
+        wrappers: 0,
+        error: None,
+    };
+    pipeline(reader, threads, &st, opts, |p| c.block(p));
+    let error = c.error.take();
+    (finish(idx, c, mtime, default_year), error)
+}
+
+fn finish(
+    idx: u32,
+    mut c: Consumer<'_>,
+    mtime: Option<SystemTime>,
+    default_year: i32,
+) -> InputResult {
+    let opts = c.opts;
+    while let Some(h) = c.held.pop_front() {
+        c.drop_held(&h);
+    }
+    let mut summary = c.summary;
+    if c.st.pending_partial() {
         // a CRI record whose final chunk never came (the file was cut)
         *summary.skipped.entry("unterminated_partial").or_default() += 1;
     }
+    for (i, n) in c.formats.iter().enumerate() {
+        if *n > 0 {
+            summary.formats.insert(FORMATS[i].name(), *n);
+        }
+    }
+    for w in Wrappers(c.wrappers).names() {
+        summary.wrappers.insert(w);
+    }
     // leftover pending events: the input never named its member after them
-    for (current, pending) in streams.values() {
-        for &p in pending {
-            staged[p].node = *current;
+    for s in &c.streams {
+        for &p in &s.pending {
+            c.staged[p].node = s.current;
         }
     }
     // year for year-less timestamps
-    let year_base = match (opts.year, learned_year) {
+    let yearless = c.yearless;
+    let year_base = match (opts.year, c.first_year.map(|(_, y)| y)) {
         (Some(y), _) => {
             if yearless {
                 summary.year_note = Some(format!("year {y} from --year"));
@@ -223,7 +789,7 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
         }
         (None, None) => {
             if yearless {
-                summary.year_note = Some(match opened.mtime {
+                summary.year_note = Some(match mtime {
                     Some(_) => format!("year {default_year} taken from the file's modification time (use --year to set it)"),
                     None => format!("year {default_year} assumed (current year; use --year to set it)"),
                 });
@@ -231,10 +797,11 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
             default_year
         }
     };
-    let mut events = Vec::with_capacity(staged.len());
+    let mut events = Vec::with_capacity(c.staged.len());
+    let mut raw = Vec::new();
     let mut year = year_base;
     let mut last_month = 0u32;
-    for s in staged {
+    for s in c.staged {
         let ts = s.time.map(|t| {
             if t.has_year {
                 t.instant(opts.assume_tz)
@@ -252,6 +819,9 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
         } else {
             summary.unattributed += 1;
         }
+        if let Some(r) = s.raw {
+            raw.push(r);
+        }
         events.push(Event {
             ts,
             node: s.node,
@@ -264,11 +834,71 @@ pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputR
             coarse_ts: s.coarse,
         });
     }
-    summary.lines = line_no;
+    summary.lines = c.line_no;
     summary.events = events.len() as u64;
-    Ok(InputResult {
+    InputResult {
         summary,
         events,
         raw,
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_table_matches_declaration_order() {
+        for (i, f) in FORMATS.iter().enumerate() {
+            assert_eq!(*f as usize, i);
+        }
+    }
+
+    fn lines_of(data: &[u8], block_reads: bool) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut br = BlockReader::new(data);
+        let mut buf = Vec::new();
+        while let Some(c) = br.next(std::mem::take(&mut buf)) {
+            match c {
+                Chunk::Lines(d) => {
+                    let _ = block_reads;
+                    for l in d.split(|c| *c == b'\n') {
+                        out.push(l.to_vec());
+                    }
+                    if d.ends_with(b"\n") {
+                        out.pop();
+                    }
+                    buf = d;
+                }
+                Chunk::TooLong => out.push(b"<too long>".to_vec()),
+                Chunk::Failed(_) => out.push(b"<failed>".to_vec()),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_end_at_line_ends() {
+        let mut data = Vec::new();
+        for i in 0..300_000 {
+            data.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        data.extend_from_slice(b"last without newline");
+        let lines = lines_of(&data, true);
+        assert_eq!(lines.len(), 300_001);
+        assert_eq!(lines[123_456], b"line 123456");
+        assert_eq!(lines[300_000], b"last without newline");
+    }
+
+    #[test]
+    fn over_long_lines_are_skipped_in_constant_memory() {
+        let mut data = b"first\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + BLOCK * 3));
+        data.extend_from_slice(b"\nafter\n");
+        let lines = lines_of(&data, true);
+        assert_eq!(
+            lines,
+            vec![b"first".to_vec(), b"<too long>".to_vec(), b"after".to_vec()]
+        );
+    }
 }

@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Longest line raftlog keeps; the rest of a longer line is skipped and counted.
@@ -39,20 +41,46 @@ pub struct Opened {
     pub mtime: Option<SystemTime>,
     /// Whether the input was gzip.
     pub gzip: bool,
+    /// Size on disk of a regular file.
+    pub size: Option<u64>,
+}
+
+/// Adds the bytes read to a shared counter (progress of the whole run).
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Open a source, sniffing gzip by magic bytes.
 pub fn open(src: &Source) -> Result<Opened, InputError> {
-    let (raw, mtime): (Box<dyn Read + Send>, Option<SystemTime>) = match src {
-        Source::Stdin => (Box::new(io::stdin()), None),
+    open_counted(src, None)
+}
+
+/// Open a source; bytes read from it (before decompression) are added to `count`.
+pub fn open_counted(src: &Source, count: Option<Arc<AtomicU64>>) -> Result<Opened, InputError> {
+    let (raw, mtime, size): (Box<dyn Read + Send>, Option<SystemTime>, Option<u64>) = match src {
+        Source::Stdin => (Box::new(io::stdin()), None, None),
         Source::Path(p) => {
             let f = File::open(p).map_err(|e| InputError::open(p, e))?;
             let md = f.metadata().map_err(|e| InputError::open(p, e))?;
             if md.is_dir() {
                 return Err(InputError::IsDir(p.clone()));
             }
-            (Box::new(f), md.modified().ok())
+            let size = md.is_file().then_some(md.len());
+            (Box::new(f), md.modified().ok(), size)
         }
+    };
+    let raw: Box<dyn Read + Send> = match count {
+        Some(count) => Box::new(Counting { inner: raw, count }),
+        None => raw,
     };
     let mut br = BufReader::with_capacity(256 * 1024, raw);
     let head = br.fill_buf().map_err(|e| InputError::read(src, e))?;
@@ -69,6 +97,7 @@ pub fn open(src: &Source) -> Result<Opened, InputError> {
         reader,
         mtime,
         gzip,
+        size,
     })
 }
 

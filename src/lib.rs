@@ -26,6 +26,7 @@ pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod parse;
+pub mod progress;
 pub mod redact;
 pub mod report;
 pub mod sanitize;
@@ -116,9 +117,26 @@ pub fn analyze(
     for e in &errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
+    let mut ingest_opts = cfg.ingest.clone();
+    let progress = cfg.progress.then(|| {
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        ingest_opts.progress = Some(read.clone());
+        let total = sources
+            .iter()
+            .map(|s| match s {
+                Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                Source::Stdin => None,
+            })
+            .sum::<Option<u64>>();
+        progress::Progress::start(read, total)
+    });
+    let reads = ingest::read_inputs(&sources, &ingest_opts);
+    if let Some(p) = progress {
+        p.finish();
+    }
     let mut results = Vec::new();
-    for (i, src) in sources.iter().enumerate() {
-        match ingest::read_input(i as u32, src, &cfg.ingest) {
+    for read in reads {
+        match read {
             Ok(r) => {
                 if let Some(e) = &r.summary.error {
                     let _ = writeln!(err, "raftlog: error: {e}");
@@ -334,6 +352,17 @@ pub fn read_summary(a: &model::Analysis) -> String {
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ));
+    }
+    let far: u64 = r
+        .inputs
+        .iter()
+        .flat_map(|i| i.evidence_not_kept.values())
+        .sum();
+    if far > 0 {
+        s.push_str(&format!(
+            "; {far} slow-request warning(s) more than {} s from any election counted, not kept",
+            ingest::KEEP_AROUND_S
         ));
     }
     let dups: u64 = r.inputs.iter().map(|i| i.duplicate_events).sum();

@@ -32,13 +32,14 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    let cfg = match raftlog::config::Config::from_cli(cli.command) {
+    let mut cfg = match raftlog::config::Config::from_cli(cli.command) {
         Ok(c) => c,
         Err(msg) => {
             eprintln!("raftlog: error: {msg}");
             return ExitCode::from(raftlog::EXIT_ERROR as u8);
         }
     };
+    cfg.progress = !cfg.quiet && io::stderr().is_terminal();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr();
     let code = raftlog::run(&cfg, io::stdin().is_terminal(), &mut out, &mut err);

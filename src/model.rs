@@ -461,6 +461,11 @@ pub fn analyze(
                 year_note: s.year_note.clone(),
                 assumed_zone: s.assumed_zone,
                 duplicate_events: dups.get(&(s.name.clone())).map(|d| d.0).unwrap_or(0),
+                evidence_not_kept: s
+                    .evidence_not_kept
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
             }
         })
         .collect();

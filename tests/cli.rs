@@ -677,3 +677,97 @@ fn report_command_writes_markdown_and_html() {
         .assert()
         .code(2);
 }
+
+/// Slow-apply warnings (the S03 zap form of etcd-log-messages.md) near the elections are
+/// events; those far from any election activity are counted, not kept, and the count is
+/// reported.
+#[test]
+fn bulk_evidence_far_from_elections_is_counted_not_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut log = std::fs::read_to_string(root().join(ZAP).join("n1.log")).unwrap();
+    let slow = |ts: &str| {
+        format!(
+            r#"{{"level":"warn","ts":"{ts}","caller":"etcdserver/util.go:163","msg":"apply request took too long","took":"138.497741ms","expected-duration":"100ms","prefix":"read-only range ","request":"key:\"/registry/volumeattachments\" range_end:\"/registry/volumeattachmentt\" count_only:true ","response":"range_response_count:0 size:6"}}"#
+        ) + "\n"
+    };
+    // the log's last line is at 16:16:11.299: two within 120 s, three an hour later
+    for ts in ["2026-11-25T16:16:40.000Z", "2026-11-25T16:18:00.000Z"] {
+        log.push_str(&slow(ts));
+    }
+    for ts in [
+        "2026-11-25T17:20:00.000Z",
+        "2026-11-25T17:20:01.000Z",
+        "2026-11-25T17:20:02.000Z",
+    ] {
+        log.push_str(&slow(ts));
+    }
+    let f = tmp.path().join("n1.log");
+    std::fs::write(&f, log).unwrap();
+    let json = |cmd: &str| -> serde_json::Value {
+        let out = raftlog()
+            .args([cmd, "--format", "json", f.to_str().unwrap()])
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains(
+                "3 slow-request warning(s) more than 120 s from any election counted, not kept",
+            ))
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let doc = json("timeline");
+    assert_eq!(doc["inputs"][0]["evidence_not_kept"]["slow_apply"], 3);
+    let events = json("events");
+    let kept: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "slow_apply")
+        .map(|e| e["ts"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        ["2026-11-25T16:16:40.000Z", "2026-11-25T16:18:00.000Z"]
+    );
+}
+
+/// The progress bar: shown on a terminal once reading takes over a second, never when
+/// stderr is not a terminal, never with --quiet.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let bin = assert_cmd::cargo::cargo_bin("raftlog");
+    let log = root().join(ZAP).join("n1.log");
+    let slow_pipe = |args: &str| {
+        format!(
+            "(cat {log}; sleep 1.6; cat {log}) | {bin} timeline {args} --format json > /dev/null",
+            log = log.display(),
+            bin = bin.display()
+        )
+    };
+    // stderr is a pipe here: no bar, only the summary line
+    let out = std::process::Command::new("sh")
+        .args(["-c", &slow_pipe("")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("reading"), "{err}");
+    assert!(err.starts_with("raftlog: read 1 input"), "{err}");
+    // under a terminal (util-linux `script`), the bar shows bytes and throughput
+    let Ok(out) = std::process::Command::new("script")
+        .args(["-qec", &slow_pipe(""), "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipped: no `script` to give raftlog a terminal");
+        return;
+    };
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("raftlog: reading"), "{tty}");
+    assert!(tty.contains("/s"), "{tty}");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &slow_pipe("--quiet"), "/dev/null"])
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(!tty.contains("reading"), "{tty}");
+}

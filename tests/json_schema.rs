@@ -82,6 +82,7 @@ struct Input {
     year_note: Option<String>,
     assumed_zone: bool,
     duplicate_events: u64,
+    evidence_not_kept: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Deserialize)]

@@ -3,8 +3,8 @@
 //! inside (zap JSON, zap console, capnslog, raft Go `log`, etcd 0.5/2.0 Go `log`, bare
 //! journald capnslog payloads). Formats are detected per line (etcd-log-messages.md §1).
 
+use super::zapjson::Fields;
 use crate::time::{parse_epoch, parse_golog, parse_iso, parse_syslog, RawTime};
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -95,7 +95,7 @@ pub struct Record<'a> {
     /// Message text.
     pub msg: Cow<'a, str>,
     /// zap fields (JSON object) when the line carried them.
-    pub fields: Option<Map<String, Value>>,
+    pub fields: Option<Fields<'a>>,
     /// The record was found after leading garbage on the line (glued/interleaved write).
     pub glued: bool,
     /// Which process wrote the line when a wrapper tells (compose service name,
@@ -171,6 +171,14 @@ pub fn cri_join<'a>(line: &'a [u8], st: &mut EnvState) -> Option<Cow<'a, [u8]>> 
         }
         (_, None) => Some(Cow::Borrowed(line)),
     }
+}
+
+/// True for a CRI partial (`P`) record: its line goes on in the next record.
+pub fn cri_partial(line: &[u8]) -> bool {
+    let head = &line[..line.len().min(64)];
+    line.first().is_some_and(u8::is_ascii_digit)
+        && memchr::memmem::find(head, b" std").is_some()
+        && cri_header(line).is_some_and(|(_, at)| line[at] == b'P')
 }
 
 /// `<rfc3339> (stdout|stderr) (F|P) ` → (timestamp length, index of the F/P flag).
@@ -289,7 +297,7 @@ impl Record<'_> {
             level: self.level,
             pkg: self.pkg.map(|p| Cow::Owned(p.into_owned())),
             msg: Cow::Owned(self.msg.into_owned()),
-            fields: self.fields,
+            fields: self.fields.map(Fields::into_owned),
             glued: self.glued,
             stream: self.stream,
         }
@@ -342,10 +350,9 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
     let first = *b.first()?;
     // docker json-file
     if first == b'{' && b.starts_with(b"{\"log\":") {
-        let s = String::from_utf8_lossy(b);
-        let v: Map<String, Value> = serde_json::from_str(&s).ok()?;
-        let log = v.get("log")?.as_str()?;
-        if let Some(t) = v.get("time").and_then(|t| t.as_str()) {
+        let v = Fields::scan(Cow::Borrowed(b)).ok()?;
+        let log = v.get_str("log")?;
+        if let Some(t) = v.get_str("time") {
             if let Some((rt, _)) = parse_iso(t.as_bytes()) {
                 outer.time.get_or_insert(rt);
             }
@@ -732,7 +739,7 @@ fn zap_console<'a>(
     let rest = parts[2..].join("\t");
     let (msg, fields) = match rest.rfind("\t{") {
         Some(p) if rest.ends_with('}') => {
-            let f: Option<Map<String, Value>> = serde_json::from_str(&rest[p + 1..]).ok();
+            let f = Fields::scan(Cow::Owned(rest.as_bytes()[p + 1..].to_vec())).ok();
             match f {
                 Some(f) => (rest[..p].to_string(), Some(f)),
                 None => (rest.clone(), None),
@@ -748,38 +755,34 @@ fn zap_console<'a>(
         level: Some(level),
         pkg: logger.map(Cow::Owned),
         msg: Cow::Owned(msg),
-        fields: Some(fields.unwrap_or_default()),
+        fields: Some(fields.unwrap_or_else(Fields::empty)),
         glued,
         stream: outer.stream.clone(),
     })))
 }
 
 fn zap_json<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Peeled<'a> {
-    let s = String::from_utf8_lossy(b);
-    let mut obj: Map<String, Value> = match serde_json::from_str(&s) {
-        Ok(o) => o,
-        Err(_) => {
-            // a whole record followed by garbage or by the start of another record
-            let mut it = serde_json::Deserializer::from_str(&s).into_iter::<Map<String, Value>>();
-            match it.next() {
-                Some(Ok(o)) => o,
-                _ => return Peeled::BadJson,
-            }
-        }
+    let Ok(obj) = Fields::scan(Cow::Borrowed(b)) else {
+        return Peeled::BadJson;
     };
-    let msg = match take_str(&mut obj, &["msg", "message", "MESSAGE"]) {
-        Some(m) => m,
-        None => return Peeled::Other,
+    let Some(msg) = ["msg", "message", "MESSAGE"]
+        .iter()
+        .find_map(|k| obj.get_str_borrowed(k))
+    else {
+        return Peeled::Other;
     };
-    let level = take_str(&mut obj, &["level", "severity", "lvl"])
+    let level = obj
+        .first_str(&["level", "severity", "lvl"])
         .as_deref()
         .and_then(level_word);
     let mut time = None;
     for k in ["ts", "timestamp", "time", "@timestamp"] {
-        if let Some(v) = obj.remove(k) {
-            time = match v {
-                Value::String(s) => parse_iso(s.as_bytes()).map(|x| x.0),
-                Value::Number(n) => n.as_f64().and_then(parse_epoch),
+        if let Some(raw) = obj.raw(k) {
+            time = match raw.as_bytes().first() {
+                Some(b'"') => obj
+                    .get_str(k)
+                    .and_then(|s| parse_iso(s.as_bytes()).map(|x| x.0)),
+                Some(b'-' | b'0'..=b'9') => raw.parse::<f64>().ok().and_then(parse_epoch),
                 _ => None,
             };
             if time.is_some() {
@@ -787,30 +790,19 @@ fn zap_json<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Peeled<'a> {
             }
         }
     }
-    let logger = take_str(&mut obj, &["logger"]);
+    let logger = obj.get_str("logger").map(|l| Cow::Owned(l.into_owned()));
     Peeled::Record(Box::new(Record {
         format: Format::ZapJson,
         wrappers: outer.wrappers,
         time: choose_time(time, outer.time),
         coarse: false,
         level,
-        pkg: logger.map(Cow::Owned),
-        msg: Cow::Owned(msg),
+        pkg: logger,
+        msg,
         fields: Some(obj),
         glued,
         stream: outer.stream.clone(),
     }))
-}
-
-fn take_str(obj: &mut Map<String, Value>, keys: &[&str]) -> Option<String> {
-    for k in keys {
-        if let Some(Value::String(s)) = obj.get(*k) {
-            let s = s.clone();
-            obj.remove(*k);
-            return Some(s);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

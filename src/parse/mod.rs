@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod raft_msg;
 pub mod server;
+pub mod zapjson;
 
 use crate::event::{Kind, NodeId};
 use crate::time::RawTime;
@@ -108,7 +109,7 @@ fn is_raft_record(r: &Record<'_>) -> bool {
         return p == "raft";
     }
     if let Some(f) = &r.fields {
-        if let Some(c) = f.get("caller").and_then(|c| c.as_str()) {
+        if let Some(c) = f.get_str("caller") {
             return c.starts_with("raft/")
                 || (c.starts_with("v3@")
                     && (c.contains("/raft.go")
@@ -119,13 +120,55 @@ fn is_raft_record(r: &Record<'_>) -> bool {
     false
 }
 
+/// For a bare zap JSON line: whether its message may matter, decided from `msg` alone
+/// (field values such as `local-member-id` or an error text would pass a prefilter over
+/// the whole line). `None` when the line is not a well-formed zap record.
+fn zap_msg_matters(line: &[u8]) -> Option<bool> {
+    static MSG: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\"msg\":\""));
+    if let Some(p) = MSG.find(line) {
+        // the key can only be a key: a quote inside a value is escaped
+        let start = p + 7;
+        let mut j = start;
+        while let Some(k) = memchr::memchr2(b'"', b'\\', &line[j..]) {
+            if line[j + k] == b'"' {
+                return Some(may_matter(&line[start..j + k]));
+            }
+            j += k + 2;
+            if j >= line.len() {
+                break;
+            }
+        }
+        return None;
+    }
+    let f = zapjson::Fields::scan(line.into()).ok()?;
+    let msg = f.first_str(&["msg", "message", "MESSAGE"])?;
+    Some(may_matter(msg.as_bytes()))
+}
+
 /// Parse one complete line (CRI partials already joined).
 pub fn parse_line(line: &[u8], st: &envelope::EnvState) -> LineInfo {
     let mut info = LineInfo::default();
-    if !may_matter(line) {
-        let (f, c) = classify_cheap(line, st);
-        info.format = f;
-        info.class = c;
+    let bare_zap = line.first() == Some(&b'{') && !line.starts_with(b"{\"log\":");
+    let matters = match bare_zap.then(|| zap_msg_matters(line)).flatten() {
+        Some(m) => {
+            if !m {
+                info.format = Some(Format::ZapJson);
+                info.class = LineClass::Etcd;
+            }
+            m
+        }
+        None => {
+            let m = may_matter(line);
+            if !m {
+                let (f, c) = classify_cheap(line, st);
+                info.format = f;
+                info.class = c;
+            }
+            m
+        }
+    };
+    if !matters {
         return info;
     }
     let rec = match envelope::peel(line, st) {

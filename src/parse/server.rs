@@ -4,10 +4,12 @@
 //! zap lines are matched by their exact `msg` and read through their fields; capnslog,
 //! journald and Go-log lines by their text.
 
+use super::zapjson::Fields;
 use crate::event::{Kind, NodeId};
 use crate::time::parse_go_duration_ms;
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// One server event: the member it names as the writer (zap `local-member-id`, or the
@@ -31,23 +33,22 @@ fn hexid(s: &str) -> Option<NodeId> {
     u64::from_str_radix(s, 16).ok()
 }
 
-fn fstr<'a>(f: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    f.get(k).and_then(|v| v.as_str())
+fn fstr(f: &Fields<'_>, k: &str) -> Option<String> {
+    f.get_str(k).map(Cow::into_owned)
 }
 
-fn fid(f: &Map<String, Value>, k: &str) -> Option<NodeId> {
-    fstr(f, k).and_then(hexid)
+fn fid(f: &Fields<'_>, k: &str) -> Option<NodeId> {
+    f.get_str(k).and_then(|s| hexid(&s))
 }
 
-fn fms(f: &Map<String, Value>, k: &str) -> Option<f64> {
-    match f.get(k)? {
-        Value::String(s) => parse_go_duration_ms(s),
-        Value::Number(n) => n.as_f64(),
-        _ => None,
+fn fms(f: &Fields<'_>, k: &str) -> Option<f64> {
+    if let Some(s) = f.get_str(k) {
+        return parse_go_duration_ms(&s);
     }
+    f.raw(k)?.parse::<f64>().ok()
 }
 
-fn furls(f: &Map<String, Value>, k: &str) -> Vec<String> {
+fn furls(f: &Fields<'_>, k: &str) -> Vec<String> {
     match f.get(k) {
         Some(Value::Array(a)) => a
             .iter()
@@ -114,12 +115,12 @@ pub fn leader_trouble(err: &str) -> bool {
 }
 
 /// Match a zap server line by its `msg`.
-pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
+pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
     let local = fid(f, "local-member-id");
     let one = |k: Kind| Some(ServerOutcome::Events(vec![(local, k)]));
     match msg {
         "starting an etcd server" => {
-            let version = fstr(f, "etcd-version").map(str::to_string);
+            let version = fstr(f, "etcd-version");
             let mut out = vec![(
                 local,
                 Kind::ProcessStart {
@@ -146,12 +147,12 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
                 ..
             } = &mut id
             {
-                *name = fstr(f, "name").map(str::to_string);
+                *name = fstr(f, "name");
                 *peer_urls = furls(f, "initial-advertise-peer-urls");
                 *client_urls = furls(f, "advertise-client-urls");
                 *v = version;
                 *initial_cluster = fstr(f, "initial-cluster")
-                    .map(parse_initial_cluster)
+                    .map(|s| parse_initial_cluster(&s))
                     .unwrap_or_default();
                 *restart = f
                     .get("member-initialized")
@@ -198,7 +199,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
             } = &mut id
             {
                 *member = local;
-                *cluster_id = fstr(f, "cluster-id").map(str::to_string);
+                *cluster_id = fstr(f, "cluster-id");
                 *restart = msg != "starting local member";
             }
             one(id)
@@ -213,8 +214,8 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
             } = &mut id
             {
                 *member = local;
-                *cluster_id = fstr(f, "cluster-id").map(str::to_string);
-                *version = fstr(f, "local-server-version").map(str::to_string);
+                *cluster_id = fstr(f, "cluster-id");
+                *version = fstr(f, "local-server-version");
             }
             one(id)
         }
@@ -234,7 +235,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
             one(id)
         }
         "published local member to cluster through raft" => {
-            let (n, urls) = parse_attributes(fstr(f, "local-member-attributes").unwrap_or(""));
+            let (n, urls) = parse_attributes(&fstr(f, "local-member-attributes").unwrap_or_default());
             let mut id = identity();
             if let Kind::MemberIdentity {
                 member,
@@ -247,7 +248,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
                 *member = local;
                 *name = n;
                 *client_urls = urls;
-                *cluster_id = fstr(f, "cluster-id").map(str::to_string);
+                *cluster_id = fstr(f, "cluster-id");
             }
             one(id)
         }
@@ -302,7 +303,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
             took_ms: fms(f, "took"),
         }),
         "apply request took too long" => {
-            let err = fstr(f, "error").map(str::to_string);
+            let err = fstr(f, "error");
             let mut out = vec![(
                 local,
                 Kind::SlowApply {
@@ -321,11 +322,11 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
         }
         "lost TCP streaming connection with remote peer" => one(Kind::StreamLost {
             peer: fid(f, "remote-peer-id"),
-            error: fstr(f, "error").map(str::to_string),
+            error: fstr(f, "error"),
         }),
         "peer became inactive (message send to peer failed)" => one(Kind::PeerInactive {
             peer: fid(f, "peer-id"),
-            error: fstr(f, "error").map(str::to_string),
+            error: fstr(f, "error"),
         }),
         "peer became active" => one(Kind::PeerActive {
             peer: fid(f, "peer-id"),
@@ -333,7 +334,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
         "prober detected unhealthy status" => one(Kind::PeerUnreachable {
             peer: fid(f, "remote-peer-id"),
             rtt_ms: fms(f, "rtt"),
-            error: fstr(f, "error").map(str::to_string),
+            error: fstr(f, "error"),
         }),
         "prober found high clock drift" => one(Kind::ClockSkew {
             peer: fid(f, "remote-peer-id"),
@@ -345,7 +346,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
         | "dropped internal Raft message since receiving buffer is full (overloaded network)" => {
             one(Kind::BufferFull {
                 peer: fid(f, "remote-peer-id"),
-                msg_type: fstr(f, "message-type").map(str::to_string),
+                msg_type: fstr(f, "message-type"),
             })
         }
         "serving /health false; no leader" => one(Kind::HealthNoLeader),
@@ -369,7 +370,7 @@ pub fn parse_zap(msg: &str, f: &Map<String, Value>) -> Option<ServerOutcome> {
             ok: false,
         }),
         "received signal; shutting down" => one(Kind::ProcessShutdown {
-            signal: fstr(f, "signal").map(str::to_string),
+            signal: fstr(f, "signal"),
         }),
         _ => None,
     }
@@ -907,7 +908,7 @@ pub const KEYWORDS: &[&str] = &[
     "initial cluster",
     "advertise",
     "starting server",
-    "etcdserver: ",
+    "request timed out",
     "overloaded",
     " on stream",
     " on pipeline",

@@ -254,11 +254,21 @@ pub(crate) fn compact(raw: &str) -> String {
             }
             out.push_str(r.msg.trim());
             if let Some(f) = &r.fields {
-                for (k, v) in f.iter().filter(|(k, _)| k.as_str() != "caller") {
-                    let v = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
+                const ENVELOPE: &[&str] = &[
+                    "caller",
+                    "msg",
+                    "message",
+                    "MESSAGE",
+                    "level",
+                    "severity",
+                    "lvl",
+                    "ts",
+                    "timestamp",
+                    "time",
+                    "@timestamp",
+                    "logger",
+                ];
+                for (k, v) in f.iter().filter(|(k, _)| !ENVELOPE.contains(k)) {
                     out.push_str(&format!(" {k}={v}"));
                 }
             }

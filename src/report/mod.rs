@@ -54,6 +54,8 @@ pub struct InputRow {
     pub assumed_zone: bool,
     /// Events dropped because an earlier input already held them (not counted twice).
     pub duplicate_events: u64,
+    /// Bulk evidence lines far from any election activity: counted by kind, not kept.
+    pub evidence_not_kept: BTreeMap<String, u64>,
 }
 
 /// A member-level leaderless gap (`nodes[].gaps`).
