@@ -36,12 +36,70 @@ pub struct Context<'a> {
     pub has_log: &'a BTreeSet<NodeId>,
     /// Election timeout per member, when known (ms).
     pub election_ms: f64,
+    /// (time, index) of the events with a time, sorted: time windows are found by
+    /// binary search, not by a scan of every event (a storm has millions).
+    by_time: Vec<(i64, usize)>,
+    /// Indices of the events of each term, in merged order.
+    by_term: std::collections::HashMap<u64, Vec<usize>>,
 }
 
 const SEC: i64 = 1_000_000_000;
 
+/// A crashed leader's restart is looked for up to this long after the election.
+const RESTART_WITHIN: i64 = 300 * SEC;
+
 fn id_of(s: &Option<String>) -> Option<NodeId> {
     s.as_deref().and_then(|x| u64::from_str_radix(x, 16).ok())
+}
+
+impl<'a> Context<'a> {
+    /// A context over `events` (in merged order).
+    pub fn new(
+        events: &'a [Event],
+        input_names: &'a [String],
+        names: &'a BTreeMap<NodeId, String>,
+        has_log: &'a BTreeSet<NodeId>,
+        election_ms: f64,
+    ) -> Self {
+        let mut by_time: Vec<(i64, usize)> = events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.ts.map(|t| (t.0, i)))
+            .collect();
+        by_time.sort_unstable();
+        let mut by_term: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(t) = e.term {
+                by_term.entry(t).or_default().push(i);
+            }
+        }
+        Context {
+            events,
+            input_names,
+            names,
+            has_log,
+            election_ms,
+            by_time,
+            by_term,
+        }
+    }
+
+    /// Indices (in merged order) of the events of `term`.
+    pub fn of_term(&self, term: u64) -> &[usize] {
+        self.by_term.get(&term).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indices (in merged order) of the events with time in [from, to].
+    pub fn in_time(&self, from: i64, to: i64) -> Vec<usize> {
+        if from > to {
+            return Vec::new();
+        }
+        let lo = self.by_time.partition_point(|(t, _)| *t < from);
+        let hi = self.by_time.partition_point(|(t, _)| *t <= to);
+        let mut v: Vec<usize> = self.by_time[lo..hi].iter().map(|x| x.1).collect();
+        v.sort_unstable();
+        v
+    }
 }
 
 impl Context<'_> {
@@ -55,17 +113,14 @@ impl Context<'_> {
 
     /// Indices of events of `node` with time in [from, to].
     fn of_node(&self, node: NodeId, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
-        self.events.iter().enumerate().filter_map(move |(i, e)| {
-            (e.node == Some(node) && e.ts.is_some_and(|t| t.0 >= from && t.0 <= to)).then_some(i)
-        })
+        self.in_time(from, to)
+            .into_iter()
+            .filter(move |i| self.events[*i].node == Some(node))
     }
 
     /// Indices of events of anyone with time in [from, to].
     fn any(&self, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
-        self.events
-            .iter()
-            .enumerate()
-            .filter_map(move |(i, e)| e.ts.is_some_and(|t| t.0 >= from && t.0 <= to).then_some(i))
+        self.in_time(from, to).into_iter()
     }
 }
 
@@ -138,9 +193,9 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
 /// `(candidate, index of its became_candidate)` for a term, earliest first.
 fn campaigns(ctx: &Context<'_>, term: u64) -> Vec<(NodeId, usize)> {
     let mut v: Vec<(NodeId, usize)> = ctx
-        .events
+        .of_term(term)
         .iter()
-        .enumerate()
+        .map(|i| (*i, &ctx.events[*i]))
         .filter(|(_, e)| matches!(e.kind, Kind::BecameCandidate) && e.term == Some(term))
         .filter_map(|(i, e)| e.node.map(|n| (n, i)))
         .collect();
@@ -171,7 +226,8 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
     // cut off and delivered after the network healed
     let t1 = (t0 + (et / 2).max(250_000_000)).min(next);
     let in_time = |e: &Event| e.ts.is_some_and(|t| t.0 >= t0 - SEC && t.0 < t1);
-    let heard_by_others = ctx.events.iter().any(|e| {
+    let near = ctx.in_time(t0 - SEC, t1 - 1);
+    let heard_by_others = near.iter().map(|i| &ctx.events[*i]).any(|e| {
         e.node.is_some_and(|n| n != c)
             && in_time(e)
             && match &e.kind {
@@ -186,7 +242,7 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
     if heard_by_others {
         return false;
     }
-    let answered = ctx.events.iter().any(|e| {
+    let answered = near.iter().map(|i| &ctx.events[*i]).any(|e| {
         e.node == Some(c)
             && e.term == Some(term)
             && in_time(e)
@@ -415,20 +471,25 @@ fn classify_one(
     // in file order, after the old leader's own `became leader` (Go-log lines carry
     // only seconds, so time alone cannot order a start against them)
     let led_idx = ctx
-        .events
+        .of_term(prev.term)
         .iter()
-        .position(|e| {
+        .copied()
+        .find(|i| {
+            let e = &ctx.events[*i];
             e.node == Some(l) && e.term == Some(prev.term) && matches!(e.kind, Kind::BecameLeader)
         })
         .unwrap_or(0);
+    // (a restart more than RESTART_WITHIN after the election is not taken for this crash;
+    // the peers' refused connections below still tell a crash)
     let restart: Option<usize> = ctx
-        .of_node(l, prev_el - SEC, i64::MAX)
+        .of_node(l, prev_el - SEC, start + RESTART_WITHIN)
         .filter(|i| *i > led_idx)
         .find(|i| is_start(&ctx.events[*i].kind))
         .filter(|r| {
             // silent from the election until it started again (a paused leader that
             // resumed would have logged raft lines in between)
-            ctx.of_node(l, start, i64::MAX)
+            let until = ctx.events[*r].ts.map_or(i64::MAX, |t| t.0);
+            ctx.of_node(l, start, until)
                 .take_while(|i| i < r)
                 .all(|i| !ctx.events[i].kind.is_raft())
         });
@@ -514,7 +575,7 @@ fn classify_one(
         let xname = ctx.name(*x);
         let mut ev: Vec<usize> = solo_at.iter().take(2).copied().collect();
         let deposed: Vec<usize> = ctx
-            .any(start - 2 * SEC, i64::MAX)
+            .any(start - 2 * SEC, decided.max(start) + 60 * SEC)
             .filter(|i| {
                 let e = &ctx.events[*i];
                 matches!(&e.kind, Kind::TermBump { from, .. } if from == x) && e.node != Some(*x)

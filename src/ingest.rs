@@ -14,7 +14,7 @@ use crate::error::InputError;
 use crate::event::{Event, Kind, NodeId, Origin};
 use crate::input::{self, Source, MAX_LINE};
 use crate::parse::envelope::{cri_join, cri_partial, EnvState, Format, Wrappers};
-use crate::parse::{parse_line, LineClass, LineEvent, LineInfo};
+use crate::parse::{bulk_line, parse_line, LineClass, LineEvent, LineInfo};
 use crate::time::{self, RawTime, Zone};
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -236,6 +236,15 @@ struct Tally {
 }
 
 impl Tally {
+    fn add_bulk(&mut self, line: u64, format: Format, time: RawTime) {
+        let info = LineInfo {
+            format: Some(format),
+            time: Some(time),
+            ..Default::default()
+        };
+        self.add(line, &info);
+    }
+
     fn add(&mut self, line: u64, info: &LineInfo) {
         if let Some(f) = info.format {
             self.formats[f as usize] += 1;
@@ -269,6 +278,8 @@ enum Body {
     /// The common case of a line with one event and no named writer stream, without the
     /// line's heap parts (freed on the parser thread, not across threads).
     One(LineEvent, Option<RawTime>, bool, Option<String>),
+    /// Bulk evidence, read only if it is kept.
+    Bulk(RawTime, &'static str, Vec<u8>),
     /// To be parsed in order on the calling thread (CRI partial records and what may
     /// follow them).
     Raw(Vec<u8>),
@@ -305,6 +316,11 @@ fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
         if n == 1 || prev_partial || partial {
             out.items.push((n, Body::Raw(line.to_vec())));
             prev_partial = partial;
+            continue;
+        }
+        if let Some((format, time, kind)) = bulk_line(line) {
+            out.tally.add_bulk(n, format, time);
+            out.items.push((n, Body::Bulk(time, kind, line.to_vec())));
             continue;
         }
         let info = parse_line(line, st);
@@ -417,6 +433,37 @@ struct Stream {
     pending: Vec<usize>,
 }
 
+/// Bulk evidence waiting for election activity.
+enum Held {
+    /// A parsed event.
+    Event(Staged),
+    /// A line not read yet.
+    Line {
+        line: u64,
+        time: RawTime,
+        kind: &'static str,
+        bytes: Vec<u8>,
+        node: Option<NodeId>,
+        stream: usize,
+    },
+}
+
+impl Held {
+    fn secs(&self) -> Option<i64> {
+        match self {
+            Held::Event(s) => s.time.as_ref().map(secs),
+            Held::Line { time, .. } => Some(secs(time)),
+        }
+    }
+
+    fn attribution(&mut self) -> (usize, &mut Option<NodeId>) {
+        match self {
+            Held::Event(s) => (s.stream, &mut s.node),
+            Held::Line { stream, node, .. } => (*stream, node),
+        }
+    }
+}
+
 struct Staged {
     line: u64,
     time: Option<RawTime>,
@@ -451,7 +498,7 @@ struct Consumer<'o> {
     staged: Vec<Staged>,
     streams: Vec<Stream>,
     stream_ix: HashMap<Option<String>, usize>,
-    held: VecDeque<Staged>,
+    held: VecDeque<Held>,
     keep_until: i64,
     first_year: Option<(u64, i32)>,
     yearless: bool,
@@ -466,6 +513,7 @@ impl Consumer<'_> {
         for (n, body) in p.items {
             match body {
                 Body::Parsed(info, raw) => self.line(base + n, info, raw),
+                Body::Bulk(time, kind, bytes) => self.bulk_line(base + n, time, kind, bytes),
                 Body::One(ev, time, coarse, raw) => {
                     let info = LineInfo {
                         time,
@@ -542,14 +590,18 @@ impl Consumer<'_> {
             let strong = ev.node_is_subject || node.is_some();
             if strong {
                 let s = &mut self.streams[si];
+                let was_unknown = s.current.is_none();
                 s.current = node;
                 for &p in s.pending.iter() {
                     self.staged[p].node = node;
                 }
                 s.pending.clear();
-                for h in self.held.iter_mut() {
-                    if h.stream == si && h.node.is_none() {
-                        h.node = node;
+                if was_unknown {
+                    for h in self.held.iter_mut() {
+                        let (stream, n) = h.attribution();
+                        if stream == si && n.is_none() {
+                            *n = node;
+                        }
                     }
                 }
             }
@@ -577,28 +629,16 @@ impl Consumer<'_> {
     fn stage(&mut self, s: Staged) {
         let t = s.time.as_ref().map(secs);
         match (bulk(&s.ev.kind), t) {
-            (Some(_), Some(t)) if t > self.keep_until => {
-                while self
-                    .held
-                    .front()
-                    .and_then(|h| h.time.as_ref().map(secs))
-                    .is_some_and(|ht| ht < t - KEEP_AROUND_S)
-                    || self.held.len() >= MAX_HELD
-                {
-                    let h = self.held.pop_front().expect("non-empty");
-                    self.drop_held(&h);
-                }
-                self.held.push_back(s);
-            }
+            (Some(_), Some(t)) if t > self.keep_until => self.hold(Held::Event(s), t),
             (Some(_), _) => self.push(s),
             (None, t) => {
                 while let Some(h) = self.held.pop_front() {
-                    let near = match (t, h.time.as_ref().map(secs)) {
+                    let near = match (t, h.secs()) {
                         (Some(t), Some(ht)) => ht >= t - KEEP_AROUND_S,
                         _ => true,
                     };
                     if near {
-                        self.push(h);
+                        self.keep(h);
                     } else {
                         self.drop_held(&h);
                     }
@@ -611,8 +651,80 @@ impl Consumer<'_> {
         }
     }
 
-    fn drop_held(&mut self, h: &Staged) {
-        if let Some(k) = bulk(&h.ev.kind) {
+    /// A bulk line handed on unread (see [`crate::parse::bulk_line`]): read now when it
+    /// is near election activity, else held, and read only if activity comes.
+    fn bulk_line(&mut self, line: u64, time: RawTime, kind: &'static str, bytes: Vec<u8>) {
+        let n_streams = self.streams.len();
+        let si = *self.stream_ix.entry(None).or_insert(n_streams);
+        if si == n_streams {
+            self.streams.push(Stream::default());
+        }
+        let t = secs(&time);
+        let held = Held::Line {
+            line,
+            time,
+            kind,
+            bytes,
+            node: self.streams[si].current,
+            stream: si,
+        };
+        if t > self.keep_until {
+            self.hold(held, t);
+        } else {
+            self.keep(held);
+        }
+    }
+
+    fn hold(&mut self, h: Held, t: i64) {
+        while self
+            .held
+            .front()
+            .and_then(Held::secs)
+            .is_some_and(|ht| ht < t - KEEP_AROUND_S)
+            || self.held.len() >= MAX_HELD
+        {
+            let old = self.held.pop_front().expect("non-empty");
+            self.drop_held(&old);
+        }
+        self.held.push_back(h);
+    }
+
+    fn keep(&mut self, h: Held) {
+        match h {
+            Held::Event(s) => self.push(s),
+            Held::Line {
+                line,
+                time,
+                bytes,
+                node,
+                stream,
+                ..
+            } => {
+                let info = parse_line(&bytes, &self.st);
+                let raw = (self.opts.keep_raw && !info.events.is_empty())
+                    .then(|| String::from_utf8_lossy(&bytes).into_owned());
+                for ev in info.events {
+                    let node = ev.node.or(node);
+                    self.push(Staged {
+                        line,
+                        time: info.time.or(Some(time)),
+                        coarse: info.coarse,
+                        ev,
+                        node,
+                        stream,
+                        raw: raw.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn drop_held(&mut self, h: &Held) {
+        let kind = match h {
+            Held::Event(s) => bulk(&s.ev.kind),
+            Held::Line { kind, .. } => Some(*kind),
+        };
+        if let Some(k) = kind {
             *self.summary.evidence_not_kept.entry(k).or_default() += 1;
         }
     }

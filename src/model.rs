@@ -511,21 +511,66 @@ pub fn analyze(
 /// `previous.log` and `current.log` overlapping, two collectors of one member. Repeats
 /// inside one input are real and kept. Returns, per input name, the number dropped and
 /// the inputs that already had them.
+/// A 64-bit digest of an event's content (kind and fields), without building its text.
+fn kind_digest(k: &Kind) -> u64 {
+    use std::hash::Hasher;
+    struct Feed<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Feed<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let _ = std::fmt::write(&mut Feed(&mut h), format_args!("{k:?}"));
+    h.finish()
+}
+
 fn dedup(inputs: &mut [InputResult]) -> BTreeMap<String, (u64, BTreeSet<String>)> {
-    let mut seen: HashMap<(NodeId, i64, Option<u64>, String), usize> = HashMap::new();
     let mut out: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    // Only events of a member that another input also covers at that time can be
+    // duplicates: time ranges per (input, member) limit the work (and the memory) to
+    // the overlaps (rotated copies, previous/current logs), none for one file per member.
+    let mut ranges: Vec<HashMap<NodeId, (i64, i64)>> = Vec::with_capacity(inputs.len());
+    for inp in inputs.iter() {
+        let mut r: HashMap<NodeId, (i64, i64)> = HashMap::new();
+        for e in &inp.events {
+            if let (Some(n), Some(t)) = (e.node, e.ts) {
+                let x = r.entry(n).or_insert((t.0, t.0));
+                x.0 = x.0.min(t.0);
+                x.1 = x.1.max(t.0);
+            }
+        }
+        ranges.push(r);
+    }
+    let covered = |js: std::ops::Range<usize>, n: NodeId, t: i64| {
+        js.into_iter().find(|j| {
+            ranges[*j]
+                .get(&n)
+                .is_some_and(|(lo, hi)| *lo <= t && t <= *hi)
+        })
+    };
+    let mut seen: HashMap<(NodeId, i64, Option<u64>, u64), usize> = HashMap::new();
     let names: Vec<String> = inputs.iter().map(|i| i.summary.name.clone()).collect();
+    let total = inputs.len();
     for (k, inp) in inputs.iter_mut().enumerate() {
-        let mut mine: Vec<(NodeId, i64, Option<u64>, String)> = Vec::new();
+        let mut mine: Vec<(NodeId, i64, Option<u64>, u64)> = Vec::new();
         let has_raw = !inp.raw.is_empty();
         let mut keep = Vec::with_capacity(inp.events.len());
         for e in &inp.events {
-            let key = match (e.node, e.ts) {
-                (Some(n), Some(t)) => Some((n, t.0, e.term, format!("{:?}", e.kind))),
-                _ => None,
+            let (Some(n), Some(t)) = (e.node, e.ts) else {
+                keep.push(true);
+                continue;
             };
-            match key.as_ref().and_then(|k2| seen.get(k2)) {
-                Some(&other) if other != k => {
+            let earlier = covered(0..k, n, t.0).is_some();
+            let later = covered(k + 1..total, n, t.0).is_some();
+            if !earlier && !later {
+                keep.push(true);
+                continue;
+            }
+            let key = (n, t.0, e.term, kind_digest(&e.kind));
+            match seen.get(&key) {
+                Some(&other) if earlier && other != k => {
                     let slot = out.entry(names[k].clone()).or_default();
                     slot.0 += 1;
                     slot.1.insert(names[other].clone());
@@ -533,7 +578,7 @@ fn dedup(inputs: &mut [InputResult]) -> BTreeMap<String, (u64, BTreeSet<String>)
                 }
                 _ => {
                     keep.push(true);
-                    if let Some(key) = key {
+                    if later {
                         mine.push(key);
                     }
                 }
@@ -956,33 +1001,42 @@ fn build(
         .values()
         .filter_map(|a| a.election)
         .fold(0.0f64, f64::max);
-    let ctx = crate::cause::Context {
-        events: &events,
-        input_names: &input_names,
-        names: &names,
-        has_log: &has_log,
-        election_ms: if election_ms > 0.0 {
+    let ctx = crate::cause::Context::new(
+        &events,
+        &input_names,
+        &names,
+        &has_log,
+        if election_ms > 0.0 {
             election_ms
         } else {
             1000.0
         },
-    };
+    );
     crate::cause::classify(&ctx, &mut rows);
 
     // leaderless windows, each tied to the led term that ended it
-    let failed: Vec<Instant> = events
+    let mut failed: Vec<Instant> = events
         .iter()
         .filter(|e| matches!(e.kind, Kind::RequestFailed { .. }))
         .filter_map(|e| e.ts)
         .collect();
+    failed.sort_unstable();
     let (mut windows, gaps) = leaderless(&events);
     let led: Vec<usize> = (0..rows.len())
         .filter(|i| rows[*i].elected_at.is_some())
         .collect();
+    // election times of the led terms in term order; when they also run in time order
+    // (clocks agree) the last one before a moment is found by binary search
+    let led_at: Vec<Option<Instant>> = led.iter().map(|i| rows[*i].elected_at).collect();
+    let led_in_order = led_at.windows(2).all(|p| p[0] <= p[1]);
     let assign = |w: &Window| {
         w.to.and_then(|to| {
-            led.iter()
-                .rposition(|i| rows[*i].elected_at.is_some_and(|e| e <= to))
+            if led_in_order {
+                let n = led_at.partition_point(|e| e.is_some_and(|e| e <= to));
+                n.checked_sub(1)
+            } else {
+                led_at.iter().rposition(|e| e.is_some_and(|e| e <= to))
+            }
         })
     };
     // windows that end at the same new leader are one window (members flapping within
@@ -1036,13 +1090,18 @@ fn build(
                     // a follower's election timer fired: it had not heard from the leader
                     // for at least its election timeout
                     if let Some(pe) = prev.elected_at {
-                        let timed_out = events.iter().enumerate().find(|(i, e)| {
-                            matches!(e.kind, Kind::ElectionStarted)
-                                && e.ts.is_some_and(|t| t > pe && t <= to && t >= lo)
-                                && e.node.is_some_and(|n| {
-                                    n != pl && leader_before(&events, &leader_after, *i) == Some(pl)
-                                })
-                        });
+                        let timed_out = ctx
+                            .in_time(pe.0.max(lo.0), to.0)
+                            .into_iter()
+                            .map(|i| (i, &events[i]))
+                            .find(|(i, e)| {
+                                matches!(e.kind, Kind::ElectionStarted)
+                                    && e.ts.is_some_and(|t| t > pe && t <= to && t >= lo)
+                                    && e.node.is_some_and(|n| {
+                                        n != pl
+                                            && leader_before(&events, &leader_after, *i) == Some(pl)
+                                    })
+                            });
                         if let Some((_, e)) = timed_out {
                             let et = e
                                 .node
@@ -1065,22 +1124,19 @@ fn build(
         }
         w.duration_ms = w.to.map(|t| w.from.ms_until(t));
         let end = w.to.map(|t| Instant(t.0 + 1_000_000_000));
+        let end_ns = end.map_or(i64::MAX, |e| e.0);
         w.failed_requests = failed
+            .partition_point(|t| t.0 <= end_ns)
+            .saturating_sub(failed.partition_point(|t| *t < w.from))
+            as u64;
+        let inside = ctx.in_time(w.from.0, end_ns);
+        w.slow_applies = inside
             .iter()
-            .filter(|t| **t >= w.from && end.is_none_or(|e| **t <= e))
+            .filter(|i| matches!(events[**i].kind, Kind::SlowApply { .. }))
             .count() as u64;
-        let inside = |e: &&Event| {
-            e.ts.is_some_and(|t| t >= w.from && end.is_none_or(|x| t <= x))
-        };
-        w.slow_applies = events
+        w.proposals_dropped = inside
             .iter()
-            .filter(inside)
-            .filter(|e| matches!(e.kind, Kind::SlowApply { .. }))
-            .count() as u64;
-        w.proposals_dropped = events
-            .iter()
-            .filter(inside)
-            .filter(|e| matches!(e.kind, Kind::ProposalDropped { .. }))
+            .filter(|i| matches!(events[**i].kind, Kind::ProposalDropped { .. }))
             .count() as u64;
         w.over_threshold = w
             .duration_ms

@@ -17,7 +17,10 @@ use std::sync::LazyLock;
 static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     let mut pats: Vec<&str> = raft_msg::KEYWORDS.to_vec();
     pats.extend_from_slice(server::KEYWORDS);
-    AhoCorasick::new(pats).expect("prefilter patterns")
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(pats)
+        .expect("prefilter patterns")
 });
 
 /// True when the line may hold a message raftlog reads.
@@ -93,11 +96,44 @@ pub fn classify_cheap(line: &[u8], st: &envelope::EnvState) -> (Option<Format>, 
         }
         return (None, LineClass::Other);
     }
+    if looks_capnslog(line) {
+        return (Some(Format::Capnslog), LineClass::Etcd);
+    }
+    if line.len() > 24
+        && line.starts_with(b"raft")
+        && line[4..8].iter().all(u8::is_ascii_digit)
+        && line[8] == b'/'
+    {
+        return (Some(Format::GoLogRaft), LineClass::Etcd);
+    }
     match envelope::peel(line, st) {
         Peeled::Record(r) => (Some(r.format), LineClass::Etcd),
         Peeled::Blank => (None, LineClass::Blank),
         Peeled::Other => (None, LineClass::Other),
         Peeled::BadJson => (None, LineClass::BadJson),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff [file.go:N ]L | ` at the start of the line, checked by
+/// position (the envelope parser reads the same shape in full).
+fn looks_capnslog(b: &[u8]) -> bool {
+    if b.len() < 30
+        || !b[..4].iter().all(u8::is_ascii_digit)
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return false;
+    }
+    let head = &b[19..b.len().min(160)];
+    match memchr::memmem::find(head, b" | ") {
+        Some(p) if p >= 2 => {
+            matches!(head[p - 1], b'C' | b'E' | b'W' | b'N' | b'I' | b'D' | b'T')
+                && head[p - 2] == b' '
+        }
+        _ => false,
     }
 }
 
@@ -120,26 +156,83 @@ fn is_raft_record(r: &Record<'_>) -> bool {
     false
 }
 
+/// The `"msg":"` key of zap records.
+static MSG_KEY: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"\"msg\":\""));
+
+/// The `msg` text of a bare zap line (raw, escapes not undone), found without reading
+/// the record: a quote inside a value is escaped, so `"msg":"` can only be the key.
+fn zap_msg(line: &[u8]) -> Option<&[u8]> {
+    let start = MSG_KEY.find(line)? + 7;
+    let mut j = start;
+    while let Some(k) = memchr::memchr2(b'"', b'\\', line.get(j..)?) {
+        if line[j + k] == b'"' {
+            return Some(&line[start..j + k]);
+        }
+        j += k + 2;
+    }
+    None
+}
+
+/// Bulk evidence lines, told by their message alone (a struggling cluster writes one
+/// per slow request; they can be half of a log): a bare zap `apply request took too
+/// long` or slow read-index line without an `error` or member id, or a bare capnslog
+/// slow-request line whose result is not an error. Returns the line's format, time and
+/// event kind; the line is read in full only if it is kept (near election activity).
+/// Anything else (errors, which can be leader trouble; member ids, which attribute
+/// lines) is read in full as usual.
+pub fn bulk_line(line: &[u8]) -> Option<(Format, RawTime, &'static str)> {
+    static TS_KEY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\"ts\":\""));
+    match line.first()? {
+        b'{' => {
+            let kind = match zap_msg(line)? {
+                b"apply request took too long" => "slow_apply",
+                b"waiting for ReadIndex response took too long, retrying"
+                | b"timed out waiting for read index response (local node might have slow network)" => {
+                    "read_index_slow"
+                }
+                _ => return None,
+            };
+            if line.trim_ascii_end().last() != Some(&b'}')
+                || memchr::memmem::find(line, b"\"error\":").is_some()
+                || memchr::memmem::find(line, b"\"local-member-id\":").is_some()
+            {
+                return None;
+            }
+            let ts = TS_KEY.find(line)? + 6;
+            let (t, _) = crate::time::parse_iso(&line[ts..])?;
+            Some((Format::ZapJson, t, kind))
+        }
+        b'0'..=b'9' => {
+            if !looks_capnslog(line) {
+                return None;
+            }
+            let head = &line[..line.len().min(80)];
+            let p = memchr::memmem::find(head, b" W | etcdserver: ")? + 17;
+            let msg = line[p..].trim_ascii_end();
+            if !(msg.starts_with(b"read-only range request \"") || msg.starts_with(b"request \""))
+                || !msg.ends_with(b") to execute")
+                || memchr::memmem::find(msg, b"\" took too long (").is_none()
+                || memchr::memmem::find(msg, b" with result \"error:").is_some()
+            {
+                return None;
+            }
+            let (t, _) = crate::time::parse_iso(line)?;
+            t.offset
+                .is_none()
+                .then_some((Format::Capnslog, t, "slow_apply"))
+        }
+        _ => None,
+    }
+}
+
 /// For a bare zap JSON line: whether its message may matter, decided from `msg` alone
 /// (field values such as `local-member-id` or an error text would pass a prefilter over
 /// the whole line). `None` when the line is not a well-formed zap record.
 fn zap_msg_matters(line: &[u8]) -> Option<bool> {
-    static MSG: LazyLock<memchr::memmem::Finder<'static>> =
-        LazyLock::new(|| memchr::memmem::Finder::new(b"\"msg\":\""));
-    if let Some(p) = MSG.find(line) {
-        // the key can only be a key: a quote inside a value is escaped
-        let start = p + 7;
-        let mut j = start;
-        while let Some(k) = memchr::memchr2(b'"', b'\\', &line[j..]) {
-            if line[j + k] == b'"' {
-                return Some(may_matter(&line[start..j + k]));
-            }
-            j += k + 2;
-            if j >= line.len() {
-                break;
-            }
-        }
-        return None;
+    if MSG_KEY.find(line).is_some() {
+        return zap_msg(line).map(may_matter);
     }
     let f = zapjson::Fields::scan(line.into()).ok()?;
     let msg = f.first_str(&["msg", "message", "MESSAGE"])?;
@@ -250,5 +343,56 @@ fn push_server(info: &mut LineInfo, o: server::ServerOutcome) {
             }
         }
         server::ServerOutcome::NotEvent(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// zap lines are prefiltered on their `msg` alone: every message `parse_zap` knows
+    /// must pass, or its lines would be skipped unread.
+    #[test]
+    fn every_zap_server_message_passes_the_prefilter() {
+        let src = include_str!("server.rs");
+        let body = &src[src.find("pub fn parse_zap").unwrap()..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        let mut msgs = Vec::new();
+        for line in body.lines() {
+            let t = line.trim_start().trim_start_matches("| ");
+            if !t.starts_with('"') || !(t.contains("=>") || t.ends_with('|')) {
+                continue;
+            }
+            let arm = t.split("=>").next().unwrap_or(t);
+            for (i, part) in arm.split('"').enumerate() {
+                if i % 2 == 1 {
+                    msgs.push(part.to_string());
+                }
+            }
+        }
+        assert!(msgs.len() >= 35, "{msgs:?}");
+        for m in &msgs {
+            assert!(
+                may_matter(m.as_bytes()),
+                "zap message `{m}` does not pass the prefilter"
+            );
+        }
+    }
+
+    #[test]
+    fn zap_lines_are_judged_by_their_message() {
+        let st = envelope::EnvState::new(2026);
+        // a member id in a field does not make a compaction line an election line
+        let l = br#"{"level":"info","ts":"2026-11-25T16:15:34.129Z","caller":"mvcc/index.go:214","msg":"compact tree index","revision":1234,"local-member-id":"a9e9e1d57dda5a31"}"#;
+        let i = parse_line(l, &st);
+        assert_eq!(
+            (i.format, i.class, i.events.len()),
+            (Some(Format::ZapJson), LineClass::Etcd, 0)
+        );
+        let l = br#"{"level":"info","ts":"2026-11-25T16:15:34.414Z","caller":"raft/raft.go:771","msg":"a9e9e1d57dda5a31 became leader at term 2"}"#;
+        assert_eq!(parse_line(l, &st).events[0].kind, Kind::BecameLeader);
+        // an escaped quote inside msg does not end it early
+        let l = br#"{"level":"warn","ts":"2026-11-25T16:15:34.414Z","msg":"x \"y\" became leader","caller":"raft/raft.go:771"}"#;
+        assert_eq!(parse_line(l, &st).class, LineClass::UnknownRaft);
     }
 }

@@ -701,9 +701,8 @@ pub const KEYWORDS: &[&str] = &[
     "conflict at index",
     "tick missed",
     "campaign",
-    "snapshot",
+    "snapshot [",
     "MsgTimeoutNow",
-    "no leader at term",
     "stepped down",
     "quorum",
 ];
