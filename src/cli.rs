@@ -164,9 +164,14 @@ pub struct Common {
     #[arg(long, requires = "redact", help_heading = "Output")]
     pub redact_names: bool,
 
-    /// Do not print the summary of what was read on stderr.
+    /// Do not print the summary of what was read on stderr (nor the progress bar).
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+
+    /// Parser threads (default: one per CPU). Large files are cut at line boundaries
+    /// and read in parallel; several inputs are read side by side.
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Input")]
+    pub threads: Option<usize>,
 
     /// List unrecognised raft lines (up to 20 per input) on stderr.
     #[arg(short, long, help_heading = "Output")]

@@ -242,7 +242,7 @@ impl Config {
                 // diagnose and report quote the evidence lines
                 keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
                 samples: if c.verbose { 20 } else { 0 },
-                threads: 0,
+                threads: c.threads.unwrap_or(0),
                 progress: None,
             },
             model: ModelOptions {

@@ -495,7 +495,14 @@ struct Consumer<'o> {
     st: EnvState,
     summary: InputSummary,
     line_no: u64,
-    staged: Vec<Staged>,
+    /// Events kept so far (times resolved at the end, when the year is known).
+    events: Vec<Event>,
+    /// Time of each event as printed.
+    times: Vec<Option<RawTime>>,
+    /// Raw line of each event (`--raw`).
+    raw: Vec<String>,
+    /// Index of the input.
+    idx: u32,
     streams: Vec<Stream>,
     stream_ix: HashMap<Option<String>, usize>,
     held: VecDeque<Held>,
@@ -593,7 +600,7 @@ impl Consumer<'_> {
                 let was_unknown = s.current.is_none();
                 s.current = node;
                 for &p in s.pending.iter() {
-                    self.staged[p].node = node;
+                    self.events[p].node = node;
                 }
                 s.pending.clear();
                 if was_unknown {
@@ -731,9 +738,23 @@ impl Consumer<'_> {
 
     fn push(&mut self, s: Staged) {
         if s.node.is_none() {
-            self.streams[s.stream].pending.push(self.staged.len());
+            self.streams[s.stream].pending.push(self.events.len());
         }
-        self.staged.push(s);
+        self.events.push(Event {
+            ts: None,
+            node: s.node,
+            term: s.ev.term,
+            kind: s.ev.kind,
+            origin: Origin {
+                input: self.idx,
+                line: s.line,
+            },
+            coarse_ts: s.coarse,
+        });
+        self.times.push(s.time);
+        if let Some(r) = s.raw {
+            self.raw.push(r);
+        }
     }
 }
 
@@ -839,7 +860,10 @@ fn read_reader_inner<R: BufRead + Send>(
         st: EnvState::new(default_year),
         summary: InputSummary::default(),
         line_no: 0,
-        staged: Vec::new(),
+        events: Vec::new(),
+        times: Vec::new(),
+        raw: Vec::new(),
+        idx,
         streams: Vec::new(),
         stream_ix: HashMap::new(),
         held: VecDeque::new(),
@@ -852,15 +876,10 @@ fn read_reader_inner<R: BufRead + Send>(
     };
     pipeline(reader, threads, &st, opts, |p| c.block(p));
     let error = c.error.take();
-    (finish(idx, c, mtime, default_year), error)
+    (finish(c, mtime, default_year), error)
 }
 
-fn finish(
-    idx: u32,
-    mut c: Consumer<'_>,
-    mtime: Option<SystemTime>,
-    default_year: i32,
-) -> InputResult {
+fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> InputResult {
     let opts = c.opts;
     while let Some(h) = c.held.pop_front() {
         c.drop_held(&h);
@@ -881,7 +900,7 @@ fn finish(
     // leftover pending events: the input never named its member after them
     for s in &c.streams {
         for &p in &s.pending {
-            c.staged[p].node = s.current;
+            c.events[p].node = s.current;
         }
     }
     // year for year-less timestamps
@@ -909,12 +928,11 @@ fn finish(
             default_year
         }
     };
-    let mut events = Vec::with_capacity(c.staged.len());
-    let mut raw = Vec::new();
+    let mut events = c.events;
     let mut year = year_base;
     let mut last_month = 0u32;
-    for s in c.staged {
-        let ts = s.time.map(|t| {
+    for (e, t) in events.iter_mut().zip(c.times) {
+        e.ts = t.map(|t| {
             if t.has_year {
                 t.instant(opts.assume_tz)
             } else {
@@ -926,26 +944,13 @@ fn finish(
                 t.with_year(year).instant(opts.assume_tz)
             }
         });
-        if let Some(n) = s.node {
+        if let Some(n) = e.node {
             summary.nodes.insert(n);
         } else {
             summary.unattributed += 1;
         }
-        if let Some(r) = s.raw {
-            raw.push(r);
-        }
-        events.push(Event {
-            ts,
-            node: s.node,
-            term: s.ev.term,
-            kind: s.ev.kind,
-            origin: Origin {
-                input: idx,
-                line: s.line,
-            },
-            coarse_ts: s.coarse,
-        });
     }
+    let raw = c.raw;
     summary.lines = c.line_no;
     summary.events = events.len() as u64;
     InputResult {
