@@ -278,8 +278,6 @@ enum Body {
     /// The common case of a line with one event and no named writer stream, without the
     /// line's heap parts (freed on the parser thread, not across threads).
     One(LineEvent, Option<RawTime>, bool, Option<String>),
-    /// Bulk evidence, read only if it is kept.
-    Bulk(RawTime, &'static str, Vec<u8>),
     /// To be parsed in order on the calling thread (CRI partial records and what may
     /// follow them).
     Raw(Vec<u8>),
@@ -320,7 +318,16 @@ fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
         }
         if let Some((format, time, kind)) = bulk_line(line) {
             out.tally.add_bulk(n, format, time);
-            out.items.push((n, Body::Bulk(time, kind, line.to_vec())));
+            let ev = LineEvent {
+                node: None,
+                term: None,
+                kind,
+                node_is_subject: false,
+            };
+            let raw = opts
+                .keep_raw
+                .then(|| String::from_utf8_lossy(line).into_owned());
+            out.items.push((n, Body::One(ev, Some(time), false, raw)));
             continue;
         }
         let info = parse_line(line, st);
@@ -433,37 +440,6 @@ struct Stream {
     pending: Vec<usize>,
 }
 
-/// Bulk evidence waiting for election activity.
-enum Held {
-    /// A parsed event.
-    Event(Staged),
-    /// A line not read yet.
-    Line {
-        line: u64,
-        time: RawTime,
-        kind: &'static str,
-        bytes: Vec<u8>,
-        node: Option<NodeId>,
-        stream: usize,
-    },
-}
-
-impl Held {
-    fn secs(&self) -> Option<i64> {
-        match self {
-            Held::Event(s) => s.time.as_ref().map(secs),
-            Held::Line { time, .. } => Some(secs(time)),
-        }
-    }
-
-    fn attribution(&mut self) -> (usize, &mut Option<NodeId>) {
-        match self {
-            Held::Event(s) => (s.stream, &mut s.node),
-            Held::Line { stream, node, .. } => (*stream, node),
-        }
-    }
-}
-
 struct Staged {
     line: u64,
     time: Option<RawTime>,
@@ -505,8 +481,10 @@ struct Consumer<'o> {
     idx: u32,
     streams: Vec<Stream>,
     stream_ix: HashMap<Option<String>, usize>,
-    held: VecDeque<Held>,
-    keep_until: i64,
+    held: VecDeque<Staged>,
+    /// Time (seconds) of the latest election activity: bulk evidence within
+    /// [`KEEP_AROUND_S`] of it is kept at once.
+    anchor: Option<i64>,
     first_year: Option<(u64, i32)>,
     yearless: bool,
     formats: [u64; FORMATS.len()],
@@ -520,7 +498,6 @@ impl Consumer<'_> {
         for (n, body) in p.items {
             match body {
                 Body::Parsed(info, raw) => self.line(base + n, info, raw),
-                Body::Bulk(time, kind, bytes) => self.bulk_line(base + n, time, kind, bytes),
                 Body::One(ev, time, coarse, raw) => {
                     let info = LineInfo {
                         time,
@@ -605,9 +582,8 @@ impl Consumer<'_> {
                 s.pending.clear();
                 if was_unknown {
                     for h in self.held.iter_mut() {
-                        let (stream, n) = h.attribution();
-                        if stream == si && n.is_none() {
-                            *n = node;
+                        if h.stream == si && h.node.is_none() {
+                            h.node = node;
                         }
                     }
                 }
@@ -636,57 +612,39 @@ impl Consumer<'_> {
     fn stage(&mut self, s: Staged) {
         let t = s.time.as_ref().map(secs);
         match (bulk(&s.ev.kind), t) {
-            (Some(_), Some(t)) if t > self.keep_until => self.hold(Held::Event(s), t),
+            (Some(_), Some(t)) if !self.near_anchor(t) => self.hold(s, t),
             (Some(_), _) => self.push(s),
             (None, t) => {
                 while let Some(h) = self.held.pop_front() {
-                    let near = match (t, h.secs()) {
-                        (Some(t), Some(ht)) => ht >= t - KEEP_AROUND_S,
+                    let near = match (t, h.time.as_ref().map(secs)) {
+                        (Some(t), Some(ht)) => (ht - t).abs() <= KEEP_AROUND_S,
                         _ => true,
                     };
                     if near {
-                        self.keep(h);
+                        self.push(h);
                     } else {
                         self.drop_held(&h);
                     }
                 }
                 if let Some(t) = t {
-                    self.keep_until = self.keep_until.max(t + KEEP_AROUND_S);
+                    self.anchor = Some(t);
                 }
                 self.push(s);
             }
         }
     }
 
-    /// A bulk line handed on unread (see [`crate::parse::bulk_line`]): read now when it
-    /// is near election activity, else held, and read only if activity comes.
-    fn bulk_line(&mut self, line: u64, time: RawTime, kind: &'static str, bytes: Vec<u8>) {
-        let n_streams = self.streams.len();
-        let si = *self.stream_ix.entry(None).or_insert(n_streams);
-        if si == n_streams {
-            self.streams.push(Stream::default());
-        }
-        let t = secs(&time);
-        let held = Held::Line {
-            line,
-            time,
-            kind,
-            bytes,
-            node: self.streams[si].current,
-            stream: si,
-        };
-        if t > self.keep_until {
-            self.hold(held, t);
-        } else {
-            self.keep(held);
-        }
+    /// Within [`KEEP_AROUND_S`] of the latest election activity (either side: inputs
+    /// made by `cat` of several logs go back in time).
+    fn near_anchor(&self, t: i64) -> bool {
+        self.anchor.is_some_and(|a| (t - a).abs() <= KEEP_AROUND_S)
     }
 
-    fn hold(&mut self, h: Held, t: i64) {
+    fn hold(&mut self, h: Staged, t: i64) {
         while self
             .held
             .front()
-            .and_then(Held::secs)
+            .and_then(|h| h.time.as_ref().map(secs))
             .is_some_and(|ht| ht < t - KEEP_AROUND_S)
             || self.held.len() >= MAX_HELD
         {
@@ -696,42 +654,8 @@ impl Consumer<'_> {
         self.held.push_back(h);
     }
 
-    fn keep(&mut self, h: Held) {
-        match h {
-            Held::Event(s) => self.push(s),
-            Held::Line {
-                line,
-                time,
-                bytes,
-                node,
-                stream,
-                ..
-            } => {
-                let info = parse_line(&bytes, &self.st);
-                let raw = (self.opts.keep_raw && !info.events.is_empty())
-                    .then(|| String::from_utf8_lossy(&bytes).into_owned());
-                for ev in info.events {
-                    let node = ev.node.or(node);
-                    self.push(Staged {
-                        line,
-                        time: info.time.or(Some(time)),
-                        coarse: info.coarse,
-                        ev,
-                        node,
-                        stream,
-                        raw: raw.clone(),
-                    });
-                }
-            }
-        }
-    }
-
-    fn drop_held(&mut self, h: &Held) {
-        let kind = match h {
-            Held::Event(s) => bulk(&s.ev.kind),
-            Held::Line { kind, .. } => Some(*kind),
-        };
-        if let Some(k) = kind {
+    fn drop_held(&mut self, h: &Staged) {
+        if let Some(k) = bulk(&h.ev.kind) {
             *self.summary.evidence_not_kept.entry(k).or_default() += 1;
         }
     }
@@ -867,7 +791,7 @@ fn read_reader_inner<R: BufRead + Send>(
         streams: Vec::new(),
         stream_ix: HashMap::new(),
         held: VecDeque::new(),
-        keep_until: i64::MIN,
+        anchor: None,
         first_year: None,
         yearless: false,
         formats: [0; FORMATS.len()],

@@ -177,7 +177,7 @@ pub fn cri_join<'a>(line: &'a [u8], st: &mut EnvState) -> Option<Cow<'a, [u8]>> 
 pub fn cri_partial(line: &[u8]) -> bool {
     let head = &line[..line.len().min(64)];
     line.first().is_some_and(u8::is_ascii_digit)
-        && memchr::memmem::find(head, b" std").is_some()
+        && super::find!(head, b" std").is_some()
         && cri_header(line).is_some_and(|(_, at)| line[at] == b'P')
 }
 

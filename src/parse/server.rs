@@ -825,16 +825,21 @@ static TEXT_NOT_EVENTS: &[(&str, &str)] = &[
 /// hand: the request and result are free text with escaped quotes, which a regex can
 /// only take apart by backtracking, and a struggling cluster logs this line for every
 /// slow request.
-fn slow_request(msg: &str) -> Option<Vec<ServerEvent>> {
+pub(crate) fn slow_request(msg: &str) -> Option<Vec<ServerEvent>> {
+    use memchr::memmem::FinderRev;
     const WITH: &str = "\" with result \"";
     const TOOK: &str = "\" took too long (";
+    static F_EXEC: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(") to execute"));
+    static F_TOOK: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(TOOK));
+    static F_WITH: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(WITH));
     let rest = msg.strip_prefix("read-only range ").unwrap_or(msg);
     let rest = rest.strip_prefix("request \"")?;
-    let tail = &rest[..rest.rfind(") to execute")?];
-    let p = tail.rfind(TOOK)?;
+    // the finders return byte offsets of ASCII text, always on character boundaries
+    let tail = &rest[..F_EXEC.rfind(rest)?];
+    let p = F_TOOK.rfind(tail)?;
     let took = &tail[p + TOOK.len()..];
     let before = &tail[..p];
-    let result = &before[before.rfind(WITH)? + WITH.len()..];
+    let result = &before[F_WITH.rfind(before)? + WITH.len()..];
     let err = result.strip_prefix("error:").map(str::to_string);
     let mut out = vec![(
         None,
