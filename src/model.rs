@@ -1142,14 +1142,16 @@ fn build(
             .duration_ms
             .is_some_and(|d| d >= opts.leaderless_threshold_ms);
         // the terms after the last leader before the window, up to the one elected at its end
+        // rows are in term order: the terms in (lo, hi] are one slice of them
+        let terms_in = |lo: u64, hi: u64| -> Vec<u64> {
+            let a = rows.partition_point(|r| r.term <= lo);
+            let b = rows.partition_point(|r| r.term <= hi);
+            rows[a..b.max(a)].iter().map(|r| r.term).collect()
+        };
         w.terms = match k {
             Some(k) => {
                 let lo = if k > 0 { rows[led[k - 1]].term } else { 0 };
-                let hi = rows[led[k]].term;
-                rows.iter()
-                    .map(|r| r.term)
-                    .filter(|t| *t > lo && *t <= hi)
-                    .collect()
+                terms_in(lo, rows[led[k]].term)
             }
             None => {
                 let lo = led
@@ -1158,7 +1160,7 @@ fn build(
                     .find(|i| rows[**i].elected_at.is_some_and(|e| e <= w.from))
                     .map(|i| rows[*i].term)
                     .unwrap_or(0);
-                rows.iter().map(|r| r.term).filter(|t| *t > lo).collect()
+                terms_in(lo, u64::MAX)
             }
         };
     }
@@ -1305,6 +1307,21 @@ fn build(
     }
 
     // nodes
+    // cluster windows by start, with the latest end among the first k (open = +inf), to
+    // tell a member's gap that overlaps one without scanning them all per gap
+    let mut win_span: Vec<(i64, i64)> = windows
+        .iter()
+        .map(|w| (w.from.0, w.to.map_or(i64::MAX, |t| t.0)))
+        .collect();
+    win_span.sort_unstable();
+    let win_from: Vec<i64> = win_span.iter().map(|w| w.0).collect();
+    let win_to_max: Vec<i64> = win_span
+        .iter()
+        .scan(i64::MIN, |m, w| {
+            *m = (*m).max(w.1);
+            Some(*m)
+        })
+        .collect();
     let mut node_rows: Vec<NodeRow> = nodes
         .iter()
         .map(|(id, a)| {
@@ -1345,10 +1362,14 @@ fn build(
                                 from: *from,
                                 to: *to,
                                 duration_ms: to.map(|t| from.ms_until(t)),
-                                during_cluster_window: windows.iter().any(|w| {
-                                    w.to.is_none_or(|wt| *from <= wt)
-                                        && to.is_none_or(|t| t >= w.from)
-                                }),
+                                during_cluster_window: {
+                                    // windows starting by the gap's end; any of them
+                                    // ending at or after the gap's start
+                                    let n = to.map_or(win_from.len(), |t| {
+                                        win_from.partition_point(|f| *f <= t.0)
+                                    });
+                                    n > 0 && win_to_max[n - 1] >= from.0
+                                },
                             })
                             .collect()
                     })
