@@ -59,6 +59,16 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Standard input read directly from its file descriptor (large reads, no lock and no
+/// second buffer per read), or through `Stdin` where it cannot be duplicated.
+fn stdin_reader() -> Box<dyn Read + Send> {
+    use std::os::fd::AsFd;
+    match io::stdin().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(File::from(fd)),
+        Err(_) => Box::new(io::stdin()),
+    }
+}
+
 /// Open a source, sniffing gzip by magic bytes.
 pub fn open(src: &Source) -> Result<Opened, InputError> {
     open_counted(src, None)
@@ -67,7 +77,7 @@ pub fn open(src: &Source) -> Result<Opened, InputError> {
 /// Open a source; bytes read from it (before decompression) are added to `count`.
 pub fn open_counted(src: &Source, count: Option<Arc<AtomicU64>>) -> Result<Opened, InputError> {
     let (raw, mtime, size): (Box<dyn Read + Send>, Option<SystemTime>, Option<u64>) = match src {
-        Source::Stdin => (Box::new(io::stdin()), None, None),
+        Source::Stdin => (stdin_reader(), None, None),
         Source::Path(p) => {
             let f = File::open(p).map_err(|e| InputError::open(p, e))?;
             let md = f.metadata().map_err(|e| InputError::open(p, e))?;
