@@ -38,7 +38,26 @@ impl Instant {
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-24T00:01:27.255Z`; microseconds
     /// when the instant has sub-millisecond precision.
     pub fn rfc3339(self) -> String {
+        use chrono::{Datelike, Timelike};
         let dt = self.to_utc();
+        let (y, ns) = (dt.year(), dt.nanosecond());
+        if (0..=9999).contains(&y) && ns < 1_000_000_000 {
+            // by hand: chrono's format() parses its pattern on every call, and a storm's
+            // JSON holds millions of times
+            let head = format!(
+                "{y:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second()
+            );
+            return if self.0.rem_euclid(1_000_000) == 0 {
+                format!("{head}.{:03}Z", ns / 1_000_000)
+            } else {
+                format!("{head}.{:06}Z", ns / 1_000)
+            };
+        }
         if self.0.rem_euclid(1_000_000) == 0 {
             dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
         } else {
