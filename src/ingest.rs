@@ -481,6 +481,8 @@ struct Consumer<'o> {
     idx: u32,
     streams: Vec<Stream>,
     stream_ix: HashMap<Option<String>, usize>,
+    /// Index of the stream of lines that name no writer, once seen.
+    none_stream: Option<usize>,
     held: VecDeque<Staged>,
     /// Time (seconds) of the latest election activity: bulk evidence within
     /// [`KEEP_AROUND_S`] of it is kept at once.
@@ -499,13 +501,7 @@ impl Consumer<'_> {
             match body {
                 Body::Parsed(info, raw) => self.line(base + n, info, raw),
                 Body::One(ev, time, coarse, raw) => {
-                    let info = LineInfo {
-                        time,
-                        coarse,
-                        events: vec![ev],
-                        ..Default::default()
-                    };
-                    self.line(base + n, info, raw)
+                    self.events_of(base + n, time, coarse, None, std::iter::once(ev), raw)
                 }
                 Body::Raw(bytes) => {
                     let Some(joined) = cri_join(&bytes, &mut self.st) else {
@@ -564,12 +560,42 @@ impl Consumer<'_> {
             }
             return;
         }
-        let n_streams = self.streams.len();
-        let si = *self.stream_ix.entry(info.stream).or_insert(n_streams);
-        if si == n_streams {
-            self.streams.push(Stream::default());
-        }
-        for ev in info.events {
+        self.events_of(
+            line_no,
+            info.time,
+            info.coarse,
+            info.stream,
+            info.events,
+            raw,
+        );
+    }
+
+    fn events_of(
+        &mut self,
+        line_no: u64,
+        time: Option<RawTime>,
+        coarse: bool,
+        stream: Option<String>,
+        events: impl IntoIterator<Item = LineEvent>,
+        raw: Option<String>,
+    ) {
+        let si = match (&stream, self.none_stream) {
+            // the usual case, without a hash lookup: no wrapper names writers
+            (None, Some(i)) => i,
+            _ => {
+                let n_streams = self.streams.len();
+                let none = stream.is_none();
+                let si = *self.stream_ix.entry(stream).or_insert(n_streams);
+                if si == n_streams {
+                    self.streams.push(Stream::default());
+                }
+                if none {
+                    self.none_stream = Some(si);
+                }
+                si
+            }
+        };
+        for ev in events {
             let mut node = ev.node;
             let strong = ev.node_is_subject || node.is_some();
             if strong {
@@ -597,8 +623,8 @@ impl Consumer<'_> {
             }
             let s = Staged {
                 line: line_no,
-                time: info.time,
-                coarse: info.coarse,
+                time,
+                coarse,
                 ev,
                 node,
                 stream: si,
@@ -790,6 +816,7 @@ fn read_reader_inner<R: BufRead + Send>(
         idx,
         streams: Vec::new(),
         stream_ix: HashMap::new(),
+        none_stream: None,
         held: VecDeque::new(),
         anchor: None,
         first_year: None,

@@ -528,6 +528,9 @@ fn kind_digest(k: &Kind) -> u64 {
 
 fn dedup(inputs: &mut [InputResult]) -> BTreeMap<String, (u64, BTreeSet<String>)> {
     let mut out: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    if inputs.len() < 2 {
+        return out;
+    }
     // Only events of a member that another input also covers at that time can be
     // duplicates: time ranges per (input, member) limit the work (and the memory) to
     // the overlaps (rotated copies, previous/current logs), none for one file per member.
