@@ -203,18 +203,16 @@ workload() {
 "$ETCD" --version > "$OUT/version.txt"
 "$ETCDCTL" version >> "$OUT/version.txt"
 
-log "zap run (client $EP, peer 127.0.0.1:$PPORT)"
-start_etcd zap "$WORK/zap.log"
-sleep 2; FROM_zap=$(wc -l < "$WORK/zap.log")
-workload
-TO_zap=$(wc -l < "$WORK/zap.log")
-stop_etcd
-log "capnslog run"
-start_etcd capnslog "$WORK/capnslog.log"
-sleep 2; FROM_capnslog=$(wc -l < "$WORK/capnslog.log")
-workload
-TO_capnslog=$(wc -l < "$WORK/capnslog.log")
-stop_etcd
+# one run per logger; FROM/TO[logger]: the lines the workload wrote
+declare -A FROM TO
+for logger in zap capnslog; do
+  log "$logger run (client $EP, peer 127.0.0.1:$PPORT)"
+  start_etcd "$logger" "$WORK/$logger.log"
+  sleep 2; FROM[$logger]=$(wc -l < "$WORK/$logger.log")
+  workload
+  TO[$logger]=$(wc -l < "$WORK/$logger.log")
+  stop_etcd
+done
 
 # filter_log SRC DST LOGGER FROM TO: keep a sample of the background lines of SRC's lines
 # FROM+1..TO (the workload: start-up and shut-down lines excluded) in DST.
@@ -277,6 +275,7 @@ EOF
 }
 
 log "filtering and sampling"
-filter_log "$WORK/zap.log" "$OUT/zap.log" zap "$FROM_zap" "$TO_zap"
-filter_log "$WORK/capnslog.log" "$OUT/capnslog.log" capnslog "$FROM_capnslog" "$TO_capnslog"
+for logger in zap capnslog; do
+  filter_log "$WORK/$logger.log" "$OUT/$logger.log" "$logger" "${FROM[$logger]}" "${TO[$logger]}"
+done
 log "done: $OUT/zap.log $OUT/capnslog.log"
