@@ -777,11 +777,7 @@ pub fn is_start(k: &Kind) -> bool {
     matches!(k, Kind::ProcessStart { .. } | Kind::RaftBoot { .. })
         || matches!(
             k,
-            Kind::MemberIdentity {
-                restart: true,
-                member: Some(_),
-                ..
-            }
+            Kind::MemberIdentity(id) if id.restart && id.member.is_some()
         )
 }
 

@@ -48,6 +48,27 @@ impl DropReason {
     }
 }
 
+/// A member's identity as its start-up lines tell it (`member_identity` events).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Identity {
+    /// The member's ID, when the line printed it.
+    pub member: Option<NodeId>,
+    /// `--name`.
+    pub name: Option<String>,
+    /// Advertised peer URLs.
+    pub peer_urls: Vec<String>,
+    /// Advertised client URLs.
+    pub client_urls: Vec<String>,
+    /// Cluster ID (hex).
+    pub cluster_id: Option<String>,
+    /// etcd version.
+    pub version: Option<String>,
+    /// The member restarted (its data directory existed).
+    pub restart: bool,
+    /// `name=peerURL` pairs from `initial-cluster`.
+    pub initial_cluster: Vec<(String, String)>,
+}
+
 /// Kind-specific data of an event.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(missing_docs)]
@@ -159,17 +180,8 @@ pub enum Kind {
     ProcessShutdown {
         signal: Option<String>,
     },
-    MemberIdentity {
-        member: Option<NodeId>,
-        name: Option<String>,
-        peer_urls: Vec<String>,
-        client_urls: Vec<String>,
-        cluster_id: Option<String>,
-        version: Option<String>,
-        restart: bool,
-        /// `name=peerURL` pairs from `initial-cluster`.
-        initial_cluster: Vec<(String, String)>,
-    },
+    /// Who a member is (boxed: it is the largest payload and rare).
+    MemberIdentity(Box<Identity>),
     TimingConfig {
         heartbeat_ms: Option<f64>,
         election_ms: Option<f64>,
@@ -287,7 +299,7 @@ impl Kind {
             Kind::LogConflict { .. } => "log_conflict",
             Kind::ProcessStart { .. } => "process_start",
             Kind::ProcessShutdown { .. } => "process_shutdown",
-            Kind::MemberIdentity { .. } => "member_identity",
+            Kind::MemberIdentity(_) => "member_identity",
             Kind::TimingConfig { .. } => "timing_config",
             Kind::HeartbeatOverrun { .. } => "heartbeat_overrun",
             Kind::SlowFsync { .. } => "slow_fsync",
@@ -314,7 +326,7 @@ impl Kind {
             self,
             Kind::ProcessStart { .. }
                 | Kind::ProcessShutdown { .. }
-                | Kind::MemberIdentity { .. }
+                | Kind::MemberIdentity(_)
                 | Kind::TimingConfig { .. }
                 | Kind::HeartbeatOverrun { .. }
                 | Kind::SlowFsync { .. }
@@ -470,16 +482,17 @@ impl Kind {
             }
             Kind::ProcessStart { version } => put("version", json!(version)),
             Kind::ProcessShutdown { signal } => put("signal", json!(signal)),
-            Kind::MemberIdentity {
-                member,
-                name,
-                peer_urls,
-                client_urls,
-                cluster_id,
-                version,
-                restart,
-                initial_cluster,
-            } => {
+            Kind::MemberIdentity(ident) => {
+                let Identity {
+                    member,
+                    name,
+                    peer_urls,
+                    client_urls,
+                    cluster_id,
+                    version,
+                    restart,
+                    initial_cluster,
+                } = &**ident;
                 put("member", oid(member));
                 put("name", json!(name));
                 put("peer_urls", json!(peer_urls));

@@ -223,7 +223,7 @@ impl Analysis {
                 Some(s) => format!("shutting down ({s})"),
                 None => "shutting down".into(),
             },
-            Kind::MemberIdentity { .. } => "member identity".into(),
+            Kind::MemberIdentity(_) => "member identity".into(),
             Kind::TimingConfig { .. } => "timer settings".into(),
             Kind::HeartbeatOverrun {
                 to, exceeded_ms, ..
@@ -723,16 +723,17 @@ fn build(
                     nodes.entry(n).or_default().shutdowns.push(t);
                 }
             }
-            Kind::MemberIdentity {
-                member,
-                name,
-                peer_urls,
-                client_urls,
-                cluster_id,
-                version,
-                initial_cluster,
-                ..
-            } => {
+            Kind::MemberIdentity(ident) => {
+                let crate::event::Identity {
+                    member,
+                    name,
+                    peer_urls,
+                    client_urls,
+                    cluster_id,
+                    version,
+                    initial_cluster,
+                    ..
+                } = &**ident;
                 let who = member.unwrap_or(n);
                 let a = nodes.entry(who).or_default();
                 if let Some(nm) = name {

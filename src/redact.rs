@@ -298,12 +298,12 @@ impl Redactor {
         }
         names.extend(a.names.values().cloned());
         for e in &a.events {
-            if let Kind::MemberIdentity {
-                name,
-                initial_cluster,
-                ..
-            } = &e.kind
-            {
+            if let Kind::MemberIdentity(ident) = &e.kind {
+                let crate::event::Identity {
+                    name,
+                    initial_cluster,
+                    ..
+                } = &**ident;
                 names.extend(name.iter().cloned());
                 names.extend(initial_cluster.iter().map(|(n, _)| n.clone()));
             }
@@ -379,12 +379,13 @@ impl Redactor {
     fn scan_kind(&mut self, k: &Kind) {
         let mut texts: Vec<String> = Vec::new();
         match k {
-            Kind::MemberIdentity {
-                peer_urls,
-                client_urls,
-                initial_cluster,
-                ..
-            } => {
+            Kind::MemberIdentity(ident) => {
+                let crate::event::Identity {
+                    peer_urls,
+                    client_urls,
+                    initial_cluster,
+                    ..
+                } = &**ident;
                 texts.extend(peer_urls.iter().cloned());
                 texts.extend(client_urls.iter().cloned());
                 texts.extend(initial_cluster.iter().map(|(_, u)| u.clone()));
@@ -706,13 +707,14 @@ impl Redactor {
 
     fn kind(&mut self, k: &mut Kind) {
         match k {
-            Kind::MemberIdentity {
-                name,
-                peer_urls,
-                client_urls,
-                initial_cluster,
-                ..
-            } => {
+            Kind::MemberIdentity(ident) => {
+                let crate::event::Identity {
+                    name,
+                    peer_urls,
+                    client_urls,
+                    initial_cluster,
+                    ..
+                } = &mut **ident;
                 self.opt_name(name);
                 for u in peer_urls.iter_mut().chain(client_urls.iter_mut()) {
                     *u = self.text(u);

@@ -5,7 +5,7 @@
 //! journald and Go-log lines by their text.
 
 use super::zapjson::Fields;
-use crate::event::{Kind, NodeId};
+use crate::event::{Identity, Kind, NodeId};
 use crate::time::parse_go_duration_ms;
 use regex::{Regex, RegexSet};
 use serde_json::Value;
@@ -94,16 +94,7 @@ fn parse_attributes(s: &str) -> (Option<String>, Vec<String>) {
 }
 
 fn identity() -> Kind {
-    Kind::MemberIdentity {
-        member: None,
-        name: None,
-        peer_urls: Vec::new(),
-        client_urls: Vec::new(),
-        cluster_id: None,
-        version: None,
-        restart: false,
-        initial_cluster: Vec::new(),
-    }
+    Kind::MemberIdentity(Box::default())
 }
 
 /// Error strings that mark leader trouble (etcd-log-messages.md §3.1).
@@ -137,7 +128,8 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
                 },
             ));
             let mut id = identity();
-            if let Kind::MemberIdentity {
+            if let Kind::MemberIdentity(ident) = &mut id {
+ let Identity {
                 name,
                 peer_urls,
                 client_urls,
@@ -145,8 +137,7 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
                 initial_cluster,
                 restart,
                 ..
-            } = &mut id
-            {
+            } = &mut **ident;
                 *name = fstr(f, "name");
                 *peer_urls = furls(f, "initial-advertise-peer-urls");
                 *client_urls = furls(f, "advertise-client-urls");
@@ -191,13 +182,13 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
         }
         "starting local member" | "restarting local member" | "forcing restart member" => {
             let mut id = identity();
-            if let Kind::MemberIdentity {
+            if let Kind::MemberIdentity(ident) = &mut id {
+ let Identity {
                 member,
                 cluster_id,
                 restart,
                 ..
-            } = &mut id
-            {
+            } = &mut **ident;
                 *member = local;
                 *cluster_id = fstr(f, "cluster-id");
                 *restart = msg != "starting local member";
@@ -206,13 +197,13 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
         }
         "starting etcd server" => {
             let mut id = identity();
-            if let Kind::MemberIdentity {
+            if let Kind::MemberIdentity(ident) = &mut id {
+ let Identity {
                 member,
                 cluster_id,
                 version,
                 ..
-            } = &mut id
-            {
+            } = &mut **ident;
                 *member = local;
                 *cluster_id = fstr(f, "cluster-id");
                 *version = fstr(f, "local-server-version");
@@ -221,13 +212,13 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
         }
         "now serving peer/client/metrics" => {
             let mut id = identity();
-            if let Kind::MemberIdentity {
+            if let Kind::MemberIdentity(ident) = &mut id {
+ let Identity {
                 member,
                 peer_urls,
                 client_urls,
                 ..
-            } = &mut id
-            {
+            } = &mut **ident;
                 *member = local;
                 *peer_urls = furls(f, "initial-advertise-peer-urls");
                 *client_urls = furls(f, "advertise-client-urls");
@@ -237,14 +228,14 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
         "published local member to cluster through raft" => {
             let (n, urls) = parse_attributes(&fstr(f, "local-member-attributes").unwrap_or_default());
             let mut id = identity();
-            if let Kind::MemberIdentity {
+            if let Kind::MemberIdentity(ident) = &mut id {
+ let Identity {
                 member,
                 name,
                 client_urls,
                 cluster_id,
                 ..
-            } = &mut id
-            {
+            } = &mut **ident;
                 *member = local;
                 *name = n;
                 *client_urls = urls;
@@ -403,7 +394,8 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             re: r(r"^name = (.+)$"),
             build: |c| {
                 let mut k = identity();
-                if let Kind::MemberIdentity { name, .. } = &mut k {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity { name, .. } = &mut **ident;
                     *name = Some(cap(c, 1).to_string());
                 }
                 vec![(None, k)]
@@ -441,10 +433,10 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             re: r(r"^initial cluster = (.*)$"),
             build: |c| {
                 let mut k = identity();
-                if let Kind::MemberIdentity {
-                    initial_cluster, ..
-                } = &mut k
-                {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity {
+                        initial_cluster, ..
+                    } = &mut **ident;
                     *initial_cluster = parse_initial_cluster(cap(c, 1));
                 }
                 vec![(None, k)]
@@ -454,7 +446,8 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             re: r(r"^initial advertise peer URLs = (.*)$"),
             build: |c| {
                 let mut k = identity();
-                if let Kind::MemberIdentity { peer_urls, .. } = &mut k {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity { peer_urls, .. } = &mut **ident;
                     *peer_urls = cap(c, 1).split(',').map(|s| s.trim().to_string()).collect();
                 }
                 vec![(None, k)]
@@ -464,7 +457,8 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             re: r(r"^advertise client URLs = (.*)$"),
             build: |c| {
                 let mut k = identity();
-                if let Kind::MemberIdentity { client_urls, .. } = &mut k {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity { client_urls, .. } = &mut **ident;
                     *client_urls = cap(c, 1).split(',').map(|s| s.trim().to_string()).collect();
                 }
                 vec![(None, k)]
@@ -477,13 +471,13 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             build: |c| {
                 let id = hexid(cap(c, 2));
                 let mut k = identity();
-                if let Kind::MemberIdentity {
-                    member,
-                    cluster_id,
-                    restart,
-                    ..
-                } = &mut k
-                {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity {
+                        member,
+                        cluster_id,
+                        restart,
+                        ..
+                    } = &mut **ident;
                     *member = id;
                     *cluster_id = Some(cap(c, 3).to_string());
                     *restart = cap(c, 1) != "starting";
@@ -495,7 +489,8 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             re: r(r"^starting server\.\.\. \[version: ([^,]+), cluster version: ([^\]]+)\]"),
             build: |c| {
                 let mut k = identity();
-                if let Kind::MemberIdentity { version, .. } = &mut k {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity { version, .. } = &mut **ident;
                     *version = Some(cap(c, 1).to_string());
                 }
                 vec![(None, k)]
@@ -506,13 +501,13 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             build: |c| {
                 let (n, urls) = parse_attributes(cap(c, 1));
                 let mut k = identity();
-                if let Kind::MemberIdentity {
-                    name,
-                    client_urls,
-                    cluster_id,
-                    ..
-                } = &mut k
-                {
+                if let Kind::MemberIdentity(ident) = &mut k {
+                    let Identity {
+                        name,
+                        client_urls,
+                        cluster_id,
+                        ..
+                    } = &mut **ident;
                     *name = n;
                     *client_urls = urls;
                     *cluster_id = Some(cap(c, 2).to_string());
@@ -958,7 +953,9 @@ mod tests {
         let v = text("starting member 8e9e05c52164694d in cluster cdf818194e3a8c32");
         assert_eq!(v[0].0, Some(0x8e9e05c52164694d));
         let v = text("published {Name:infra1 ClientURLs:[http://127.0.0.1:2379]} to cluster cdf818194e3a8c32");
-        assert!(matches!(&v[0].1, Kind::MemberIdentity { name: Some(n), .. } if n == "infra1"));
+        assert!(
+            matches!(&v[0].1, Kind::MemberIdentity(id) if id.name.as_deref() == Some("infra1"))
+        );
         let v = text("added member 91bc3c398fb3c146 [http://127.0.0.1:22380] to cluster cdf818194e3a8c32 from store");
         assert!(matches!(
             &v[0].1,
