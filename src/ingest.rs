@@ -14,7 +14,7 @@ use crate::error::InputError;
 use crate::event::{Event, Kind, NodeId, Origin};
 use crate::input::{self, Source, MAX_LINE};
 use crate::parse::envelope::{cri_join, cri_partial, EnvState, Format, Wrappers};
-use crate::parse::{bulk_line, parse_line, LineClass, LineEvent, LineInfo};
+use crate::parse::{self, parse_line, read_line, LineClass, LineEvent, LineInfo};
 use crate::time::{self, RawTime, Zone};
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -292,6 +292,11 @@ struct Parsed {
     error: Option<io::Error>,
 }
 
+/// The text of a line with events, when `--raw` (or a quoting command) wants it.
+fn raw_line(opts: &IngestOptions, line: &[u8], has_events: bool) -> Option<String> {
+    (opts.keep_raw && has_events).then(|| String::from_utf8_lossy(line).into_owned())
+}
+
 /// Parse the lines of a block; only lines with events (or wanted samples) are kept.
 fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
     let mut out = Parsed::default();
@@ -316,25 +321,24 @@ fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
             prev_partial = partial;
             continue;
         }
-        if let Some((format, time, kind)) = bulk_line(line) {
-            out.tally.add_bulk(n, format, time);
-            let ev = LineEvent {
-                node: None,
-                term: None,
-                kind,
-                node_is_subject: false,
-            };
-            let raw = opts
-                .keep_raw
-                .then(|| String::from_utf8_lossy(line).into_owned());
-            out.items.push((n, Body::One(ev, Some(time), false, raw)));
-            continue;
-        }
-        let info = parse_line(line, st);
+        let info = match read_line(line, st) {
+            parse::Read::Bulk(format, time, kind) => {
+                out.tally.add_bulk(n, format, time);
+                let ev = LineEvent {
+                    node: None,
+                    term: None,
+                    kind,
+                    node_is_subject: false,
+                };
+                let raw = raw_line(opts, line, true);
+                out.items.push((n, Body::One(ev, Some(time), false, raw)));
+                continue;
+            }
+            parse::Read::Line(info) => info,
+        };
         out.tally.add(n, &info);
         if !info.events.is_empty() || (info.class == LineClass::UnknownRaft && opts.samples > 0) {
-            let raw = (opts.keep_raw && !info.events.is_empty())
-                .then(|| String::from_utf8_lossy(line).into_owned());
+            let raw = raw_line(opts, line, !info.events.is_empty());
             let body = match info.events.len() {
                 1 if info.stream.is_none() => {
                     let mut info = info;
@@ -512,8 +516,7 @@ impl Consumer<'_> {
                     t.add(base + n, &info);
                     self.tally(&t, 0);
                     if info.class == LineClass::UnknownRaft || !info.events.is_empty() {
-                        let raw = (self.opts.keep_raw && !info.events.is_empty())
-                            .then(|| String::from_utf8_lossy(&joined).into_owned());
+                        let raw = raw_line(self.opts, &joined, !info.events.is_empty());
                         self.line(base + n, info, raw);
                     }
                 }

@@ -192,12 +192,7 @@ pub fn analyze(
     a.show_raw = cfg.raw;
     if !metric_paths.is_empty() {
         let inputs = load_metrics(&metric_paths, err);
-        let hb = a
-            .report
-            .nodes
-            .iter()
-            .filter_map(|n| n.heartbeat_interval_ms)
-            .fold(0.0f64, f64::max);
+        let hb = max_heartbeat_ms(&a);
         let opts = metrics::AnalyzeOptions {
             thresholds: metrics::Thresholds {
                 heartbeat_interval_ms: (hb > 0.0).then_some(hb as u64),
@@ -318,6 +313,15 @@ pub mod interrupt {
             std::process::exit(130);
         });
     }
+}
+
+/// The longest heartbeat interval the members' logs configured (0 when none did).
+fn max_heartbeat_ms(a: &model::Analysis) -> f64 {
+    a.report
+        .nodes
+        .iter()
+        .filter_map(|n| n.heartbeat_interval_ms)
+        .fold(0.0f64, f64::max)
 }
 
 /// One-line summary of what was read, for stderr.
@@ -499,12 +503,7 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
             .map_err(|e| e.to_string())?;
             let cfg = Config::from_cli(cli.command)?;
             let a = analyze(&cfg, false, &mut *err).map_err(|e| e.to_string())?;
-            let hb = a
-                .report
-                .nodes
-                .iter()
-                .filter_map(|n| n.heartbeat_interval_ms)
-                .fold(0.0f64, f64::max);
+            let hb = max_heartbeat_ms(&a);
             if hb > 0.0 {
                 t.heartbeat_interval_ms = Some(hb as u64);
             }

@@ -209,48 +209,79 @@ fn zap_msg(line: &[u8]) -> Option<&[u8]> {
 /// ids attribute lines).
 pub fn bulk_line(line: &[u8]) -> Option<(Format, RawTime, Kind)> {
     match line.first()? {
-        b'{' => {
-            let kind = match zap_msg(line)? {
-                b"apply request took too long" => {
-                    let at = find!(line, b"\"took\":\"")? + 8;
-                    let end = at + memchr::memchr(b'"', &line[at..])?;
-                    let took = std::str::from_utf8(&line[at..end]).ok()?;
-                    Kind::SlowApply {
-                        took_ms: Some(crate::time::parse_go_duration_ms(took)?),
-                        error: None,
-                    }
-                }
-                b"waiting for ReadIndex response took too long, retrying"
-                | b"timed out waiting for read index response (local node might have slow network)" => {
-                    Kind::ReadIndexSlow
-                }
-                _ => return None,
-            };
-            if line.trim_ascii_end().last() != Some(&b'}')
-                || find!(line, b"\"error\":").is_some()
-                || find!(line, b"\"local-member-id\":").is_some()
-            {
-                return None;
+        b'{' => bulk_zap(line, zap_msg(line)?),
+        b'0'..=b'9' => bulk_capnslog(line),
+        _ => None,
+    }
+}
+
+/// A line read by [`read_line`].
+pub enum Read {
+    /// Bulk evidence (see [`bulk_line`]): format, time, event.
+    Bulk(Format, RawTime, Kind),
+    /// Anything else, as [`parse_line`] reads it.
+    Line(LineInfo),
+}
+
+/// [`bulk_line`], else [`parse_line`], finding a zap line's `msg` once for both.
+pub fn read_line(line: &[u8], st: &envelope::EnvState) -> Read {
+    let msg = match line.first() {
+        Some(b'{') => zap_msg(line),
+        _ => None,
+    };
+    let bulk = match (line.first(), msg) {
+        (Some(b'{'), Some(m)) => bulk_zap(line, m),
+        (Some(b'0'..=b'9'), _) => bulk_capnslog(line),
+        _ => None,
+    };
+    match bulk {
+        Some((f, t, k)) => Read::Bulk(f, t, k),
+        None => Read::Line(parse_with(line, st, msg)),
+    }
+}
+
+/// The zap half of [`bulk_line`], given the line's `msg`.
+fn bulk_zap(line: &[u8], msg: &[u8]) -> Option<(Format, RawTime, Kind)> {
+    let kind = match msg {
+        b"apply request took too long" => {
+            let at = find!(line, b"\"took\":\"")? + 8;
+            let end = at + memchr::memchr(b'"', &line[at..])?;
+            let took = std::str::from_utf8(&line[at..end]).ok()?;
+            Kind::SlowApply {
+                took_ms: Some(crate::time::parse_go_duration_ms(took)?),
+                error: None,
             }
-            let ts = find!(line, b"\"ts\":\"")? + 6;
-            let (t, _) = crate::time::parse_iso(&line[ts..])?;
-            Some((Format::ZapJson, t, kind))
         }
-        b'0'..=b'9' => {
-            if !looks_capnslog(line) {
-                return None;
-            }
-            let head = &line[..line.len().min(80)];
-            let p = find!(head, b" W | etcdserver: ")? + 17;
-            let msg = std::str::from_utf8(&line[p..]).ok()?.trim_end();
-            let mut v = server::slow_request(msg)?;
-            let (t, _) = crate::time::parse_iso(line)?;
-            match (v.pop(), v.is_empty(), t.offset) {
-                (Some((None, k @ Kind::SlowApply { error: None, .. })), true, None) => {
-                    Some((Format::Capnslog, t, k))
-                }
-                _ => None,
-            }
+        b"waiting for ReadIndex response took too long, retrying"
+        | b"timed out waiting for read index response (local node might have slow network)" => {
+            Kind::ReadIndexSlow
+        }
+        _ => return None,
+    };
+    if line.trim_ascii_end().last() != Some(&b'}')
+        || find!(line, b"\"error\":").is_some()
+        || find!(line, b"\"local-member-id\":").is_some()
+    {
+        return None;
+    }
+    let ts = find!(line, b"\"ts\":\"")? + 6;
+    let (t, _) = crate::time::parse_iso(&line[ts..])?;
+    Some((Format::ZapJson, t, kind))
+}
+
+/// The capnslog half of [`bulk_line`].
+fn bulk_capnslog(line: &[u8]) -> Option<(Format, RawTime, Kind)> {
+    if !looks_capnslog(line) {
+        return None;
+    }
+    let head = &line[..line.len().min(80)];
+    let p = find!(head, b" W | etcdserver: ")? + 17;
+    let msg = std::str::from_utf8(&line[p..]).ok()?.trim_end();
+    let mut v = server::slow_request(msg)?;
+    let (t, _) = crate::time::parse_iso(line)?;
+    match (v.pop(), v.is_empty(), t.offset) {
+        (Some((None, k @ Kind::SlowApply { error: None, .. })), true, None) => {
+            Some((Format::Capnslog, t, k))
         }
         _ => None,
     }
@@ -259,10 +290,11 @@ pub fn bulk_line(line: &[u8]) -> Option<(Format, RawTime, Kind)> {
 /// For a bare zap JSON line: whether its message may matter, decided from `msg` alone
 /// (field values such as `local-member-id` or an error text would pass a prefilter over
 /// the whole line). `None` when the line is not a well-formed zap record.
-fn zap_msg_matters(line: &[u8]) -> Option<bool> {
-    if MSG_KEY.find(line).is_some() {
-        return zap_msg(line).map(may_matter);
+fn zap_msg_matters(line: &[u8], msg: Option<&[u8]>) -> Option<bool> {
+    if let Some(msg) = msg {
+        return Some(may_matter(msg));
     }
+    // no `"msg":"` (shipper keys), or an unterminated one, which the scan rejects
     let f = zapjson::Fields::scan(line.into()).ok()?;
     let msg = f.first_str(&["msg", "message", "MESSAGE"])?;
     Some(may_matter(msg.as_bytes()))
@@ -270,9 +302,18 @@ fn zap_msg_matters(line: &[u8]) -> Option<bool> {
 
 /// Parse one complete line (CRI partials already joined).
 pub fn parse_line(line: &[u8], st: &envelope::EnvState) -> LineInfo {
+    let msg = match line.first() {
+        Some(b'{') => zap_msg(line),
+        _ => None,
+    };
+    parse_with(line, st, msg)
+}
+
+/// [`parse_line`] given the `msg` of a zap line (found by [`zap_msg`]).
+fn parse_with(line: &[u8], st: &envelope::EnvState, msg: Option<&[u8]>) -> LineInfo {
     let mut info = LineInfo::default();
     let bare_zap = line.first() == Some(&b'{') && !line.starts_with(b"{\"log\":");
-    let matters = match bare_zap.then(|| zap_msg_matters(line)).flatten() {
+    let matters = match bare_zap.then(|| zap_msg_matters(line, msg)).flatten() {
         Some(m) => {
             if !m {
                 info.format = Some(Format::ZapJson);

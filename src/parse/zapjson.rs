@@ -48,12 +48,19 @@ impl<'a> Fields<'a> {
     /// Raw JSON text of the value of `key` (the last one when a key repeats, as
     /// `serde_json` does).
     pub fn raw(&self, key: &str) -> Option<Cow<'_, str>> {
-        let b = &self.src;
+        let s = self.span(key)?;
+        Some(String::from_utf8_lossy(
+            &self.src[s[2] as usize..s[3] as usize],
+        ))
+    }
+
+    /// The span of `key`, the last one when a key repeats.
+    fn span(&self, key: &str) -> Option<[u32; 4]> {
         self.spans
             .iter()
             .rev()
-            .find(|s| &b[s[0] as usize..s[1] as usize] == key.as_bytes())
-            .map(|s| String::from_utf8_lossy(&b[s[2] as usize..s[3] as usize]))
+            .find(|s| &self.src[s[0] as usize..s[1] as usize] == key.as_bytes())
+            .copied()
     }
 
     /// The value of `key` when it is a string, unescaped (borrowed when it has no
@@ -76,11 +83,7 @@ impl<'a> Fields<'a> {
         match &self.src {
             Cow::Borrowed(b) => {
                 let b: &'a [u8] = b;
-                let s = self
-                    .spans
-                    .iter()
-                    .rev()
-                    .find(|s| &b[s[0] as usize..s[1] as usize] == key.as_bytes())?;
+                let s = self.span(key)?;
                 let raw = &b[s[2] as usize..s[3] as usize];
                 let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
                 if memchr::memchr(b'\\', inner).is_none() {
