@@ -60,3 +60,10 @@ fi
 [ "$status" = 0 ] || exit "$status"
 # doc tests
 cargo test --locked --doc
+
+# golden outputs: every fixture x subcommand x format, and the benchmark corpora's JSON,
+# byte for byte as recorded in tests/golden/ (scripts/golden.sh; a change that alters an
+# output on purpose regenerates them and says so)
+step "golden outputs (scripts/golden.sh --check --corpora)"
+cargo build --release --locked --quiet
+RAFTLOG_BIN=target/release/raftlog scripts/golden.sh --check --corpora
