@@ -100,15 +100,15 @@ for fx in fixtures/real/* fixtures/built/*; do
   )
 done
 
-# metrics and rules on the real captures
+# metrics and rules on the real captures (from the pinned copies)
 for fx in fixtures/real/*; do
   name=${fx#fixtures/}
-  m=("$fx"/metrics-n*.txt)
+  m=("$work/fx/$name"/metrics-n*.txt)
   [ -e "${m[0]}" ] || continue
   for f in table json csv; do
-    "$BIN" metrics -f "$f" "${m[@]}" >"$dest/$name/metrics.$f" 2>"$dest/$name/metrics.$f.stderr" || true
+    (cd "$work/fx" && "$BIN" metrics -f "$f" "${m[@]#"$work/fx/"}" >"$dest/$name/metrics.$f" 2>"$dest/$name/metrics.$f.stderr") || true
   done
-  "$BIN" rules "$fx"/n*.log >"$dest/$name/rules.yaml" 2>/dev/null || true
+  (cd "$work/fx" && "$BIN" rules "$name"/*.log >"$dest/$name/rules.yaml" 2>/dev/null) || true
 done
 
 sums() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
