@@ -4,7 +4,11 @@
 #   OUTROOT defaults to fixtures/real (relative to the repository root).
 #   With NAMEs, only those captures are (re)made.
 # The runs are strictly sequential (2-core machine; never two clusters at once),
-# with HB=100 ET=1000 and a distinct BASE port per run.
+# with HB=100 ET=1000 and a distinct BASE port per run. VERSION is 3.4 (Debian's etcd
+# on PATH), 3.5 (etcd 3.5.1 from scripts/get-etcd35.sh) or 3.4+3.5 (odd members 3.4,
+# even members 3.5.1, as during an upgrade). The fault runs (slowdisk*, cpu*) need root
+# and cgroup v1; the etcd processes run at nice -15 so that a busy machine does not
+# stall them by accident.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -13,24 +17,45 @@ shift $(( $# > 0 ? 1 : 0 ))
 only=" $* "
 
 export HB=100 ET=1000
-# name            BASE  LOGGER   N SCENARIO PREVOTE
+# name                        BASE  LOGGER   N SCENARIO         PREVOTE VERSION
 runs=(
-  "zap-3-mixed          24000 zap      3 mixed    false"
-  "capnslog-3-mixed     24200 capnslog 3 mixed    false"
-  "zap-5-storm          24400 zap      5 storm    false"
-  "capnslog-5-storm     24600 capnslog 5 storm    false"
-  "zap-3-prevote-pause  24800 zap      3 pause    true"
-  "capnslog-3-quiet     25000 capnslog 3 quiet    false"
+  "zap-3-mixed                  24000 zap      3 mixed            false   3.4"
+  "capnslog-3-mixed             24200 capnslog 3 mixed            false   3.4"
+  "zap-5-storm                  24400 zap      5 storm            false   3.4"
+  "capnslog-5-storm             24600 capnslog 5 storm            false   3.4"
+  "zap-3-prevote-pause          24800 zap      3 pause            true    3.4"
+  "capnslog-3-quiet             25000 capnslog 3 quiet            false   3.4"
+  "etcd35-zap-3-mixed           25200 zap      3 mixed            false   3.5"
+  "etcd35-zap-3-mixed-prevote   25400 zap      3 mixed            true    3.5"
+  "etcd35-zap-5-storm-prevote   25600 zap      5 storm            true    3.5"
+  "etcd35-zap-3-slowdisk        25800 zap      3 slowdisk         true    3.5"
+  "etcd35-zap-3-slowdisk-control 26000 zap     3 slowdisk-control true    3.5"
+  "etcd35-zap-3-slowfollower    26200 zap      3 slowfollower     true    3.5"
+  "etcd35-zap-3-cpu             26400 zap      3 cpu              true    3.5"
+  "etcd35-zap-3-cpufollower     26600 zap      3 cpufollower      true    3.5"
+  "zap-3-slowdisk               26800 zap      3 slowdisk         false   3.4"
+  "capnslog-3-cpu               27000 capnslog 3 cpu              false   3.4"
+  "upgrade-zap-3-mixed          27200 zap      3 mixed            false   3.4+3.5"
 )
+# the CPU fault: 2 ms of CPU per second, so that the starved leader misses its
+# heartbeats for longer than the election timeout (with the 100 ms default period a
+# Go process still sends them in time)
+export CPU_PERIOD_US=1000000 CPU_QUOTA_US=2000
 
 mkdir -p "$OUTROOT"
 rc=0
 for r in "${runs[@]}"; do
-  read -r name base logger n scen prevote <<<"$r"
+  read -r name base logger n scen prevote version <<<"$r"
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
-  echo "== $name: BASE=$base HB=$HB ET=$ET etcd-cluster.sh $OUTROOT/$name $scen $logger $n $prevote" >&2
+  bins=()
+  case $version in
+    3.4) ;;
+    3.5) d=$("$here/get-etcd35.sh") || exit 1; bins=(ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl") ;;
+    3.4+3.5) d=$("$here/get-etcd35.sh") || exit 1; bins=(EVEN_ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl") ;;
+  esac
+  echo "== $name: etcd $version BASE=$base HB=$HB ET=$ET etcd-cluster.sh $OUTROOT/$name $scen $logger $n $prevote" >&2
   rm -rf "${OUTROOT:?}/$name"
-  if ! BASE=$base "$here/etcd-cluster.sh" "$OUTROOT/$name" "$scen" "$logger" "$n" "$prevote"; then
+  if ! env BASE="$base" "${bins[@]}" nice -n -15 "$here/etcd-cluster.sh" "$OUTROOT/$name" "$scen" "$logger" "$n" "$prevote"; then
     echo "capture.sh: $name failed" >&2
     rc=1
   fi

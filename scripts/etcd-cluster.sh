@@ -11,12 +11,23 @@
 #             storm    6 pauses of the current leader, 2.5 s each (> 2x ET with ET=1000)
 #             mixed    pause, transfer, kill+restart, 3 pauses, stop+restart, transfer
 #             quiet    nothing (only the bootstrap election)
+#             slowdisk the leader's disk slowed for SLOW_S s (6) under a write load: its
+#                      process's writes throttled to SLOW_IOPS (1) per second (cgroup v1
+#                      blkio.throttle.write_iops_device on the data dir's device), so
+#                      every fdatasync waits about a second; the CPU is untouched
+#             slowdisk-control  the same set-up and write load, no throttle
+#             slowfollower  the same slow disk on a follower
+#             cpu      the leader's process starved of CPU for CPU_S s (6): a cgroup v1
+#                      cpu quota of CPU_QUOTA_US per CPU_PERIOD_US (2000/100000 = 2 %)
+#             cpufollower   the same CPU starvation on a follower
 #   LOGGER:   zap (default) | capnslog
 #   N:        number of members (default 3)
 #   PREVOTE:  true | false (default false), passed to --pre-vote
 # env: HB (heartbeat ms, default 100), ET (election timeout ms, default 1000),
 #      BASE (ports: client BASE+i, peer BASE+100+i; default 24000),
 #      ETCD, ETCDCTL (binaries, default etcd / etcdctl),
+#      EVEN_ETCD (another etcd binary for the even-numbered members: a mixed-version
+#      cluster, as during an upgrade; not ETCD_…: etcd takes ETCD_* variables for flags),
 #      KEEP_DATA=1 keeps the data dirs.
 #
 # Output in OUTDIR:
@@ -37,7 +48,7 @@ HB=${HB:-100}; ET=${ET:-1000}; BASE=${BASE:-24000}
 ETCD=${ETCD:-etcd}; ETCDCTL=${ETCDCTL:-etcdctl}
 export ETCDCTL_API=3
 
-case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet) ;; *) die "unknown scenario '$SCEN'" ;; esac
+case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowdisk|slowdisk-control|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$N'"
@@ -45,6 +56,13 @@ for v in HB ET BASE; do [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, n
 command -v "$ETCD" >/dev/null 2>&1 || die "etcd binary '$ETCD' not found (install etcd-server or set ETCD=/path/to/etcd)"
 command -v "$ETCDCTL" >/dev/null 2>&1 || die "etcdctl binary '$ETCDCTL' not found (install etcd-client or set ETCDCTL=/path/to/etcdctl)"
 for t in python3 curl; do command -v $t >/dev/null 2>&1 || die "$t not found"; done
+if [ -n "${EVEN_ETCD:-}" ]; then
+  command -v "$EVEN_ETCD" >/dev/null 2>&1 || die "EVEN_ETCD binary '$EVEN_ETCD' not found"
+fi
+case $SCEN in
+  slowdisk*|slowfollower) [ -w /sys/fs/cgroup/blkio ] || die "$SCEN needs root and cgroup v1 blkio (/sys/fs/cgroup/blkio)" ;;
+  cpu*) [ -w /sys/fs/cgroup/cpu ] || die "$SCEN needs root and cgroup v1 cpu (/sys/fs/cgroup/cpu)" ;;
+esac
 
 # Absolute OUTDIR so that the script works from any cwd.
 mkdir -p "$OUT" || die "cannot create $OUT"
@@ -67,6 +85,7 @@ cluster=""
 for i in $(seq 1 "$N"); do cluster+="n$i=http://127.0.0.1:$((BASE+100+i)),"; done; cluster=${cluster%,}
 declare -A PID      # current pid of member i
 ALLPIDS=()          # every etcd pid this script ever started
+CGROUPS=()          # cgroups made by the slow-disk and CPU faults
 
 alive() { # pid is running or stopped, not a zombie and not gone
   local st
@@ -81,6 +100,7 @@ cleanup() {
       if alive "$p"; then kill -9 "$p"; fi
     done
     wait
+    for p in "${CGROUPS[@]}"; do rmdir "$p"; done
   } 2>/dev/null
   [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$OUT"/data*
   for i in $(seq 1 "$N"); do
@@ -99,10 +119,12 @@ start() {
     --initial-advertise-peer-urls "http://127.0.0.1:$((BASE+100+i))" --initial-cluster "$cluster"
     --initial-cluster-state new --initial-cluster-token "tok-$BASE" --heartbeat-interval "$HB" --election-timeout "$ET"
     --pre-vote="$PREVOTE" --logger "$LOGGER")
+  local bin=$ETCD
+  if [ -n "${EVEN_ETCD:-}" ] && [ $((i % 2)) = 0 ]; then bin=$EVEN_ETCD; fi
   if [ "$LOGGER" = zap ]; then
-    "$ETCD" "${args[@]}" --log-outputs "$OUT/n$i.log" >>"$OUT/n$i.stdout" 2>&1 </dev/null &
+    "$bin" "${args[@]}" --log-outputs "$OUT/n$i.log" >>"$OUT/n$i.stdout" 2>&1 </dev/null &
   else
-    "$ETCD" "${args[@]}" >>"$OUT/n$i.log" 2>&1 </dev/null &
+    "$bin" "${args[@]}" >>"$OUT/n$i.log" 2>&1 </dev/null &
   fi
   PID[$i]=$!
   ALLPIDS+=("$!")
@@ -195,6 +217,55 @@ for e in json.load(sys.stdin):
   sleep 1; L=$(need_leader) || exit 1; truth "leader n$L"; load 5; snap
 }
 
+# The cgroups the faults put a member's process into (CGROUPS); removed on exit.
+cgroup_of() { # cgroup_of CONTROLLER I: a fresh cgroup holding member I's process
+  local cg=/sys/fs/cgroup/$1/raftlog-$BASE-$2
+  mkdir -p "$cg" || die "cannot create $cg"
+  CGROUPS+=("$cg")
+  echo "$cg"
+}
+uncgroup() { # uncgroup CG: its processes back to the root group, the group removed
+  local cg=$1 p root=${1%/*}
+  for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do echo "$p" > "$root/cgroup.procs" 2>/dev/null; done
+  rmdir "$cg" 2>/dev/null
+}
+writer() { # writer SECONDS: puts as fast as one client goes, so that the WAL syncs
+  local end=$((SECONDS + $1)) k=0
+  while [ $SECONDS -lt "$end" ]; do k=$((k+1)); ctl --endpoints "$(eps)" put "w$k" "v$k" >/dev/null 2>&1; done
+}
+# slow_disk I: member I's writes throttled to SLOW_IOPS per second for SLOW_S s under a
+# write load. Only its block I/O waits: unlike strace attached with -p, the CPU and every
+# other syscall run at full speed.
+slow_disk() {
+  local i=$1 dev cg wp; dev=$(findmnt -n -o MAJ:MIN -T "$OUT/data$i") || die "no device for $OUT/data$i"
+  cg=$(cgroup_of blkio "$i")
+  echo "${PID[$i]}" > "$cg/cgroup.procs" || die "cannot move n$i into $cg"
+  writer "$((${SLOW_S:-6} + 2))" & wp=$!
+  sleep 1
+  echo "$dev ${SLOW_IOPS:-1}" > "$cg/blkio.throttle.write_iops_device" || die "blkio throttle refused"
+  truth "SLOWDISK n$i start (${SLOW_IOPS:-1} write IO/s on $dev)"
+  sleep "${SLOW_S:-6}"
+  echo "$dev 0" > "$cg/blkio.throttle.write_iops_device"
+  truth "SLOWDISK n$i end"
+  wait "$wp" 2>/dev/null; uncgroup "$cg"
+}
+# starve_cpu I: member I's process limited to CPU_QUOTA_US per CPU_PERIOD_US for CPU_S s.
+starve_cpu() {
+  local i=$1 cg wp; cg=$(cgroup_of cpu "$i")
+  echo "${CPU_PERIOD_US:-100000}" > "$cg/cpu.cfs_period_us"
+  echo "${PID[$i]}" > "$cg/cgroup.procs" || die "cannot move n$i into $cg"
+  writer "$((${CPU_S:-6} + 2))" & wp=$!
+  sleep 1
+  echo "${CPU_QUOTA_US:-2000}" > "$cg/cpu.cfs_quota_us" || die "cpu quota refused"
+  truth "CPUSTARVE n$i start (${CPU_QUOTA_US:-2000}/${CPU_PERIOD_US:-100000} us)"
+  sleep "${CPU_S:-6}"
+  echo -1 > "$cg/cpu.cfs_quota_us"
+  truth "CPUSTARVE n$i end"
+  wait "$wp" 2>/dev/null; uncgroup "$cg"
+}
+settle() { sleep 2; L=$(need_leader) || exit 1; truth "leader n$L"; load 10; snap; }
+follower_of() { echo $(( $1 % N + 1 )); }
+
 for i in $(seq 1 "$N"); do start "$i"; done
 L=$(need_leader) || exit 1; truth "leader n$L"
 members
@@ -207,6 +278,12 @@ case $SCEN in
   storm) for r in 1 2 3 4 5 6; do pause 2.5; done ;;
   mixed) pause 3; transfer; killer 2; for r in 1 2 3; do pause 2.5; done; stopper 2; transfer ;;
   quiet) sleep 2 ;;
+  slowdisk) l=$(need_leader) || exit 1; slow_disk "$l"; settle ;;
+  slowdisk-control) l=$(need_leader) || exit 1; truth "CONTROL n$l start (write load, no throttle)"
+    writer 9; truth "CONTROL n$l end"; settle ;;
+  slowfollower) l=$(need_leader) || exit 1; slow_disk "$(follower_of "$l")"; settle ;;
+  cpu) l=$(need_leader) || exit 1; starve_cpu "$l"; settle ;;
+  cpufollower) l=$(need_leader) || exit 1; starve_cpu "$(follower_of "$l")"; settle ;;
 esac
 sleep 1; snap; metrics
 

@@ -7,6 +7,9 @@
 # usage: etcd-netns-cluster.sh OUTDIR SCENARIO [LOGGER] [N] [PREVOTE]
 #   SCENARIO: part-leader    cut the leader off for PART s (default 4), heal
 #             part-follower  cut a follower off for PART s (default 6), heal
+#             lossy-leader   the leader's namespace drops LOSS (default 0.6) of the packets
+#                            in and out at random for LOSSY s (default 8), under a write
+#                            load (iptables -m statistic in its namespace), then clean
 #   LOGGER:   zap (default) | capnslog
 #   N:        number of members (default 3)
 #   PREVOTE:  true | false (default false), passed to --pre-vote
@@ -56,13 +59,18 @@ HB=${HB:-100}; ET=${ET:-1000}; NET=${NET:-10.77.0}; TAG=${TAG:-rl}
 ETCD=${ETCD:-etcd}; ETCDCTL=${ETCDCTL:-etcdctl}
 export ETCDCTL_API=3
 
-case $SCEN in part-leader) PART=${PART:-4} ;; part-follower) PART=${PART:-6} ;; *) die "unknown scenario '$SCEN' (part-leader or part-follower)" ;; esac
+case $SCEN in
+  part-leader) PART=${PART:-4} ;;
+  part-follower) PART=${PART:-6} ;;
+  lossy-leader) command -v iptables >/dev/null 2>&1 || die "lossy-leader needs iptables (apt-get install -y iptables)" ;;
+  *) die "unknown scenario '$SCEN' (part-leader, part-follower or lossy-leader)" ;;
+esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
 [[ $N =~ ^[1-9][0-9]*$ ]] && [ "$N" -le 253 ] || die "N must be an integer from 1 to 253, not '$N'"
 [ "$N" -ge 2 ] || die "N must be at least 2 for a partition scenario"
 for v in HB ET; do [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, not '${!v}'"; done
-[[ $PART =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "PART must be a number of seconds, not '$PART'"
+[[ ${PART:-0} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "PART must be a number of seconds, not '$PART'"
 [[ $TAG =~ ^[a-z][a-z0-9]*$ ]] || die "TAG must be lower-case letters and digits, starting with a letter, not '$TAG'"
 [ $(( ${#TAG} + 1 + ${#N} )) -le 15 ] && [ $(( ${#TAG} + 2 )) -le 15 ] ||
   die "TAG '$TAG' is too long: interface names ${TAG}br / ${TAG}v$N must be at most 15 characters"
@@ -307,6 +315,25 @@ partition() {
   load 10; snap
 }
 
+# lossy VICTIM: for LOSSY s, VICTIM's namespace drops each packet in and out with
+# probability LOSS (only inside its own namespace: the host's rules are not touched),
+# while one client keeps writing; then the rules are removed.
+lossy() {
+  local v=$1 c end k=0
+  for c in INPUT OUTPUT; do
+    ip netns exec "${TAG}n$v" iptables -A "$c" -m statistic --mode random --probability "${LOSS:-0.6}" -j DROP \
+      || die "iptables refused in ${TAG}n$v"
+  done
+  truth "LOSSY n$v start (drop ${LOSS:-0.6} in and out)"
+  end=$((SECONDS + ${LOSSY:-8}))
+  while [ $SECONDS -lt "$end" ]; do k=$((k+1)); ctl --endpoints "$(eps)" put "l$k" "v$k" >/dev/null 2>&1; done
+  for c in INPUT OUTPUT; do ip netns exec "${TAG}n$v" iptables -F "$c"; done
+  truth "LOSSY n$v end"
+  sleep 3
+  L=$(need_leader) || exit 1; truth "leader n$L"
+  load 10; snap
+}
+
 setup
 for i in $(seq 1 "$N"); do start "$i"; done
 L=$(need_leader) || exit 1; truth "leader n$L"
@@ -315,6 +342,7 @@ load 20; snap
 case $SCEN in
   part-leader) partition "$L" ;;
   part-follower) partition $(( L % N + 1 )) ;;
+  lossy-leader) lossy "$L" ;;
 esac
 sleep 1; snap; metrics
 
@@ -340,7 +368,7 @@ for k in range(1, nsnap + 1):
             order.append(l)
     if d:
         term = max(e["Status"].get("raftTerm", 0) for e in d)
-cut = [l.split()[2] for l in open(os.path.join(out, "truth.log")) if l.split()[1:2] == ["PARTITION"]]
+cut = [l.split()[2] for l in open(os.path.join(out, "truth.log")) if l.split()[1:2] in (["PARTITION"], ["LOSSY"])]
 print("scenario=%s logger=%s n=%s prevote=%s cut=%s distinct_leaders=%d leader_sequence=%s final_term=%s snapshots=%d"
       % (scen, logger, n, prevote, ",".join(cut), len(leaders), ",".join(order), term, nsnap))
 EOF

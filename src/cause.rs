@@ -595,6 +595,12 @@ fn classify_one(
             ev,
         );
     }
+    // 6b. a candidate whose vote requests other members ignored under the leader's lease:
+    // they still heard a working leader, so the election did not start from a silent
+    // leader but from a member that could not hear it (a lossy or cut link, no pre-vote)
+    if let Some(c) = lease_ignored(ctx, l, &candidates, start, decided) {
+        return c;
+    }
     // 6. stall evidence on the old leader
     let stall: Vec<usize> = ctx
         .of_node(l, start - 5 * SEC, start + 60 * SEC)
@@ -769,6 +775,51 @@ fn classify_one(
         },
         loss,
     )
+}
+
+/// Rule 6b: the first candidate (not the old leader `l`) whose MsgVote for this election
+/// a third member ignored because its leader's lease had not expired. The culprit is that
+/// candidate; high confidence when its higher term then deposed `l`.
+fn lease_ignored(
+    ctx: &Context<'_>,
+    l: NodeId,
+    candidates: &[NodeId],
+    start: i64,
+    decided: i64,
+) -> Option<Cause> {
+    let ignored_by_other = |c: NodeId| -> Vec<usize> {
+        ctx.any(start - SEC, decided)
+            .filter(|i| {
+                let e = &ctx.events[*i];
+                matches!(&e.kind, Kind::VoteIgnored { candidate, pre_vote: false, .. } if *candidate == c)
+                    && e.node.is_some_and(|n| n != l && n != c)
+            })
+            .collect()
+    };
+    let (c, ignores) = candidates
+        .iter()
+        .filter(|c| **c != l)
+        .map(|c| (*c, ignored_by_other(*c)))
+        .find(|(_, v)| !v.is_empty())?;
+    let deposed: Vec<usize> = ctx
+        .of_node(l, start, decided.max(start) + 30 * SEC)
+        .filter(|i| matches!(&ctx.events[*i].kind, Kind::TermBump { from, .. } if *from == c))
+        .take(1)
+        .collect();
+    let (cname, lname) = (ctx.name(c), ctx.name(l));
+    let mut ev: Vec<usize> = ignores.into_iter().take(2).collect();
+    ev.extend(deposed.iter().copied());
+    Some(mk(
+        ctx,
+        "disruptive_candidate",
+        Some(c),
+        if deposed.is_empty() { "medium" } else { "high" },
+        format!(
+            "{cname} campaigned while the others still heard leader {lname} (they ignored its vote requests under the leader's lease){}",
+            if deposed.is_empty() { "" } else { ", and its higher term deposed the leader" }
+        ),
+        ev,
+    ))
 }
 
 /// A process (re)start: the start banner, or raft's `newRaft` line that every boot logs

@@ -133,6 +133,8 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
                 })
             })
     });
+    let stalled = culprits(&stalls);
+    let starved = starved_leaders(a, &over, &fsync);
     if disk_healthy {
         out.push(Recommendation {
             code: "check_stall".into(),
@@ -142,41 +144,29 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
                 stalls.len(),
                 stalls.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(",")
             ),
-            members: culprits(&stalls),
+            members: stalled.clone(),
             terms: stalls.iter().map(|t| t.term).collect(),
-            actions: vec![
-                "top / pidstat -u 1 -p $(pidof etcd)   and the container's CPU throttling (cpu.stat nr_throttled)".into(),
-                "journalctl -k and the hypervisor's events at the evidence times (VM pauses, live migration)".into(),
-            ],
+            actions: stall_actions(),
             evidence: evidence_of(&stalls),
         });
-    } else if !fsync.is_empty() || (!stalls.is_empty() && !over.is_empty()) {
-        let members: BTreeSet<String> = fsync
-            .iter()
-            .chain(over.iter())
-            .filter_map(|(_, i)| a.events[*i].node.map(hex))
-            .collect();
-        let worst_fsync = fsync.iter().map(|x| x.0).fold(0.0, f64::max);
-        let mut evidence: Vec<Evidence> = fsync.iter().take(3).map(|(_, i)| ev(a, *i)).collect();
-        evidence.extend(over.iter().take(3).map(|(_, i)| ev(a, *i)));
+    } else if !starved.is_empty() {
+        out.push(starved_advice(a, &stalls, &starved, &over, &fsync));
+    } else if !fsync.is_empty() {
+        out.push(disk_advice(a, &stalls, &over, &fsync));
+    } else if !stalls.is_empty() {
         out.push(Recommendation {
-            code: "check_disk".into(),
-            summary: "check the disk of the stalling members: etcd needs WAL fsync p99 under 10 ms; put the WAL on a dedicated low-latency SSD (--wal-dir) and keep other I/O off it".into(),
+            code: "check_stall".into(),
+            summary: "find what froze the leaders: no slow-disk line shows a slow disk, so look for a paused process, VM or container (SIGSTOP, freeze, live migration), CPU starvation or throttling, or long pauses of the process".into(),
             because: format!(
-                "{} slow fdatasync warning(s){} and {} late heartbeat(s) from the leader{}",
-                fsync.len(),
-                if worst_fsync > 0.0 { format!(" (worst {})", crate::time::human_ms(worst_fsync as i64)) } else { String::new() },
-                over.len(),
-                if stalls.is_empty() { String::new() } else { format!("; {} election(s) caused by a stalled leader (terms {})", stalls.len(), stalls.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(",")) }
+                "{} election(s) caused by a leader that stopped sending heartbeats in time (terms {}); {} late heartbeat(s) from the leader and no slow fdatasync line",
+                stalls.len(),
+                stalls.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(","),
+                over.len()
             ),
-            members: members.into_iter().collect(),
+            members: stalled.clone(),
             terms: stalls.iter().map(|t| t.term).collect(),
-            actions: vec![
-                "iostat -x 1   (on the member: await and %util of the WAL device)".into(),
-                "raftlog metrics <dumps>   or   curl -s http://<member>:2379/metrics | grep etcd_disk_wal_fsync_duration_seconds   (p99 must stay < 10 ms)".into(),
-                "check for a paused process (SIGSTOP, VM or container freeze), CPU throttling and long GC pauses at the evidence times".into(),
-            ],
-            evidence,
+            actions: stall_actions(),
+            evidence: evidence_of(&stalls),
         });
     }
     if timers_known && (!over.is_empty() || !stalls.is_empty()) {
@@ -236,6 +226,7 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
         if let Some((mem, p99)) = m.worst_wal_fsync_p99() {
             if p99 > m.thresholds.wal_fsync_p99_seconds
                 && !out.iter().any(|x| x.code == "check_disk")
+                && !mem.id.as_ref().is_some_and(|id| starved.contains(id))
             {
                 out.push(Recommendation {
                     code: "check_disk".into(),
@@ -423,7 +414,197 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
             evidence: Vec::new(),
         });
     }
+    // advice about the elections that happened first, general findings (figures from
+    // /metrics, configuration) after, each group in the order above
+    out.sort_by_key(|r| r.terms.is_empty());
     out
+}
+
+/// Commands that tell a paused or starved process apart.
+fn stall_actions() -> Vec<String> {
+    vec![
+        "top / pidstat -u 1 -p $(pidof etcd)   and the container's CPU throttling (cpu.stat nr_throttled, nr_periods)".into(),
+        "journalctl -k and the hypervisor's events at the evidence times (VM pauses, live migration)".into(),
+    ]
+}
+
+/// Leaders that kept running, only late, during one stall: they logged late heartbeats at
+/// two or more moments of one episode (lines less than 200 ms apart are one moment: each
+/// line is per peer; moments more than 2.5 s apart are separate episodes), moments that no
+/// slow fdatasync of their own explains (a WAL sync that blocks the raft loop is followed by
+/// a late heartbeat as soon as it returns). A paused process logs its late heartbeats once,
+/// when it resumes; a slow disk logs them right after its slow syncs; a process starved of
+/// CPU (a cgroup quota, an overloaded host) sends every heartbeat late, once per slice of
+/// CPU it gets. Starvation also makes fdatasync look slow, so slow syncs do not rule it out.
+fn starved_leaders(
+    a: &Analysis,
+    over: &[(f64, usize)],
+    fsync: &[(f64, usize)],
+) -> BTreeSet<String> {
+    const EXPLAINED_NS: i64 = 300_000_000;
+    const SAME_MOMENT_NS: i64 = 200_000_000;
+    const EPISODE_GAP_NS: i64 = 2_500_000_000;
+    let mut times: BTreeMap<NodeId, Vec<i64>> = BTreeMap::new();
+    for &(_, i) in over {
+        let e = &a.events[i];
+        let (Some(n), Some(t)) = (e.node, e.ts) else {
+            continue;
+        };
+        let explained = fsync.iter().any(|&(_, j)| {
+            let f = &a.events[j];
+            f.node == Some(n)
+                && f.ts
+                    .is_some_and(|ft| t.0 >= ft.0 && t.0 - ft.0 <= EXPLAINED_NS)
+        });
+        if !explained {
+            times.entry(n).or_default().push(t.0);
+        }
+    }
+    let mut out = BTreeSet::new();
+    for (n, mut ts) in times {
+        ts.sort_unstable();
+        let (mut moments, mut last) = (0usize, None::<i64>);
+        for t in ts {
+            match last {
+                Some(l) if t - l <= SAME_MOMENT_NS => continue,
+                Some(l) if t - l > EPISODE_GAP_NS => moments = 1,
+                _ => moments += 1,
+            }
+            last = Some(t);
+            if moments >= 2 {
+                out.insert(hex(n));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// `check_stall` for leaders that were starved of CPU (see [`starved_leaders`]).
+fn starved_advice(
+    a: &Analysis,
+    stalls: &[&crate::report::TermRow],
+    starved: &BTreeSet<String>,
+    over: &[(f64, usize)],
+    fsync: &[(f64, usize)],
+) -> Recommendation {
+    let mine = |i: usize| a.events[i].node.is_some_and(|n| starved.contains(&hex(n)));
+    let late: Vec<usize> = over.iter().map(|x| x.1).filter(|&i| mine(i)).collect();
+    let syncs: Vec<&(f64, usize)> = fsync.iter().filter(|x| mine(x.1)).collect();
+    let names: Vec<String> = starved
+        .iter()
+        .map(|h| id(h).map(|i| a.name(i)).unwrap_or_else(|| h.clone()))
+        .collect();
+    let mut because = format!(
+        "{} kept sending heartbeats late, again and again within seconds ({} late-heartbeat line(s)): the process ran, but slowly",
+        names.join(", "),
+        late.len()
+    );
+    if !syncs.is_empty() {
+        let worst = syncs.iter().map(|x| x.0).fold(0.0, f64::max);
+        because.push_str(&format!(
+            "; its {} slow fdatasync warning(s) (worst {}) are what a starved process shows too, so they do not prove a slow disk (iostat settles it)",
+            syncs.len(),
+            crate::time::human_ms(worst as i64)
+        ));
+    }
+    if let Some(m) = &a.metrics {
+        for mem in m
+            .members
+            .iter()
+            .filter(|x| x.id.as_ref().is_some_and(|i| starved.contains(i)))
+        {
+            if let Some(p) = mem.wal_fsync.p99_seconds {
+                because.push_str(&format!(
+                    "; {} WAL fsync p99 {:.1} ms",
+                    mem.label(),
+                    p * 1000.0
+                ));
+            }
+        }
+    }
+    let mut evidence: Vec<Evidence> = late.iter().take(3).map(|&i| ev(a, i)).collect();
+    evidence.extend(syncs.iter().take(2).map(|x| ev(a, x.1)));
+    let terms: Vec<u64> = stalls
+        .iter()
+        .filter(|t| {
+            t.cause
+                .as_ref()
+                .and_then(|c| c.culprit.as_ref())
+                .is_some_and(|c| starved.contains(c))
+        })
+        .map(|t| t.term)
+        .collect();
+    if terms.is_empty() {
+        because.push_str("; it kept its leadership (a near miss)");
+    }
+    Recommendation {
+        code: "check_stall".into(),
+        summary: "find what starved the leader of CPU: a CPU limit or throttling of its container or cgroup, a noisy neighbour or an overloaded host; give etcd dedicated CPU (requests = limits, no CPU limit below its need) before touching the timers".into(),
+        because,
+        members: starved.iter().cloned().collect(),
+        terms,
+        actions: stall_actions(),
+        evidence,
+    }
+}
+
+/// `check_disk` from slow fdatasync lines. Late heartbeats are reported beside them but are
+/// no disk evidence: etcd's warning says "likely from slow disk" whatever the cause.
+fn disk_advice(
+    a: &Analysis,
+    stalls: &[&crate::report::TermRow],
+    over: &[(f64, usize)],
+    fsync: &[(f64, usize)],
+) -> Recommendation {
+    let members: BTreeSet<String> = fsync
+        .iter()
+        .filter_map(|(_, i)| a.events[*i].node.map(hex))
+        .collect();
+    let worst_fsync = fsync.iter().map(|x| x.0).fold(0.0, f64::max);
+    let mut evidence: Vec<Evidence> = fsync.iter().take(3).map(|(_, i)| ev(a, *i)).collect();
+    evidence.extend(over.iter().take(3).map(|(_, i)| ev(a, *i)));
+    let names: Vec<String> = members
+        .iter()
+        .map(|h| id(h).map(|i| a.name(i)).unwrap_or_else(|| h.clone()))
+        .collect();
+    let mut because = format!(
+        "{} slow fdatasync warning(s) on {} (worst {})",
+        fsync.len(),
+        names.join(", "),
+        crate::time::human_ms(worst_fsync as i64)
+    );
+    if !over.is_empty() {
+        because.push_str(&format!(
+            "; {} late heartbeat(s) from the leader",
+            over.len()
+        ));
+    }
+    if stalls.is_empty() {
+        because.push_str("; no election followed: a member-level problem so far");
+    } else {
+        because.push_str(&format!(
+            "; {} election(s) caused by a stalled leader (terms {})",
+            stalls.len(),
+            stalls
+                .iter()
+                .map(|t| t.term.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    Recommendation {
+        code: "check_disk".into(),
+        summary: "check the disk of the stalling members: etcd needs WAL fsync p99 under 10 ms; put the WAL on a dedicated low-latency SSD (--wal-dir) and keep other I/O off it".into(),
+        because,
+        members: members.into_iter().collect(),
+        terms: stalls.iter().map(|t| t.term).collect(),
+        actions: vec![
+            "iostat -x 1   (on the member: await and %util of the WAL device)".into(),
+            "raftlog metrics <dumps>   or   curl -s http://<member>:2379/metrics | grep etcd_disk_wal_fsync_duration_seconds   (p99 must stay < 10 ms)".into(),
+        ],
+        evidence,
+    }
 }
 
 /// Join the figures of /metrics dumps and `etcdctl endpoint status` outputs with the log

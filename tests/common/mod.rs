@@ -85,6 +85,15 @@ impl Truth {
                     t.actions
                         .push((when, v.to_string(), words[1].to_string(), String::new()));
                 }
+                // faults with a window: "SLOWDISK n2 start (...)" ... "SLOWDISK n2 end"
+                Some(v @ ("SLOWDISK" | "CPUSTARVE" | "LOSSY" | "CONTROL")) if words.len() >= 3 => {
+                    t.actions.push((
+                        when,
+                        v.to_string(),
+                        words[1].to_string(),
+                        words[2].to_string(),
+                    ));
+                }
                 Some("move-leader") if words.len() >= 5 && words[1] == "from" => {
                     t.actions.push((
                         when,
@@ -325,4 +334,105 @@ pub fn check_partition(a: &Analysis, truth: &Truth, prevote: bool) -> (usize, us
         }
     }
     (checked, right)
+}
+
+/// What a windowed fault of the harness (slow disk, starved CPU, lossy network, or the
+/// control run) did, as the cluster recorded it, and what raftlog said about it.
+#[derive(Debug)]
+pub struct FaultCheck {
+    /// The fault's verb in truth.log (SLOWDISK, CPUSTARVE, LOSSY, CONTROL).
+    pub verb: String,
+    /// The member the fault was put on, by hex id.
+    pub member: String,
+    /// It led the cluster when the fault began.
+    pub was_leader: bool,
+    /// The cluster's term went up across the fault (status snapshots).
+    pub cluster_elected: bool,
+    /// The terms raftlog shows campaigned for or led from the fault's start to 3 s after
+    /// its end.
+    pub terms: Vec<u64>,
+    /// Those of them whose cause and culprit are the expected ones.
+    pub right: usize,
+}
+
+/// Check the elections around a windowed fault against the cluster's record: a fault on
+/// the leader that the cluster answered with an election is `want` (leader_stall for disk
+/// and CPU, network for loss) with the faulted member as culprit for every election of
+/// the window; a fault that caused no election gets none from raftlog either; and a
+/// member that was a follower is never the culprit of an election.
+pub fn check_fault(a: &Analysis, truth: &Truth, want: &str) -> FaultCheck {
+    let find = |edge: &str| {
+        truth
+            .actions
+            .iter()
+            .find(|x| {
+                x.3 == edge && ["SLOWDISK", "CPUSTARVE", "LOSSY", "CONTROL"].contains(&x.1.as_str())
+            })
+            .unwrap_or_else(|| panic!("no fault {edge} in truth.log"))
+    };
+    let (start, verb, name, _) = find("start");
+    let (end, _, _, _) = find("end");
+    let member = truth
+        .ids
+        .get(name)
+        .expect("id of the faulted member")
+        .clone();
+    let (_, before) = truth
+        .statuses
+        .iter()
+        .rfind(|(t, _)| t < start)
+        .expect("status before the fault");
+    let t0 = before.iter().map(|s| s.term).max().unwrap_or(0);
+    let was_leader = before.iter().any(|s| s.leader == member);
+    let t1 = truth
+        .statuses
+        .iter()
+        .filter(|(t, _)| t > end)
+        .flat_map(|(_, st)| st.iter().map(|s| s.term))
+        .max()
+        .unwrap_or(t0);
+    let horizon = Instant(end.0 + 3_000_000_000);
+    let rows: Vec<&raftlog::report::TermRow> = a
+        .report
+        .terms
+        .iter()
+        .filter(|t| t.term > t0 && (t.leader.is_some() || !t.candidates.is_empty()))
+        .filter(|t| {
+            t.started_at
+                .or(t.elected_at)
+                .is_some_and(|s| s >= *start && s <= horizon)
+        })
+        .collect();
+    let right = rows
+        .iter()
+        .filter(|t| {
+            t.cause
+                .as_ref()
+                .is_some_and(|c| c.code == want && c.culprit.as_deref() == Some(member.as_str()))
+        })
+        .count();
+    for t in &rows {
+        eprintln!(
+            "{verb} {name}: term {} cause {:?}",
+            t.term,
+            t.cause.as_ref().map(|c| (&c.code, &c.culprit))
+        );
+    }
+    FaultCheck {
+        verb: verb.clone(),
+        member,
+        was_leader,
+        cluster_elected: t1 > t0,
+        terms: rows.iter().map(|t| t.term).collect(),
+        right,
+    }
+}
+
+/// No election of the analysis names `member` as its culprit.
+pub fn never_culprit(a: &Analysis, member: &str) -> bool {
+    a.report.terms.iter().all(|t| {
+        t.cause
+            .as_ref()
+            .is_none_or(|c| c.culprit.as_deref() != Some(member))
+    })
 }
