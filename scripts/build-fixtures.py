@@ -93,7 +93,10 @@ S20  received signal; shutting down                interrupt_unix.go:64 / :65   
 S20  closing etcd server / closed etcd server      3.4 callers kept                    DROPPED (no capnslog form)
 Every other server line of the source (not in the catalog) is DROPPED from the
 converted targets; targets that only WRAP the real 3.4 zap lines (journald-zap-k3s,
-cri, kubectl, docker, compose, shipper, epoch, paste, mixed n2) keep every real line.
+cri, kubectl, docker, compose, shipper, epoch, paste, mixed n2, stern, kubectl --prefix,
+the prefix-less merges, Loki logcli and jsonl, Elasticsearch hits) keep every real line;
+the stern, kubectl --prefix and prefix-less capnslog targets wrap the real capnslog-3-mixed
+lines the same way.
 """
 
 import datetime as dt
@@ -983,6 +986,119 @@ def build_wrapper_targets(evs, t33, v36):
 PASTE_GLUE = 4   # number of places where a record's tail is glued before the next record
 
 
+def cap_keyed(m):
+    """The real capnslog-3-mixed log of member m as (time key in us, line): capnslog
+    lines by their own us time; raft Go-log lines (second precision) keep file order by
+    taking the latest finer time of the same second seen before them; the stderr banner
+    takes the time of the next timed line."""
+    with open(os.path.join(CAP_SRC, m + '.log'), encoding='utf-8') as f:
+        lines = f.read().split('\n')
+    assert lines[-1] == ''
+    keyed, last = [], None
+    for l in lines[:-1]:
+        mc, mg = CAP_RE.fullmatch(l), GOLOG_RAFT_RE.fullmatch(l)
+        if mc:
+            d = dt.datetime.strptime(mc.group(1), '%Y-%m-%d %H:%M:%S').replace(tzinfo=UTC)
+            us = (d - EPOCH) // dt.timedelta(microseconds=1) + int(mc.group(2))
+        elif mg:
+            d = dt.datetime.strptime(mg.group(1), '%Y/%m/%d %H:%M:%S').replace(tzinfo=UTC)
+            us = (d - EPOCH) // dt.timedelta(microseconds=1)
+            if last is not None and last // 1_000_000 == us // 1_000_000:
+                us = last
+        elif l == BANNER:
+            us = None
+        else:
+            raise ValueError('unknown line in %s/%s: %s' % (CAP_SRC, m, l))
+        keyed.append([us, l])
+        if us is not None:
+            last = us if last is None else max(last, us)
+    nxt = None
+    for k in reversed(keyed):
+        if k[0] is None:
+            k[0] = nxt
+        nxt = k[0]
+    return keyed
+
+
+def pod_of(i):
+    return 'etcd-%d' % i       # n1 -> etcd-0: pod names are not member names
+
+
+def build_interleaved_targets(evs):
+    """20-24. several members' real lines in ONE stream, time-sorted (merge_streams):
+    with the prefixes that name their source (stern, kubectl --prefix) and without any
+    (a plain merge, e.g. `sort` of several files or a collector that drops the source)."""
+    zap = merge_streams([evs[m] for m in MEMBERS], key=lambda e: e.ms)
+    cap = merge_streams([cap_keyed(m) for m in MEMBERS], key=lambda k: k[0])
+    # stern's default template `{{color .PodColor .PodName}} {{color .ContainerColor
+    # .ContainerName}} {{.Message}}` (no colours when the output is not a terminal)
+    write(os.path.join(BUILT, 'stern-zap-interleaved', 'all.log'),
+          ['%s etcd %s' % (pod_of(i), e.raw) for i, e in zap])
+    copy_truth(ZAP_SRC, 'stern-zap-interleaved')
+    write(os.path.join(BUILT, 'stern-capnslog-interleaved', 'all.log'),
+          ['%s etcd %s' % (pod_of(i), k[1]) for i, k in cap])
+    copy_truth(CAP_SRC, 'stern-capnslog-interleaved')
+    # kubectl logs --prefix: `[pod/<pod>/<container>] <line>`
+    write(os.path.join(BUILT, 'kubectl-prefix-zap-interleaved', 'all.log'),
+          ['[pod/%s/etcd] %s' % (pod_of(i), e.raw) for i, e in zap])
+    copy_truth(ZAP_SRC, 'kubectl-prefix-zap-interleaved')
+    write(os.path.join(BUILT, 'kubectl-prefix-capnslog-interleaved', 'all.log'),
+          ['[pod/%s/etcd] %s' % (pod_of(i), k[1]) for i, k in cap])
+    copy_truth(CAP_SRC, 'kubectl-prefix-capnslog-interleaved')
+    # no prefix at all
+    write(os.path.join(BUILT, 'merged-zap-noprefix', 'all.log'), [e.raw for _, e in zap])
+    copy_truth(ZAP_SRC, 'merged-zap-noprefix')
+    write(os.path.join(BUILT, 'merged-capnslog-noprefix', 'all.log'), [k[1] for _, k in cap])
+    copy_truth(CAP_SRC, 'merged-capnslog-noprefix')
+
+
+def loki_labels(pairs):
+    # loghttp.LabelSet.String(): sorted keys, Go-quoted values, ", " between
+    return '{' + ', '.join('%s=%s' % (k, jstr(v)) for k, v in sorted(pairs)) + '}'
+
+
+def build_export_targets(evs):
+    """25-27. exports of a log store holding the three members' real zap lines, as a
+    collector (promtail / fluentd) would have shipped them from the CRI files: the entry
+    time is the CRI time (outer_ns), labels/metadata name namespace, pod and container."""
+    ns = {m: outer_ns([e.ms for e in evs[m]], 'cri:' + m) for m in MEMBERS}
+    entries = merge_streams([list(zip(ns[m], evs[m])) for m in MEMBERS], key=lambda x: x[0])
+    # Loki logcli query --forward --timezone=UTC (default output): `ts labels line`, ts
+    # RFC 3339 seconds, the labels common to every stream removed (printed once on
+    # stderr), padded to the longest label text, line TrimSpace'd
+    lbl = {i: loki_labels([('pod', pod_of(i))]) for i in range(len(MEMBERS))}
+    width = max(len(v) for v in lbl.values())
+    out = []
+    for i, (t, e) in entries:
+        ts = dt_of_us(t // 1000).strftime('%Y-%m-%dT%H:%M:%SZ')
+        out.append('%s %s %s' % (ts, lbl[i].ljust(width), e.raw.strip()))
+    write(os.path.join(BUILT, 'loki-logcli', 'all.log'), out)
+    copy_truth(ZAP_SRC, 'loki-logcli')
+    # logcli --output=jsonl: Go map marshalling (sorted keys), labels as an object,
+    # timestamp RFC3339Nano
+    out = []
+    for i, (t, e) in entries:
+        labels = ','.join('%s:%s' % (jstr(k), jstr(v)) for k, v in sorted(
+            [('container', 'etcd'), ('namespace', 'kube-system'), ('pod', pod_of(i))]))
+        out.append('{"labels":{%s},"line":%s,"timestamp":"%s"}' % (
+            labels, docker_json_string(e.raw), ts_rfc3339nano(t)))
+    write(os.path.join(BUILT, 'loki-jsonl', 'all.log'), out)
+    copy_truth(ZAP_SRC, 'loki-jsonl')
+    # Elasticsearch/OpenSearch hits of a fluentd (kubernetes_metadata) index, one per
+    # line as `jq -c '.hits.hits[]'` prints a _search response sorted by @timestamp
+    out = []
+    for k, (i, (t, e)) in enumerate(entries):
+        src = Obj([('@timestamp', ts_rfc3339nano(t)), ('log', e.raw + '\n'), ('stream', 'stderr'),
+                   ('kubernetes', Obj([('container_name', 'etcd'),
+                                       ('namespace_name', 'kube-system'),
+                                       ('pod_name', pod_of(i))]))])
+        hit = Obj([('_index', 'logstash-2026.11.25'), ('_id', 'etcd-%06d' % k),
+                   ('_score', None), ('_source', src), ('sort', [t // 1_000_000])])
+        out.append(jdump(hit))
+    write(os.path.join(BUILT, 'elasticsearch-hits', 'all.log'), out)
+    copy_truth(ZAP_SRC, 'elasticsearch-hits')
+
+
 def build_paste(evs):
     """Issue/chat paste of n1 (section 1.7, trap 13): blocks of lines prefixed "> ",
     "Line N: ", 4 spaces, or nothing; and PASTE_GLUE places where a server record is cut
@@ -1121,6 +1237,8 @@ def main():
     t33 = build_text_targets(evs)
     build_journald_capnslog_34()
     build_wrapper_targets(evs, t33, v36)
+    build_interleaved_targets(evs)
+    build_export_targets(evs)
     build_single_follower()
     total = 0
     for dp, _, fns in os.walk(BUILT):

@@ -71,8 +71,15 @@ pub struct InputSummary {
     pub evidence_not_kept: BTreeMap<&'static str, u64>,
     /// Samples of raft lines with unknown text: (line, text).
     pub unknown_samples: Vec<(u64, String)>,
-    /// Events left without a member (no identity line in the input).
+    /// Events left without a member (no identity line in the input, or lines of several
+    /// members interleaved in one stream with nothing naming the writer).
     pub unattributed: u64,
+    /// Sources named by a prefix or an export's labels (pod, container, compose
+    /// service, journald host and process), with the members their lines revealed.
+    pub sources: BTreeMap<String, BTreeSet<NodeId>>,
+    /// Streams in which lines of several members were interleaved with nothing naming
+    /// the writer: their lines without a member id were left unattributed.
+    pub interleaved: bool,
 }
 
 impl InputSummary {
@@ -224,7 +231,7 @@ impl<R: BufRead> BlockReader<R> {
 #[derive(Default)]
 struct Tally {
     formats: [u64; FORMATS.len()],
-    wrappers: u8,
+    wrappers: u16,
     not_etcd: u64,
     bad_json: u64,
     unknown_raft: u64,
@@ -442,6 +449,27 @@ fn pipeline<R: BufRead + Send>(
 struct Stream {
     current: Option<NodeId>,
     pending: Vec<usize>,
+    /// Member of the latest line that named its writer.
+    last: Option<NodeId>,
+    /// Members whose lines named their writer in this stream.
+    seen: BTreeSet<NodeId>,
+    /// A member named again after another one, without a process start between: the
+    /// members' lines are interleaved (a time-sorted merge), not concatenated, so a line
+    /// that names no member cannot be tied to the latest one.
+    interleaved: bool,
+    /// Events that took their member from the stream, not from their own line.
+    weak: Vec<usize>,
+}
+
+impl Stream {
+    /// Note a line that names its writer.
+    fn named(&mut self, node: NodeId) {
+        if self.last.is_some_and(|l| l != node) && self.seen.contains(&node) {
+            self.interleaved = true;
+        }
+        self.seen.insert(node);
+        self.last = Some(node);
+    }
 }
 
 struct Staged {
@@ -451,6 +479,8 @@ struct Staged {
     ev: LineEvent,
     node: Option<NodeId>,
     stream: usize,
+    /// The member comes from the stream, not from the line.
+    weak: bool,
     raw: Option<String>,
 }
 
@@ -494,7 +524,7 @@ struct Consumer<'o> {
     first_year: Option<(u64, i32)>,
     yearless: bool,
     formats: [u64; FORMATS.len()],
-    wrappers: u8,
+    wrappers: u16,
     error: Option<io::Error>,
 }
 
@@ -603,6 +633,9 @@ impl Consumer<'_> {
             let strong = ev.node_is_subject || node.is_some();
             if strong {
                 let s = &mut self.streams[si];
+                if let Some(n) = node {
+                    s.named(n);
+                }
                 let was_unknown = s.current.is_none();
                 s.current = node;
                 for &p in s.pending.iter() {
@@ -620,7 +653,9 @@ impl Consumer<'_> {
             // a process start opens a new segment: its identity comes in later lines
             if matches!(ev.kind, Kind::ProcessStart { .. }) && node.is_none() {
                 self.streams[si].current = None;
+                self.streams[si].last = None;
             }
+            let weak = node.is_none();
             if node.is_none() {
                 node = self.streams[si].current;
             }
@@ -631,6 +666,7 @@ impl Consumer<'_> {
                 ev,
                 node,
                 stream: si,
+                weak,
                 raw: raw.clone(),
             };
             self.stage(s);
@@ -692,6 +728,9 @@ impl Consumer<'_> {
     fn push(&mut self, s: Staged) {
         if s.node.is_none() {
             self.streams[s.stream].pending.push(self.events.len());
+        }
+        if s.weak {
+            self.streams[s.stream].weak.push(self.events.len());
         }
         self.events.push(Event {
             ts: None,
@@ -833,6 +872,28 @@ fn read_reader_inner<R: BufRead + Send>(
     (finish(c, mtime, default_year), error)
 }
 
+/// Sources and their members for the summary; in interleaved streams, events that took
+/// their member from the stream are left unattributed rather than guessed.
+fn attribute_sources(
+    events: &mut [Event],
+    streams: &[Stream],
+    stream_ix: &HashMap<Option<String>, usize>,
+    summary: &mut InputSummary,
+) {
+    for s in streams.iter().filter(|s| s.interleaved) {
+        summary.interleaved = true;
+        for &i in &s.weak {
+            events[i].node = None;
+        }
+    }
+    for (key, &i) in stream_ix {
+        if let Some(k) = key {
+            let nodes = summary.sources.entry(k.clone()).or_default();
+            nodes.extend(streams[i].seen.iter().copied());
+        }
+    }
+}
+
 fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> InputResult {
     let opts = c.opts;
     while let Some(h) = c.held.pop_front() {
@@ -857,6 +918,7 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
             c.events[p].node = s.current;
         }
     }
+    attribute_sources(&mut c.events, &c.streams, &c.stream_ix, &mut summary);
     // year for year-less timestamps
     let yearless = c.yearless;
     let year_base = match (opts.year, c.first_year.map(|(_, y)| y)) {

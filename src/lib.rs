@@ -548,6 +548,13 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             if let Some(n) = &i.year_note {
                 let _ = writeln!(err, "raftlog: note: {}: {}", i.name, n);
             }
+            if i.unattributed > 0 {
+                let _ = writeln!(
+                    err,
+                    "raftlog: warning: {}: {} event(s) tied to no member (their lines name none, and lines of several members are interleaved with no prefix naming the pod, or no line names the member): counted as unattributed, not guessed",
+                    i.name, i.unattributed
+                );
+            }
         }
     }
     let mut a = a;

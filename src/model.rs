@@ -466,6 +466,12 @@ pub fn analyze(
                     .iter()
                     .map(|(k, v)| (k.to_string(), *v))
                     .collect(),
+                unattributed: s.unattributed,
+                sources: s
+                    .sources
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.iter().map(|n| hex(*n)).collect()))
+                    .collect(),
             }
         })
         .collect();

@@ -83,6 +83,8 @@ struct Input {
     assumed_zone: bool,
     duplicate_events: u64,
     evidence_not_kept: std::collections::BTreeMap<String, u64>,
+    unattributed: u64,
+    sources: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]

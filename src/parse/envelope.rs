@@ -41,21 +41,29 @@ impl Format {
 
 /// Outer wrappers, as bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
-pub struct Wrappers(pub u8);
+pub struct Wrappers(pub u16);
 
 impl Wrappers {
     /// containerd / CRI-O log file.
-    pub const CRI: u8 = 1;
+    pub const CRI: u16 = 1;
     /// `kubectl logs --timestamps`, must-gather `current.log`.
-    pub const KUBECTL: u8 = 2;
+    pub const KUBECTL: u16 = 2;
     /// docker json-file.
-    pub const DOCKER: u8 = 4;
+    pub const DOCKER: u16 = 4;
     /// journald / syslog prefix.
-    pub const JOURNALD: u8 = 8;
+    pub const JOURNALD: u16 = 8;
     /// docker-compose / goreman `name | ` prefix.
-    pub const COMPOSE: u8 = 16;
+    pub const COMPOSE: u16 = 16;
     /// issue/chat paste decorations.
-    pub const PASTE: u8 = 32;
+    pub const PASTE: u16 = 32;
+    /// `kubectl logs --prefix`: `[pod/NAME/CONTAINER] `.
+    pub const KUBECTL_PREFIX: u16 = 64;
+    /// stern's default template: `POD CONTAINER `.
+    pub const STERN: u16 = 128;
+    /// Loki `logcli query` output (default `ts {labels} line`, or `--output=jsonl`).
+    pub const LOKI: u16 = 256;
+    /// Elasticsearch / OpenSearch hits (`{"_index":…,"_source":{…}}`, one per line).
+    pub const ELASTICSEARCH: u16 = 512;
 
     /// Names of the wrappers present.
     pub fn names(self) -> Vec<&'static str> {
@@ -67,6 +75,10 @@ impl Wrappers {
             (Self::JOURNALD, "journald"),
             (Self::COMPOSE, "compose"),
             (Self::PASTE, "paste"),
+            (Self::KUBECTL_PREFIX, "kubectl-prefix"),
+            (Self::STERN, "stern"),
+            (Self::LOKI, "loki"),
+            (Self::ELASTICSEARCH, "elasticsearch"),
         ] {
             if self.0 & bit != 0 {
                 v.push(n);
@@ -243,10 +255,10 @@ static GLUE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-struct Outer {
-    time: Option<RawTime>,
-    wrappers: Wrappers,
-    stream: Option<String>,
+pub(super) struct Outer {
+    pub(super) time: Option<RawTime>,
+    pub(super) wrappers: Wrappers,
+    pub(super) stream: Option<String>,
 }
 
 /// Peel one complete line (CRI partials already joined).
@@ -304,7 +316,7 @@ impl Record<'_> {
     }
 }
 
-fn trim_end(mut b: &[u8]) -> &[u8] {
+pub(super) fn trim_end(mut b: &[u8]) -> &[u8] {
     while let Some((&last, rest)) = b.split_last() {
         if last == b'\n' || last == b'\r' {
             b = rest;
@@ -341,13 +353,16 @@ fn strip_paste<'a>(mut b: &'a [u8], outer: &mut Outer) -> &'a [u8] {
     }
 }
 
-enum WrapOut {
+pub(super) enum WrapOut {
     Slice(usize),
     Owned(Vec<u8>),
 }
 
 fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
     let first = *b.first()?;
+    if let Some(w) = super::source::peel_source(b, first, outer) {
+        return Some(w);
+    }
     // docker json-file
     if first == b'{' && b.starts_with(b"{\"log\":") {
         let v = Fields::scan(Cow::Borrowed(b)).ok()?;
@@ -368,6 +383,12 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
                 outer.time.get_or_insert(rt);
                 outer.wrappers.0 |= Wrappers::CRI;
                 return Some(WrapOut::Slice((tag_at + 2).min(b.len())));
+            }
+            // Loki logcli default output: `ts {labels} line`
+            if rt.offset.is_some() && rest.starts_with(b" {") {
+                if let Some(w) = super::source::loki_labels(b, n, rt, outer) {
+                    return Some(w);
+                }
             }
             // journald short-iso / short-iso-precise: `ts host ident[pid]: `
             if rt.offset.is_some() {
@@ -417,6 +438,9 @@ fn peel_wrapper(b: &[u8], st: &EnvState, outer: &mut Outer) -> Option<WrapOut> {
             set_stream(outer, compose_name(&b[..m.end()]));
             return Some(WrapOut::Slice(m.end()));
         }
+        if let Some(w) = super::source::stern(b, outer) {
+            return Some(w);
+        }
     }
     if first.is_ascii_alphabetic() && b.starts_with(b"raft") && !is_golog_raft(b) {
         if let Some(m) = COMPOSE.find(b) {
@@ -440,7 +464,7 @@ fn console_with_spaces(rest: &[u8]) -> bool {
     level_word(word).is_some() && t[end..].starts_with(b"  ")
 }
 
-fn set_stream(outer: &mut Outer, key: &[u8]) {
+pub(super) fn set_stream(outer: &mut Outer, key: &[u8]) {
     if outer.stream.is_none() {
         let k = String::from_utf8_lossy(key)
             .trim()

@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod raft_msg;
 pub mod server;
+mod source;
 pub mod zapjson;
 
 use crate::event::{Kind, NodeId};
@@ -63,7 +64,7 @@ pub struct LineInfo {
     /// Inner format, when the line was an etcd record.
     pub format: Option<Format>,
     /// Wrappers peeled.
-    pub wrappers: u8,
+    pub wrappers: u16,
     /// Timestamp chosen for the line.
     pub time: Option<RawTime>,
     /// Timestamp has second precision only.
@@ -104,7 +105,7 @@ pub fn classify_cheap(line: &[u8], st: &envelope::EnvState) -> (Option<Format>, 
     if t.is_empty() {
         return (None, LineClass::Blank);
     }
-    if t[0] == b'{' && !t.starts_with(b"{\"log\":") {
+    if t[0] == b'{' && !t.starts_with(b"{\"log\":") && !source::is_export_json(t) {
         if find!(t, b"\"msg\":").is_some() || find!(t, b"\"message\":").is_some() {
             return (Some(Format::ZapJson), LineClass::Etcd);
         }
@@ -230,7 +231,7 @@ pub fn read_line(line: &[u8], st: &envelope::EnvState) -> Read {
         _ => None,
     };
     let bulk = match (line.first(), msg) {
-        (Some(b'{'), Some(m)) => bulk_zap(line, m),
+        (Some(b'{'), Some(m)) if !source::is_export_json(line) => bulk_zap(line, m),
         (Some(b'0'..=b'9'), _) => bulk_capnslog(line),
         _ => None,
     };
@@ -312,7 +313,9 @@ pub fn parse_line(line: &[u8], st: &envelope::EnvState) -> LineInfo {
 /// [`parse_line`] given the `msg` of a zap line (found by [`zap_msg`]).
 fn parse_with(line: &[u8], st: &envelope::EnvState, msg: Option<&[u8]>) -> LineInfo {
     let mut info = LineInfo::default();
-    let bare_zap = line.first() == Some(&b'{') && !line.starts_with(b"{\"log\":");
+    let bare_zap = line.first() == Some(&b'{')
+        && !line.starts_with(b"{\"log\":")
+        && !source::is_export_json(line);
     let matters = match bare_zap.then(|| zap_msg_matters(line, msg)).flatten() {
         Some(m) => {
             if !m {

@@ -56,6 +56,11 @@ pub struct InputRow {
     pub duplicate_events: u64,
     /// Bulk evidence lines far from any election activity: counted by kind, not kept.
     pub evidence_not_kept: BTreeMap<String, u64>,
+    /// Events tied to no member (see `docs/json.md`).
+    pub unattributed: u64,
+    /// Sources named by a prefix or an export's labels, with the members (hex ids)
+    /// their lines revealed.
+    pub sources: BTreeMap<String, Vec<String>>,
 }
 
 /// A member-level leaderless gap (`nodes[].gaps`).
