@@ -1,6 +1,7 @@
-//! Redaction for reports that leave the company (`raftlog report --redact`).
+//! Redaction for outputs that leave the company (`--redact` on every log command).
 //!
-//! [`Redactor::apply`] rewrites every log-derived string of an [`Analysis`] in place:
+//! [`Redactor::apply`] rewrites every log-derived string of an [`Analysis`] in place,
+//! metrics included, before any writer runs (docs/report.md, "Redaction"):
 //!
 //! - request keys and values (`key:"/registry/pods/…"`, `range_end:"…"`, `value:"…"`, JSON
 //!   `"key"` fields, bare `/registry/…` keys) become `<key-N>` / `<value-N>`;
@@ -14,7 +15,8 @@
 //!   front when two inputs have the same file name), and other absolute paths keep only
 //!   their last component (`<dir>/data1`);
 //! - member names become `member-1`, `member-2`, … only with `--redact-names` (then also
-//!   inside texts and file names).
+//!   inside texts and file names), one per member whatever its spelling (see
+//!   `members`); without it they are kept, except names that are qualified host names.
 //!
 //! Hex member IDs and cluster IDs are kept: they are not secrets and tie the report to
 //! `etcdctl` output. Placeholders are stable: the same host, address, URL or key maps to
