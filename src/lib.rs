@@ -66,7 +66,11 @@ pub fn analyze(
 /// `-v`: the unrecognised raft lines on `err`.
 fn write_unknown(unknown: &[UnknownLine], err: &mut dyn Write) {
     for (input, line, msg) in unknown {
-        let _ = writeln!(err, "raftlog: unknown raft message: {input}:{line}: {msg}");
+        let _ = writeln!(
+            err,
+            "raftlog: unknown raft message: {input}:{line}: {}",
+            sanitize::terminal(msg)
+        );
     }
 }
 
