@@ -870,6 +870,22 @@ mod tests {
     }
 
     #[test]
+    fn hosts_inside_file_names() {
+        let mut r = Redactor::new(false);
+        r.learn_host("master-2.prod.example.com");
+        r.host_ac = build_ac(r.hosts.iter().cloned(), true);
+        assert_eq!(
+            r.file_name("metrics-master-2.prod.example.com.txt"),
+            "metrics-<host-1>.txt"
+        );
+        assert_eq!(r.file_name("master-2.prod.example.com.log"), "<host-1>.log");
+        assert_eq!(
+            r.file_name("xmaster-2.prod.example.com.log"),
+            "xmaster-2.prod.example.com.log"
+        );
+    }
+
+    #[test]
     fn paths() {
         let mut r = r();
         assert_eq!(
