@@ -155,12 +155,15 @@ pub struct Common {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<String>,
 
-    /// Report: replace IP addresses, hostnames, URLs, request keys and paths with stable
-    /// placeholders so the report can leave the company.
+    /// Replace IP addresses, host names, URLs, request keys, paths and file names with
+    /// stable placeholders in every format (and the stderr summary), so the output can
+    /// leave the company. Member names are kept, except names that are qualified host
+    /// names; member and cluster IDs are kept.
     #[arg(long, help_heading = "Output")]
     pub redact: bool,
 
-    /// Report: with --redact, replace member names too.
+    /// With --redact, replace member names too: one member-N per member, whatever
+    /// spelling (name, FQDN, host of its URLs, metrics file name) it appears under.
     #[arg(long, requires = "redact", help_heading = "Output")]
     pub redact_names: bool,
 

@@ -47,13 +47,40 @@ pub const EXIT_FINDING: i32 = 1;
 /// Exit status: usage error or no input could be read.
 pub const EXIT_ERROR: i32 = 2;
 
+/// An unrecognised raft line listed by `-v`: input name, line number, message.
+pub type UnknownLine = (String, u64, String);
+
 /// Read the inputs of `cfg`, analyse them and return the analysis; errors about single
-/// inputs are written to `err` (the run goes on with the others).
+/// inputs are written to `err` (the run goes on with the others), and with `-v` the
+/// unrecognised raft lines.
 pub fn analyze(
     cfg: &Config,
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<model::Analysis, RunError> {
+    let (a, unknown) = analyze_listing_unknown(cfg, stdin_is_terminal, err)?;
+    write_unknown(&unknown, err);
+    Ok(a)
+}
+
+/// `-v`: the unrecognised raft lines on `err`.
+fn write_unknown(unknown: &[UnknownLine], err: &mut dyn Write) {
+    for (input, line, msg) in unknown {
+        let _ = writeln!(
+            err,
+            "raftlog: unknown raft message: {input}:{line}: {}",
+            sanitize::terminal(msg)
+        );
+    }
+}
+
+/// [`analyze`], returning the unrecognised raft lines (with `-v`) instead of writing
+/// them, so that they can be redacted first.
+pub fn analyze_listing_unknown(
+    cfg: &Config,
+    stdin_is_terminal: bool,
+    err: &mut dyn Write,
+) -> Result<(model::Analysis, Vec<UnknownLine>), RunError> {
     // metrics dumps and etcdctl outputs among the inputs (by content) or given apart
     let mut metric_paths: Vec<std::path::PathBuf> = cfg
         .metrics
@@ -151,16 +178,11 @@ pub fn analyze(
     if results.is_empty() {
         return Err(RunError::NoInput);
     }
+    let mut unknown: Vec<UnknownLine> = Vec::new();
     if cfg.verbose {
         for r in &results {
             for (line, msg) in &r.summary.unknown_samples {
-                let _ = writeln!(
-                    err,
-                    "raftlog: unknown raft message: {}:{}: {}",
-                    r.summary.name,
-                    line,
-                    sanitize::terminal(msg)
-                );
+                unknown.push((r.summary.name.clone(), *line, msg.clone()));
             }
         }
     }
@@ -211,7 +233,7 @@ pub fn analyze(
         a.metrics = Some(m);
     }
     a.report.recommendations = diagnose::recommendations(&a);
-    Ok(a)
+    Ok((a, unknown))
 }
 
 /// Write the output of `cfg`'s command for an analysis.
@@ -413,6 +435,7 @@ fn load_metrics(paths: &[std::path::PathBuf], err: &mut dyn Write) -> metrics::I
 
 /// `raftlog metrics`: read dumps and status outputs, flag them, render.
 pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
     let mut names = std::collections::BTreeMap::new();
     for n in &args.names {
         match config::parse_name(n) {
@@ -480,6 +503,7 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
 
 /// `raftlog rules`: a Prometheus alerting-rule file.
 pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
     let ms = |flag: &str, v: &str| config::parse_duration_ms(v).map_err(|e| format!("{flag}: {e}"));
     let parsed = (|| -> Result<metrics::rules::RulesConfig, String> {
         let mut t = metrics::Thresholds {
@@ -533,8 +557,13 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
 
 /// Run a whole command: analyse, render to `out`, report on `err`; returns the exit
 /// status. A closed output pipe ends the run quietly with status 0.
+///
+/// Everything written to `err` goes through [`sanitize::TerminalWriter`]. With
+/// `--redact`, the analysis is redacted once, before any output (stdout, `--output`,
+/// and the summary and `-v` lines on stderr) is written.
 pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let a = match analyze(cfg, stdin_is_terminal, err) {
+    let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
+    let (mut a, mut unknown) = match analyze_listing_unknown(cfg, stdin_is_terminal, err) {
         Ok(a) => a,
         Err(RunError::NoInput) => return EXIT_ERROR,
         Err(e) => {
@@ -542,6 +571,15 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             return EXIT_ERROR;
         }
     };
+    if cfg.redact {
+        let mut r = redact::Redactor::new(cfg.redact_names);
+        r.apply(&mut a);
+        for (input, _, msg) in unknown.iter_mut() {
+            *input = r.input_label(input);
+            *msg = r.text(msg);
+        }
+    }
+    write_unknown(&unknown, err);
     if !cfg.quiet {
         let _ = writeln!(err, "{}", read_summary(&a));
         for i in &a.report.inputs {
@@ -556,10 +594,6 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
                 );
             }
         }
-    }
-    let mut a = a;
-    if cfg.redact {
-        redact::Redactor::new(cfg.redact_names).apply(&mut a);
     }
     if let Some(path) = &cfg.output {
         if let Err(e) = render_to_file(cfg, &a, path) {

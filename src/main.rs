@@ -9,13 +9,16 @@ fn main() -> ExitCode {
     let cli = match raftlog::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                raftlog::EXIT_ERROR
-            } else {
-                0
-            };
-            let _ = e.print();
-            return ExitCode::from(code as u8);
+            if !e.use_stderr() {
+                // --help and --version on stdout, as clap writes them
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // a usage error quotes the arguments: sanitised like every stderr line
+            let mut err = raftlog::sanitize::TerminalWriter::new(io::stderr());
+            let _ = write!(err, "{}", e.render());
+            drop(err);
+            return ExitCode::from(raftlog::EXIT_ERROR as u8);
         }
     };
     let stdout = io::stdout();
@@ -35,7 +38,9 @@ fn main() -> ExitCode {
     let mut cfg = match raftlog::config::Config::from_cli(cli.command) {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("raftlog: error: {msg}");
+            let mut err = raftlog::sanitize::TerminalWriter::new(io::stderr());
+            let _ = writeln!(err, "raftlog: error: {msg}");
+            drop(err);
             return ExitCode::from(raftlog::EXIT_ERROR as u8);
         }
     };

@@ -1,6 +1,7 @@
-//! Redaction for reports that leave the company (`raftlog report --redact`).
+//! Redaction for outputs that leave the company (`--redact` on every log command).
 //!
-//! [`Redactor::apply`] rewrites every log-derived string of an [`Analysis`] in place:
+//! [`Redactor::apply`] rewrites every log-derived string of an [`Analysis`] in place,
+//! metrics included, before any writer runs (docs/report.md, "Redaction"):
 //!
 //! - request keys and values (`key:"/registry/pods/…"`, `range_end:"…"`, `value:"…"`, JSON
 //!   `"key"` fields, bare `/registry/…` keys) become `<key-N>` / `<value-N>`;
@@ -14,7 +15,8 @@
 //!   front when two inputs have the same file name), and other absolute paths keep only
 //!   their last component (`<dir>/data1`);
 //! - member names become `member-1`, `member-2`, … only with `--redact-names` (then also
-//!   inside texts and file names).
+//!   inside texts and file names), one per member whatever its spelling (see
+//!   `members`); without it they are kept, except names that are qualified host names.
 //!
 //! Hex member IDs and cluster IDs are kept: they are not secrets and tie the report to
 //! `etcdctl` output. Placeholders are stable: the same host, address, URL or key maps to
@@ -27,6 +29,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Captures, Regex};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
+
+mod members;
+mod metrics;
 
 /// Rewrites log-derived strings with stable placeholders.
 #[derive(Debug, Default)]
@@ -150,12 +155,24 @@ fn build_ac(words: impl Iterator<Item = String>, ci: bool) -> Option<(AhoCorasic
     Some((ac, v))
 }
 
-/// Replace whole-token occurrences of the automaton's words. `dots`: a word may not be
-/// followed by `.` + alphanumeric (a longer host name) but may follow a dot.
+/// Where a word found by an automaton may stand.
+#[derive(Clone, Copy)]
+enum Bounds {
+    /// A host name in text: a whole token, not followed by `.` + alphanumeric (a longer
+    /// host name), but it may follow a dot.
+    Host,
+    /// A member name in text: a whole token.
+    Name,
+    /// Inside a file name, where `-`, `_` and `.` join words
+    /// (`metrics-master-2.prod.example.com.txt`).
+    FileName,
+}
+
+/// Replace the occurrences of the automaton's words that stand within `bounds`.
 fn replace_tokens(
     s: &str,
     ac: &(AhoCorasick, Vec<String>),
-    dots: bool,
+    bounds: Bounds,
     mut repl: impl FnMut(&str) -> Option<String>,
 ) -> String {
     let mut out = String::with_capacity(s.len());
@@ -166,14 +183,24 @@ fn replace_tokens(
         let mut after = after_str.chars();
         let a1 = after.next();
         let a2 = after.next();
-        let ok_before = before.is_none_or(|c| !host_char(c) && c != '<');
-        let ok_after = match a1 {
-            None => true,
-            Some(c) if host_char(c) => false,
-            Some('.') if dots => !a2.is_some_and(|c| c.is_ascii_alphanumeric()),
-            Some(_) => true,
+        let ok = match bounds {
+            Bounds::FileName => {
+                before.is_none_or(|c| !c.is_ascii_alphanumeric() && c != '<')
+                    && a1.is_none_or(|c| !c.is_ascii_alphanumeric())
+            }
+            Bounds::Host | Bounds::Name => {
+                before.is_none_or(|c| !host_char(c) && c != '<')
+                    && match a1 {
+                        None => true,
+                        Some(c) if host_char(c) => false,
+                        Some('.') if matches!(bounds, Bounds::Host) => {
+                            !a2.is_some_and(|c| c.is_ascii_alphanumeric())
+                        }
+                        Some(_) => true,
+                    }
+            }
         };
-        if !(ok_before && ok_after) {
+        if !ok {
             continue;
         }
         let Some(r) = repl(&s[m.start()..m.end()]) else {
@@ -287,40 +314,53 @@ impl Redactor {
         }
     }
 
-    /// Learn names, hosts and inputs from the whole analysis before rewriting.
-    fn prepare(&mut self, a: &Analysis) {
-        // member names, in report order
-        let mut names: Vec<String> = Vec::new();
-        for n in &a.report.nodes {
-            if let Some(nm) = &n.name {
-                names.push(nm.clone());
-            }
-        }
-        names.extend(a.names.values().cloned());
-        for e in &a.events {
-            if let Kind::MemberIdentity(ident) = &e.kind {
-                let crate::event::Identity {
-                    name,
-                    initial_cluster,
-                    ..
-                } = &**ident;
-                names.extend(name.iter().cloned());
-                names.extend(initial_cluster.iter().map(|(n, _)| n.clone()));
-            }
-        }
-        for nm in names {
-            if nm.is_empty() {
+    /// Give each member one pseudonym (`--redact-names`) for all its spellings, or keep
+    /// its names (a name that is a qualified host name is redacted as that host).
+    fn learn_members(&mut self, a: &Analysis) {
+        let mut k = 0;
+        for m in members::spellings(a) {
+            if m.names.is_empty() {
                 continue;
             }
-            if self.redact_names {
-                if !self.names.contains_key(&nm) {
-                    let k = self.names.len() + 1;
-                    self.names.insert(nm, format!("member-{k}"));
+            k += 1;
+            let pseudonym = format!("member-{k}");
+            for n in &m.names {
+                if self.redact_names {
+                    self.names
+                        .entry(n.clone())
+                        .or_insert_with(|| pseudonym.clone());
+                } else if !members::is_qualified_host(n) {
+                    self.kept_names.insert(n.clone());
                 }
-            } else {
-                self.kept_names.insert(nm);
+            }
+            // a qualified name, and the hosts of its own URLs that spell its name
+            let mut hosts: Vec<String> = m
+                .names
+                .iter()
+                .filter(|n| members::is_qualified_host(n))
+                .cloned()
+                .collect();
+            hosts.extend(
+                m.urls
+                    .iter()
+                    .filter_map(|u| URL.captures(u).and_then(|c| c.get(3)))
+                    .map(|h| h.as_str().to_string())
+                    .filter(|h| !is_ipv4(h) && !is_ipv6(h) && members::host_spells(h, &m.names)),
+            );
+            for h in hosts {
+                if self.redact_names {
+                    // one member, one pseudonym: its host name is its pseudonym too
+                    let key = ("host", h.to_ascii_lowercase());
+                    self.map.entry(key).or_insert_with(|| pseudonym.clone());
+                }
+                self.learn_host(&h);
             }
         }
+    }
+
+    /// Learn names, hosts and inputs from the whole analysis before rewriting.
+    fn prepare(&mut self, a: &Analysis) {
+        self.learn_members(a);
         // hosts and addresses of members first, so that member 1's host is <…-1>
         for n in &a.report.nodes {
             for u in n.peer_urls.iter().chain(n.client_urls.iter()) {
@@ -353,9 +393,13 @@ impl Redactor {
         }
         // inputs
         let mut all: Vec<String> = a.input_names.clone();
-        for i in &a.report.inputs {
-            if !all.contains(&i.name) {
-                all.push(i.name.clone());
+        let metric_inputs = a
+            .metrics
+            .iter()
+            .flat_map(|m| m.inputs.iter().map(|i| &i.input));
+        for n in a.report.inputs.iter().map(|i| &i.name).chain(metric_inputs) {
+            if !all.contains(n) {
+                all.push(n.clone());
             }
         }
         self.host_ac = build_ac(self.hosts.iter().cloned(), true);
@@ -363,7 +407,7 @@ impl Redactor {
         let mut inputs = BTreeMap::new();
         for n in &all {
             let base = self.input_name(n, &all);
-            let red = self.passes(&base);
+            let red = self.file_name(&base);
             inputs.insert(n.clone(), red);
         }
         self.inputs.extend(inputs);
@@ -471,7 +515,7 @@ impl Redactor {
         // host names
         if let Some(ac) = self.host_ac.take() {
             let r = outside_placeholders(&s, |seg| {
-                replace_tokens(seg, &ac, true, |h| {
+                replace_tokens(seg, &ac, Bounds::Host, |h| {
                     Some(self.placeholder("host", &h.to_ascii_lowercase()))
                 })
             });
@@ -486,10 +530,29 @@ impl Redactor {
         if let Some(ac) = &self.name_ac {
             let names = &self.names;
             s = outside_placeholders(&s, |seg| {
-                replace_tokens(seg, ac, false, |n| names.get(n).cloned())
+                replace_tokens(seg, ac, Bounds::Name, |n| names.get(n).cloned())
             });
         }
         s
+    }
+
+    /// An input's file name: known hosts and (with `--redact-names`) member names are
+    /// replaced even where `-`, `_` or `.` join them to other words, then the text passes.
+    fn file_name(&mut self, base: &str) -> String {
+        let mut s = base.to_string();
+        if let Some(ac) = self.host_ac.take() {
+            s = replace_tokens(&s, &ac, Bounds::FileName, |h| {
+                Some(self.placeholder("host", &h.to_ascii_lowercase()))
+            });
+            self.host_ac = Some(ac);
+        }
+        if let Some(ac) = &self.name_ac {
+            let names = &self.names;
+            s = outside_placeholders(&s, |seg| {
+                replace_tokens(seg, ac, Bounds::FileName, |n| names.get(n).cloned())
+            });
+        }
+        self.passes(&s)
     }
 
     fn addresses(&mut self, seg: &str) -> String {
@@ -605,6 +668,13 @@ impl Redactor {
         }
     }
 
+    /// An input's name as the redacted analysis shows it (after [`Redactor::apply`]).
+    pub fn input_label(&mut self, name: &str) -> String {
+        let mut s = name.to_string();
+        self.input(&mut s);
+        s
+    }
+
     fn input(&mut self, s: &mut String) {
         *s = match self.inputs.get(s.as_str()) {
             Some(r) => r.clone(),
@@ -663,7 +733,18 @@ impl Redactor {
         for e in a.events.iter_mut() {
             self.kind(&mut e.kind);
         }
-        let r = &mut a.report;
+        self.report(&mut a.report);
+        if let Some(m) = &mut a.metrics {
+            self.metrics(m);
+            // the document carries the metrics report as it renders it
+            a.report.metrics = serde_json::to_value(&*m).ok();
+        } else if let Some(v) = &mut a.report.metrics {
+            self.json(v);
+        }
+    }
+
+    /// Rewrite the log-derived strings of the document (not its metrics).
+    fn report(&mut self, r: &mut crate::report::Report) {
         for n in r.summary.notes.iter_mut() {
             *n = self.text(n);
         }
@@ -786,6 +867,22 @@ mod tests {
         );
         assert_eq!(r.text("bare /registry/pods/a here"), "bare <key-1> here");
         assert_eq!(r.text(r#"{"key":"/x/y"}"#), r#"{"key":"<key-3>"}"#);
+    }
+
+    #[test]
+    fn hosts_inside_file_names() {
+        let mut r = Redactor::new(false);
+        r.learn_host("master-2.prod.example.com");
+        r.host_ac = build_ac(r.hosts.iter().cloned(), true);
+        assert_eq!(
+            r.file_name("metrics-master-2.prod.example.com.txt"),
+            "metrics-<host-1>.txt"
+        );
+        assert_eq!(r.file_name("master-2.prod.example.com.log"), "<host-1>.log");
+        assert_eq!(
+            r.file_name("xmaster-2.prod.example.com.log"),
+            "xmaster-2.prod.example.com.log"
+        );
     }
 
     #[test]

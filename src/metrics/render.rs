@@ -1,7 +1,7 @@
 //! Rendering a [`MetricsReport`]: terminal tables, the JSON document, CSV.
 
 use super::{LatencySummary, MemberReport, MetricsReport, Num, PeerReport};
-use crate::sanitize::terminal;
+use crate::sanitize::{csv_text, terminal};
 use std::io::{self, Write};
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
@@ -415,11 +415,11 @@ pub fn write_csv(r: &MetricsReport, w: &mut dyn Write) -> io::Result<()> {
     for m in &r.members {
         let mut row: Vec<String> = vec![
             "member".into(),
-            m.name.clone().unwrap_or_default(),
-            m.id.clone().unwrap_or_default(),
-            m.input.clone(),
+            csv_text(m.name.as_deref().unwrap_or_default()),
+            csv_text(m.id.as_deref().unwrap_or_default()),
+            csv_text(&m.input),
             m.dump_time.map(|t| t.rfc3339()).unwrap_or_default(),
-            m.version.clone().unwrap_or_default(),
+            csv_text(m.version.as_deref().unwrap_or_default()),
             b(m.has_leader),
             b(m.is_leader),
             n(m.leader_changes_seen_total),
@@ -442,14 +442,14 @@ pub fn write_csv(r: &MetricsReport, w: &mut dyn Write) -> io::Result<()> {
         for p in &m.peers {
             let mut row: Vec<String> = vec![
                 "peer".into(),
-                m.name.clone().unwrap_or_default(),
-                m.id.clone().unwrap_or_default(),
-                m.input.clone(),
+                csv_text(m.name.as_deref().unwrap_or_default()),
+                csv_text(m.id.as_deref().unwrap_or_default()),
+                csv_text(&m.input),
             ];
             row.extend(std::iter::repeat_n(String::new(), 23));
             row.extend([
-                p.id.clone(),
-                p.name.clone().unwrap_or_default(),
+                csv_text(&p.id),
+                csv_text(p.name.as_deref().unwrap_or_default()),
                 n(p.rtt.count),
                 f(p.rtt.mean_seconds),
                 f(p.rtt.p99_seconds),

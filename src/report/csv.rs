@@ -1,6 +1,8 @@
-//! CSV (RFC 4180) of events and of terms, for spreadsheets.
+//! CSV (RFC 4180) of events and of terms, for spreadsheets. Cells of text from logs or
+//! file names go through [`csv_text`], so none can start a formula.
 
 use crate::model::Analysis;
+use crate::sanitize::csv_text;
 use std::io::{self, Write};
 
 fn to_io(e: csv::Error) -> io::Error {
@@ -36,13 +38,11 @@ pub fn write_events(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         wr.write_record([
             e.ts.map(|t| t.rfc3339()).unwrap_or_default(),
             e.node.map(crate::event::hex).unwrap_or_default(),
-            e.node
-                .and_then(|n| a.names.get(&n).cloned())
-                .unwrap_or_default(),
+            csv_text(e.node.and_then(|n| a.names.get(&n)).map_or("", |n| n)),
             e.kind.name().to_string(),
             e.term.map(|t| t.to_string()).unwrap_or_default(),
-            serde_json::Value::Object(fields).to_string(),
-            input,
+            csv_text(&serde_json::Value::Object(fields).to_string()),
+            csv_text(&input),
             e.origin.line.to_string(),
         ])
         .map_err(to_io)?;
@@ -81,7 +81,7 @@ pub fn write_terms(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         wr.write_record([
             r.term.to_string(),
             r.leader.clone().unwrap_or_default(),
-            r.leader_name.clone().unwrap_or_default(),
+            csv_text(r.leader_name.as_deref().unwrap_or_default()),
             r.leader_source.clone().unwrap_or_default(),
             t(&r.started_at),
             t(&r.elected_at),
@@ -95,7 +95,10 @@ pub fn write_terms(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             r.transfer.to_string(),
             c.map(|c| c.code.clone()).unwrap_or_default(),
             c.and_then(|c| c.culprit.clone()).unwrap_or_default(),
-            c.and_then(|c| c.culprit_name.clone()).unwrap_or_default(),
+            csv_text(
+                c.and_then(|c| c.culprit_name.as_deref())
+                    .unwrap_or_default(),
+            ),
             c.map(|c| c.confidence.clone()).unwrap_or_default(),
         ])
         .map_err(to_io)?;
