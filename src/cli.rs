@@ -10,7 +10,8 @@ Examples:
   raftlog events --since 2h etcd-*.log | jq 'select(.kind==\"became_leader\")'
 
 Exit codes: 0 analysed (findings do not change it), 1 a --fail-on condition was found,
-2 usage error or no input could be read.";
+2 usage error, an input that could not be read (the others are still analysed and
+printed; --ignore-unreadable exits 0 then), or no etcd line in any input.";
 
 /// raftlog: reconstruct etcd Raft elections from etcd server logs.
 ///
@@ -179,6 +180,11 @@ pub struct Common {
     /// List unrecognised raft lines (up to 20 per input) on stderr.
     #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
+
+    /// Exit 0 even when some inputs could not be read (they are still named on stderr
+    /// and in the output); by default such a run exits 2 after analysing the others.
+    #[arg(long, help_heading = "Input")]
+    pub ignore_unreadable: bool,
 
     /// Only events at or after this time: RFC 3339 (2024-07-24T16:50:41Z),
     /// 'YYYY-MM-DD HH:MM[:SS]' in the --tz zone, @UNIX-SECONDS, or a duration like 2h

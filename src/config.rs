@@ -58,6 +58,8 @@ pub struct Config {
     pub progress: bool,
     /// List unrecognised lines.
     pub verbose: bool,
+    /// `--ignore-unreadable`: inputs that could not be read do not change the exit status.
+    pub ignore_unreadable: bool,
     /// Lower bound.
     pub since: Option<Bound>,
     /// Upper bound.
@@ -224,6 +226,7 @@ impl Config {
             quiet: c.quiet,
             progress: false,
             verbose: c.verbose,
+            ignore_unreadable: c.ignore_unreadable,
             since: c
                 .since
                 .as_deref()

@@ -67,6 +67,18 @@ impl InputError {
             source,
         }
     }
+
+    /// The input that could not be read, as named in reports; None when the error is
+    /// not about reading one input (a directory without etcd logs).
+    pub fn input_name(&self) -> Option<String> {
+        match self {
+            InputError::Open { path, .. } | InputError::IsDir(path) => {
+                Some(path.display().to_string())
+            }
+            InputError::Read { name, .. } => Some(name.clone()),
+            InputError::NoLogsInDir(_) => None,
+        }
+    }
 }
 
 /// Errors of a run that stop it.

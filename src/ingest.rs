@@ -61,6 +61,8 @@ pub struct InputSummary {
     pub gzip: bool,
     /// Reading stopped early with this error (lines before it are kept).
     pub error: Option<String>,
+    /// The input could not be read at all (`error` says why): it has no lines.
+    pub unreadable: bool,
     /// How year-less timestamps got their year, when there were any.
     pub year_note: Option<String>,
     /// Zone-less timestamps were read in the assumed zone.
@@ -113,7 +115,7 @@ const MAX_HELD: usize = 50_000;
 const SMALL: u64 = 4 * BLOCK as u64;
 
 /// Inner formats in the order of their declaration (index = `Format as usize`).
-const FORMATS: [Format; 6] = [
+pub const FORMATS: [Format; 6] = [
     Format::ZapJson,
     Format::ZapConsole,
     Format::Capnslog,
@@ -817,6 +819,11 @@ fn read_input_with(
     let (mut r, error) = read_reader_inner(idx, opened.reader, opened.mtime, opts, threads);
     r.summary.name = src.name();
     r.summary.gzip = opened.gzip;
+    // what was undone before the lines were parsed, named beside the wrappers
+    r.summary.wrappers.extend(opened.encoding.name());
+    if opened.escapes.load(Ordering::Relaxed) > 0 {
+        r.summary.wrappers.insert("ansi-escapes");
+    }
     r.summary.error = error.map(|e| InputError::read(src, e).to_string());
     Ok(r)
 }

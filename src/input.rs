@@ -1,5 +1,7 @@
 //! Inputs: files, directories (walked, etcd logs recognised by content), stdin; gzip
-//! detected by magic bytes (multi-member); lines read as bytes with a length bound.
+//! detected by magic bytes (multi-member); UTF-16 (with a BOM, or told by its NULs) and
+//! a UTF-8 BOM decoded and terminal escape sequences removed, so the line pipeline only
+//! ever sees UTF-8 text; lines read as bytes with a length bound.
 
 use crate::error::InputError;
 use flate2::bufread::MultiGzDecoder;
@@ -35,7 +37,7 @@ impl Source {
 
 /// An opened input.
 pub struct Opened {
-    /// Decompressed byte stream.
+    /// Decompressed, decoded byte stream (UTF-8, escape sequences removed).
     pub reader: Box<dyn BufRead + Send>,
     /// File modification time (for year-less lines).
     pub mtime: Option<SystemTime>,
@@ -43,6 +45,182 @@ pub struct Opened {
     pub gzip: bool,
     /// Size on disk of a regular file.
     pub size: Option<u64>,
+    /// Text encoding found at the start of the (decompressed) input.
+    pub encoding: Encoding,
+    /// Terminal escape sequences removed so far from the input.
+    pub escapes: Arc<AtomicU64>,
+}
+
+/// Text encoding of an input, told by its first bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (or bytes that are not text) without a byte order mark.
+    #[default]
+    Utf8,
+    /// UTF-8 behind a byte order mark (Windows editors, PowerShell 7 `Out-File`).
+    Utf8Bom,
+    /// UTF-16 little endian: PowerShell 5's `>` writes it, with a BOM and CRLF.
+    Utf16Le,
+    /// UTF-16 big endian.
+    Utf16Be,
+}
+
+impl Encoding {
+    /// Name in `inputs[].wrappers`; None for plain UTF-8.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Encoding::Utf8 => None,
+            Encoding::Utf8Bom => Some("utf-8-bom"),
+            Encoding::Utf16Le => Some("utf-16le"),
+            Encoding::Utf16Be => Some("utf-16be"),
+        }
+    }
+
+    /// The encoding of a stream starting with `head`: a byte order mark, or UTF-16
+    /// without one when its first line is ASCII with a NUL in every other byte (an etcd
+    /// line starts with ASCII, and ASCII text never holds NULs).
+    pub fn sniff(head: &[u8]) -> Encoding {
+        match head {
+            [0xef, 0xbb, 0xbf, ..] => Encoding::Utf8Bom,
+            [0xff, 0xfe, ..] => Encoding::Utf16Le,
+            [0xfe, 0xff, ..] => Encoding::Utf16Be,
+            _ => Self::sniff_bomless(head),
+        }
+    }
+
+    fn sniff_bomless(head: &[u8]) -> Encoding {
+        let (mut le, mut be, mut units) = (true, true, 0);
+        for u in head[..head.len().min(512)].chunks_exact(2) {
+            le &= u[0] != 0 && u[1] == 0;
+            be &= u[0] == 0 && u[1] != 0;
+            if !le && !be {
+                return Encoding::Utf8;
+            }
+            units += 1;
+            if u == b"\n\0" || u == b"\0\n" {
+                break;
+            }
+        }
+        match (units >= 8, le, be) {
+            (true, true, _) => Encoding::Utf16Le,
+            (true, _, true) => Encoding::Utf16Be,
+            _ => Encoding::Utf8,
+        }
+    }
+}
+
+/// Where [`StripEscapes`] is within a terminal escape sequence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seq {
+    /// Plain text.
+    Text,
+    /// After ESC.
+    Escape,
+    /// Control sequence (`ESC [` parameters, intermediates, final byte): SGR colour and
+    /// cursor movement.
+    Csi,
+    /// `ESC` + intermediate bytes (character set selection), up to a final byte.
+    Intermediate,
+    /// Control string (`ESC ]` OSC window title or hyperlink, `ESC P` DCS, ...), up to
+    /// BEL or `ESC \\`.
+    String,
+    /// ESC inside a control string: `\\` ends it, anything else starts a new sequence.
+    StringEscape,
+}
+
+const ESC: u8 = 0x1b;
+
+/// Removes terminal escape sequences from a byte stream: logs that went through a
+/// colouring tool (`ccze`, `grc`, a pager, `stern`) carry SGR colour codes around words,
+/// which would hide every line from the parsers. A sequence never takes a newline: a
+/// broken one ends at the end of its line. Chunks without ESC cost one `memchr`.
+pub struct StripEscapes<R> {
+    inner: R,
+    state: Seq,
+    removed: Arc<AtomicU64>,
+}
+
+impl<R: Read> StripEscapes<R> {
+    /// Wrap `inner`; the number of sequences removed is added to `removed`.
+    pub fn new(inner: R, removed: Arc<AtomicU64>) -> Self {
+        StripEscapes {
+            inner,
+            state: Seq::Text,
+            removed,
+        }
+    }
+
+    /// Next state after byte `b`, and whether `b` is text to keep.
+    fn step(&mut self, b: u8) -> bool {
+        let state = match (self.state, b) {
+            // `ESC \\` (string terminator): the backslash is a final byte
+            (Seq::StringEscape, b'\\') => Seq::Intermediate,
+            (Seq::StringEscape, _) => Seq::Escape,
+            (s, _) => s,
+        };
+        let (next, keep) = match (state, b) {
+            (Seq::Text, ESC) => (Seq::Escape, false),
+            (Seq::Text, _) => (Seq::Text, true),
+            (Seq::Escape, b'[') => (Seq::Csi, false),
+            (Seq::Escape, b']' | b'P' | b'X' | b'^' | b'_') => (Seq::String, false),
+            (Seq::Escape, 0x20..=0x2f) => (Seq::Intermediate, false),
+            (Seq::Csi, 0x20..=0x3f) | (Seq::Intermediate, 0x20..=0x2f) => (state, false),
+            (Seq::Escape | Seq::Intermediate, 0x30..=0x7e) | (Seq::Csi, 0x40..=0x7e) => {
+                (Seq::Text, false)
+            }
+            (Seq::String, 0x07) => (Seq::Text, false),
+            (Seq::String, ESC) => (Seq::StringEscape, false),
+            (Seq::String, b) if b != b'\n' => (Seq::String, false),
+            // a broken sequence ends here; the byte is text, or starts a new sequence
+            (_, ESC) => (Seq::Escape, false),
+            _ => (Seq::Text, true),
+        };
+        if self.state != Seq::Text && next == Seq::Text {
+            self.removed.fetch_add(1, Ordering::Relaxed);
+        }
+        self.state = next;
+        keep
+    }
+
+    /// Remove the sequences from `buf` in place; returns the length kept.
+    fn strip(&mut self, buf: &mut [u8]) -> usize {
+        let (mut r, mut w) = (0, 0);
+        while r < buf.len() {
+            if self.state == Seq::Text {
+                let Some(i) = memchr::memchr(ESC, &buf[r..]) else {
+                    buf.copy_within(r.., w);
+                    w += buf.len() - r;
+                    break;
+                };
+                buf.copy_within(r..r + i, w);
+                w += i;
+                r += i;
+            }
+            let b = buf[r];
+            r += 1;
+            if self.step(b) {
+                buf[w] = b;
+                w += 1;
+            }
+        }
+        w
+    }
+}
+
+impl<R: Read> Read for StripEscapes<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 || (self.state == Seq::Text && memchr::memchr(ESC, &buf[..n]).is_none()) {
+                return Ok(n);
+            }
+            // a read made only of escape bytes must not look like the end of input
+            let kept = self.strip(&mut buf[..n]);
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
 }
 
 /// Adds the bytes read to a shared counter (progress of the whole run).
@@ -95,7 +273,7 @@ pub fn open_counted(src: &Source, count: Option<Arc<AtomicU64>>) -> Result<Opene
     let mut br = BufReader::with_capacity(256 * 1024, raw);
     let head = br.fill_buf().map_err(|e| InputError::read(src, e))?;
     let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-    let reader: Box<dyn BufRead + Send> = if gzip {
+    let mut reader: Box<dyn BufRead + Send> = if gzip {
         Box::new(BufReader::with_capacity(
             256 * 1024,
             MultiGzDecoder::new(br),
@@ -103,11 +281,38 @@ pub fn open_counted(src: &Source, count: Option<Arc<AtomicU64>>) -> Result<Opene
     } else {
         Box::new(br)
     };
+    // the encoding is told after decompression, so a gzipped UTF-16 log is read too
+    let encoding = Encoding::sniff(reader.fill_buf().map_err(|e| InputError::read(src, e))?);
+    let text: Box<dyn Read + Send> = match encoding {
+        Encoding::Utf8 => Box::new(reader),
+        Encoding::Utf8Bom => {
+            reader.consume(3);
+            Box::new(reader)
+        }
+        Encoding::Utf16Le | Encoding::Utf16Be => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(if encoding == Encoding::Utf16Le {
+                    encoding_rs::UTF_16LE
+                } else {
+                    encoding_rs::UTF_16BE
+                }))
+                .strip_bom(true)
+                .build_with_buffer(reader, vec![0; 64 * 1024])
+                .map_err(|e| InputError::read(src, e))?,
+        ),
+    };
+    let escapes = Arc::new(AtomicU64::new(0));
+    let reader = Box::new(BufReader::with_capacity(
+        256 * 1024,
+        StripEscapes::new(text, escapes.clone()),
+    ));
     Ok(Opened {
         reader,
         mtime,
         gzip,
         size,
+        encoding,
+        escapes,
     })
 }
 
@@ -167,12 +372,13 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
                 let (files, e) = walk_files(&p);
                 errs.extend(e);
                 let before = out.len();
-                out.extend(
-                    files
-                        .into_iter()
-                        .filter(|f| looks_like_etcd_log(f))
-                        .map(Source::Path),
-                );
+                for f in files {
+                    match looks_like_etcd_log(&f) {
+                        Ok(true) => out.push(Source::Path(f)),
+                        Ok(false) => {}
+                        Err(e) => errs.push(e),
+                    }
+                }
                 if out.len() == before {
                     errs.push(InputError::NoLogsInDir(p));
                 }
@@ -240,19 +446,21 @@ pub fn walk_files(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
     (out, errs)
 }
 
-/// Content sniffing for directory walks: the first 256 KiB (decompressed) hold an etcd
-/// record of a known format with an etcd-specific word in it.
-pub fn looks_like_etcd_log(p: &Path) -> bool {
-    let Ok(mut o) = open(&Source::Path(p.to_path_buf())) else {
-        return false;
-    };
+/// Content sniffing for directory walks: the first 256 KiB (decompressed, decoded) hold
+/// an etcd record of a known format with an etcd-specific word in it. A file that cannot
+/// be opened is an error, never silently "not a log".
+pub fn looks_like_etcd_log(p: &Path) -> Result<bool, InputError> {
+    let src = Source::Path(p.to_path_buf());
+    let mut o = open(&src)?;
     let mut buf = Vec::new();
     let mut total = 0usize;
     let st = crate::parse::envelope::EnvState::new(crate::time::current_year());
     for _ in 0..2000 {
         match read_line(o.reader.as_mut(), &mut buf, 64 * 1024) {
             Ok(Some(_)) => {}
-            _ => break,
+            Ok(None) => break,
+            // damage before any etcd line: the file may well be a log, say so
+            Err(e) => return Err(InputError::read(&src, e)),
         }
         total += buf.len() + 1;
         if crate::parse::may_matter(&buf) {
@@ -263,14 +471,14 @@ pub fn looks_like_etcd_log(p: &Path) -> bool {
                     crate::parse::LineClass::Events | crate::parse::LineClass::UnknownRaft
                 )
             {
-                return true;
+                return Ok(true);
             }
         }
         if total > 256 * 1024 {
             break;
         }
     }
-    false
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -289,5 +497,96 @@ mod tests {
         assert_eq!(read_line(&mut r, &mut buf, 8).unwrap(), Some(false));
         assert_eq!(buf, b"end");
         assert_eq!(read_line(&mut r, &mut buf, 8).unwrap(), None);
+    }
+
+    /// Reads one byte at a time, so that sequences are cut at every possible place.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn stripped(data: &[u8], trickle: bool) -> (Vec<u8>, u64) {
+        let removed = Arc::new(AtomicU64::new(0));
+        let mut out = Vec::new();
+        if trickle {
+            StripEscapes::new(Trickle(data), removed.clone())
+                .read_to_end(&mut out)
+                .unwrap();
+        } else {
+            StripEscapes::new(data, removed.clone())
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        (out, removed.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn escape_sequences_are_removed_and_newlines_kept() {
+        let cases: [(&[u8], &[u8], u64); 7] = [
+            (b"plain line\n", b"plain line\n", 0),
+            // ccze -A: SGR around every word
+            (
+                b"\x1b[22m\x1b[36m2026-11-25\x1b[0m\x1b[22m\x1b[36m I\x1b[0m\n",
+                b"2026-11-25 I\n",
+                6,
+            ),
+            // OSC window title ended by BEL, hyperlink ended by ESC \\
+            (b"a\x1b]0;title\x07b\x1b]8;;http://x\x1b\\c\n", b"abc\n", 2),
+            // character set selection, a two-byte escape, cursor movement
+            (b"\x1b(Bx\x1b7y\x1b[2;5Hz\n", b"xyz\n", 3),
+            // broken sequences end at the end of their line, never taking it
+            (b"a\x1b[12\nb\x1b]title\nc\x1b\n", b"a\nb\nc\n", 3),
+            // JSON-escaped escapes are text, not sequences
+            (
+                b"{\"msg\":\"\\u001b[31m\"}\n",
+                b"{\"msg\":\"\\u001b[31m\"}\n",
+                0,
+            ),
+            // a chunk made only of escapes is not the end of the input
+            (b"\x1b[0m\x1b[0m\x1b[0mend\n", b"end\n", 3),
+        ];
+        for (input, want, n) in cases {
+            for trickle in [false, true] {
+                let (out, removed) = stripped(input, trickle);
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(want),
+                    "{trickle}"
+                );
+                assert_eq!(removed, n, "{}", String::from_utf8_lossy(input));
+            }
+        }
+    }
+
+    fn utf16(text: &str, le: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        for u in (bom.then_some(0xfeff).into_iter()).chain(text.encode_utf16()) {
+            out.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        out
+    }
+
+    #[test]
+    fn encodings_are_told_by_bom_or_by_nuls() {
+        let line = "{\"level\":\"info\",\"msg\":\"x\"}\r\n";
+        assert_eq!(Encoding::sniff(line.as_bytes()), Encoding::Utf8);
+        assert_eq!(Encoding::sniff(b"\xef\xbb\xbf{"), Encoding::Utf8Bom);
+        for bom in [true, false] {
+            assert_eq!(Encoding::sniff(&utf16(line, true, bom)), Encoding::Utf16Le);
+            assert_eq!(Encoding::sniff(&utf16(line, false, bom)), Encoding::Utf16Be);
+        }
+        // too short to tell, NULs in binary data, and text after a first ASCII line
+        assert_eq!(Encoding::sniff(&utf16("ab", true, false)), Encoding::Utf8);
+        assert_eq!(Encoding::sniff(&[0u8; 64]), Encoding::Utf8);
+        assert_eq!(
+            Encoding::sniff(&utf16("2026-11-25 I | x\nüñí", true, false)),
+            Encoding::Utf16Le
+        );
     }
 }

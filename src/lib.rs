@@ -44,15 +44,87 @@ use std::io::{self, Write};
 pub const EXIT_OK: i32 = 0;
 /// Exit status: a `--fail-on` condition was found.
 pub const EXIT_FINDING: i32 = 1;
-/// Exit status: usage error or no input could be read.
+/// Exit status: usage error, an input that could not be read, or no etcd line at all.
 pub const EXIT_ERROR: i32 = 2;
 
 /// An unrecognised raft line listed by `-v`: input name, line number, message.
 pub type UnknownLine = (String, u64, String);
 
+/// The inputs of a run sorted by kind: metrics/status files, logs, and what could not be
+/// read (or held no etcd log) with why.
+struct Gathered {
+    metric_paths: Vec<std::path::PathBuf>,
+    log_args: Vec<String>,
+    errors: Vec<error::InputError>,
+}
+
+/// One walk per directory: each file is a metrics/status input, a log, or neither; a
+/// file that cannot be opened is an error, never silently neither.
+fn gather(cfg: &Config) -> Gathered {
+    // metrics dumps and etcdctl outputs among the inputs (by content) or given apart
+    let mut g = Gathered {
+        metric_paths: cfg
+            .metrics
+            .iter()
+            .chain(cfg.status.iter())
+            .map(std::path::PathBuf::from)
+            .collect(),
+        log_args: Vec::new(),
+        errors: Vec::new(),
+    };
+    for a in &cfg.inputs {
+        let p = std::path::Path::new(a);
+        if a != "-" && p.is_file() {
+            if let Ok(Some(_)) = metrics::detect_path(p) {
+                g.metric_paths.push(p.to_path_buf());
+                continue;
+            }
+        }
+        if p.is_dir() {
+            let (before, errors_before) = (g.log_args.len(), g.errors.len());
+            let (files, e) = input::walk_files(p);
+            g.errors.extend(e);
+            for f in files {
+                if let Ok(Some(_)) = metrics::detect_path(&f) {
+                    g.metric_paths.push(f);
+                    continue;
+                }
+                match input::looks_like_etcd_log(&f) {
+                    Ok(true) => g.log_args.push(f.display().to_string()),
+                    Ok(false) => {}
+                    Err(e) => g.errors.push(e),
+                }
+            }
+            // a directory whose files could not all be read has had its errors named
+            if g.log_args.len() == before && g.errors.len() == errors_before {
+                g.errors
+                    .push(error::InputError::NoLogsInDir(p.to_path_buf()));
+            }
+            continue;
+        }
+        g.log_args.push(a.clone());
+    }
+    g
+}
+
+/// An input that could not be read at all, as its row of `inputs[]`: no lines, the
+/// cause in `error`, so that reports say it was not read rather than leave it out.
+fn unreadable_input(e: &error::InputError) -> Option<ingest::InputResult> {
+    Some(ingest::InputResult {
+        summary: ingest::InputSummary {
+            name: e.input_name()?,
+            error: Some(e.to_string()),
+            unreadable: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+}
+
 /// Read the inputs of `cfg`, analyse them and return the analysis; errors about single
 /// inputs are written to `err` (the run goes on with the others), and with `-v` the
-/// unrecognised raft lines.
+/// unrecognised raft lines. Inputs that could not be read are rows of `inputs[]` with
+/// their error.
 pub fn analyze(
     cfg: &Config,
     stdin_is_terminal: bool,
@@ -81,47 +153,16 @@ pub fn analyze_listing_unknown(
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<(model::Analysis, Vec<UnknownLine>), RunError> {
-    // metrics dumps and etcdctl outputs among the inputs (by content) or given apart
-    let mut metric_paths: Vec<std::path::PathBuf> = cfg
-        .metrics
-        .iter()
-        .chain(cfg.status.iter())
-        .map(std::path::PathBuf::from)
-        .collect();
-    // one walk per directory: each file is a metrics/status input or a log (or neither)
-    let mut log_args: Vec<String> = Vec::new();
-    let mut walk_errors: Vec<error::InputError> = Vec::new();
-    for a in &cfg.inputs {
-        let p = std::path::Path::new(a);
-        if a != "-" && p.is_file() {
-            if let Ok(Some(_)) = metrics::detect_path(p) {
-                metric_paths.push(p.to_path_buf());
-                continue;
-            }
-        }
-        if p.is_dir() {
-            let (files, e) = input::walk_files(p);
-            walk_errors.extend(e);
-            let before = log_args.len();
-            for f in files {
-                if let Ok(Some(_)) = metrics::detect_path(&f) {
-                    metric_paths.push(f);
-                } else if input::looks_like_etcd_log(&f) {
-                    log_args.push(f.display().to_string());
-                }
-            }
-            if log_args.len() == before {
-                walk_errors.push(error::InputError::NoLogsInDir(p.to_path_buf()));
-            }
-            continue;
-        }
-        log_args.push(a.clone());
-    }
+    let Gathered {
+        metric_paths,
+        log_args,
+        errors: walk_errors,
+    } = gather(cfg);
     for e in &walk_errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
     let only_metrics = log_args.is_empty() && !metric_paths.is_empty();
-    let (sources, errors) = if only_metrics {
+    let (sources, mut errors) = if only_metrics {
         let _ = writeln!(
             err,
             "raftlog: error: no log among the inputs (only metrics/status files): give the etcd logs too, or use `raftlog metrics`"
@@ -144,6 +185,7 @@ pub fn analyze_listing_unknown(
     for e in &errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
+    errors.splice(0..0, walk_errors);
     let mut ingest_opts = cfg.ingest.clone();
     let progress = cfg.progress.then(|| {
         let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -172,6 +214,7 @@ pub fn analyze_listing_unknown(
             }
             Err(e) => {
                 let _ = writeln!(err, "raftlog: error: {e}");
+                errors.push(e);
             }
         }
     }
@@ -179,6 +222,7 @@ pub fn analyze_listing_unknown(
         return Err(RunError::NoInput);
     }
     let mut unknown: Vec<UnknownLine> = Vec::new();
+    results.extend(errors.iter().filter_map(unreadable_input));
     if cfg.verbose {
         for r in &results {
             for (line, msg) in &r.summary.unknown_samples {
@@ -351,6 +395,7 @@ pub fn read_summary(a: &model::Analysis) -> String {
     let r = &a.report;
     let lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
     let events: u64 = r.inputs.iter().map(|i| i.events).sum();
+    let read = r.inputs.iter().filter(|i| !i.unreadable).count();
     let mut skipped: std::collections::BTreeMap<&str, u64> = Default::default();
     for i in &r.inputs {
         for (k, v) in &i.skipped {
@@ -360,14 +405,17 @@ pub fn read_summary(a: &model::Analysis) -> String {
     let total: u64 = skipped.values().sum();
     let mut s = format!(
         "raftlog: read {} input{}, {} lines, {} events, {} member{} ({} with logs)",
-        r.inputs.len(),
-        if r.inputs.len() == 1 { "" } else { "s" },
+        read,
+        if read == 1 { "" } else { "s" },
         lines,
         events,
         r.summary.members,
         if r.summary.members == 1 { "" } else { "s" },
         r.summary.members_with_logs
     );
+    if read < r.inputs.len() {
+        s.push_str(&format!("; {} could not be read", r.inputs.len() - read));
+    }
     if total > 0 {
         s.push_str(&format!(
             "; skipped {} line{} ({})",
@@ -401,6 +449,28 @@ pub fn read_summary(a: &model::Analysis) -> String {
         s.push_str("; no election events found");
     }
     s
+}
+
+/// The error of a run in which no input that could be read held a line of any format
+/// raftlog knows: nothing to judge, so no verdict is printed. Judged over the whole run:
+/// directories and bundles hold other programs' logs, and a quiet member has no raft
+/// lines, so one input without etcd lines is normal.
+pub fn no_etcd_lines(a: &model::Analysis) -> Option<String> {
+    let read: Vec<&report::InputRow> = a.report.inputs.iter().filter(|i| !i.unreadable).collect();
+    if read.is_empty() || read.iter().any(|i| !i.formats.is_empty()) {
+        return None;
+    }
+    let mut names: Vec<String> = read.iter().take(5).map(|i| i.name.clone()).collect();
+    if read.len() > 5 {
+        names.push(format!("and {} more", read.len() - 5));
+    }
+    let formats: Vec<&str> = ingest::FORMATS.iter().map(|f| f.name()).collect();
+    Some(format!(
+        "no etcd lines found in {}: formats tried: {}, bare or inside {}; gzip, UTF-16 and terminal colour codes looked through (hint: give etcd's own server log, e.g. journalctl -u etcd, kubectl logs etcd-<node> -n kube-system, or the member's log file)",
+        sanitize::terminal(&names.join(", ")),
+        formats.join(", "),
+        parse::envelope::Wrappers(u16::MAX).names().join(", ")
+    ))
 }
 
 /// Which `--fail-on` conditions the analysis meets.
@@ -595,6 +665,10 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             }
         }
     }
+    if let Some(msg) = no_etcd_lines(&a) {
+        let _ = writeln!(err, "raftlog: error: {msg}");
+        return EXIT_ERROR;
+    }
     if let Some(path) = &cfg.output {
         if let Err(e) = render_to_file(cfg, &a, path) {
             let _ = writeln!(err, "raftlog: error: cannot write output: {path}: {e}");
@@ -611,19 +685,32 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
         }
     }
     let failed = failed_conditions(cfg, &a);
-    if !failed.is_empty() {
+    if !failed.is_empty() && !cfg.quiet {
+        let _ = writeln!(
+            err,
+            "raftlog: --fail-on: found {}",
+            failed
+                .iter()
+                .map(|f| format!("{f:?}").to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    // as ripgrep: the others were analysed and printed, the status still tells
+    let unread = a.report.inputs.iter().filter(|i| i.error.is_some()).count();
+    if unread > 0 && !cfg.ignore_unreadable {
         if !cfg.quiet {
             let _ = writeln!(
                 err,
-                "raftlog: --fail-on: found {}",
-                failed
-                    .iter()
-                    .map(|f| format!("{f:?}").to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "raftlog: {unread} input{} could not be read in full (named above): exit status 2 (--ignore-unreadable: 0)",
+                if unread == 1 { "" } else { "s" }
             );
         }
-        return EXIT_FINDING;
+        return EXIT_ERROR;
     }
-    EXIT_OK
+    if failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDING
+    }
 }

@@ -436,6 +436,25 @@ fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
     (out, raws)
 }
 
+/// The note on inputs that could not be read at all: what they held is missing, and a
+/// member whose log may be among them is seen only through the others' lines.
+fn unreadable_note(rows: &[InputRow], without_log: Vec<String>) -> Option<String> {
+    let unread: Vec<&str> = rows
+        .iter()
+        .filter(|i| i.unreadable)
+        .map(|i| i.name.as_str())
+        .collect();
+    let which = crate::report::unreadable_brief(&unread)?;
+    Some(if without_log.is_empty() {
+        format!("{which} (what it held is missing from this analysis)")
+    } else {
+        format!(
+            "{which}; no log of {} was read (it may be among them): its leadership, votes and causes are inferred from the other members' lines",
+            without_log.join(", ")
+        )
+    })
+}
+
 /// Build the analysis from the inputs' events.
 pub fn analyze(
     mut inputs: Vec<InputResult>,
@@ -458,6 +477,7 @@ pub fn analyze(
                 nodes: s.nodes.iter().map(|n| hex(*n)).collect(),
                 gzip: s.gzip,
                 error: s.error.clone(),
+                unreadable: s.unreadable,
                 year_note: s.year_note.clone(),
                 assumed_zone: s.assumed_zone,
                 duplicate_events: dups.get(&(s.name.clone())).map(|d| d.0).unwrap_or(0),
@@ -1411,6 +1431,11 @@ fn build(
                 .to_string(),
         );
     }
+    let without_log = nodes
+        .iter()
+        .filter(|(_, a)| !a.has_log)
+        .map(|(id, _)| disp(*id));
+    notes.extend(unreadable_note(&input_rows, without_log.collect()));
     let summary = Summary {
         from,
         to,

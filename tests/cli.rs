@@ -71,10 +71,11 @@ fn missing_path_is_named_and_others_still_read() {
             "raftlog: error: cannot open input: does-not-exist.log: No such file or directory",
         ))
         .stderr(predicate::str::contains("check the path"));
+    // the other input is analysed and printed; the status still says one was missing
     raftlog()
         .args(["terms", "does-not-exist.log", &format!("{ZAP}/n1.log")])
         .assert()
-        .code(0)
+        .code(2)
         .stdout(predicate::str::contains("leader_"))
         .stderr(predicate::str::contains("does-not-exist.log"));
 }
@@ -98,9 +99,9 @@ fn empty_file_and_log_without_elections() {
     raftlog()
         .args(["timeline", empty.to_str().unwrap()])
         .assert()
-        .code(0)
-        .stdout(predicate::str::contains("No election events found"))
-        .stderr(predicate::str::contains("no election events found"));
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no etcd lines found in"));
     // real server lines without any election line
     let src = std::fs::read_to_string(root().join(ZAP).join("n1.log")).unwrap();
     let quiet: String = src
@@ -163,7 +164,7 @@ fn truncated_gzip_keeps_what_was_read() {
     let out = raftlog()
         .args(["events", f.to_str().unwrap()])
         .assert()
-        .code(0)
+        .code(2)
         .stderr(predicate::str::contains(
             "raftlog: error: cannot read input",
         ))
@@ -770,4 +771,77 @@ fn progress_bar_only_on_a_terminal() {
         .unwrap();
     let tty = String::from_utf8_lossy(&out.stdout);
     assert!(!tty.contains("reading"), "{tty}");
+}
+
+#[test]
+fn no_etcd_line_in_the_whole_run_is_exit_2_without_a_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "hello\nworld\n").unwrap();
+    let notes = notes.to_str().unwrap();
+    let empty = "tests/hostile/empty.log";
+    let runs: [&[&str]; 8] = [
+        &["timeline"],
+        &["terms"],
+        &["diagnose"],
+        &["report"],
+        &["report", "-f", "html"],
+        &["terms", "-f", "json"],
+        &["diagnose", "-f", "json"],
+        &["events"],
+    ];
+    for args in runs {
+        let out = raftlog()
+            .args(args)
+            .args([notes, empty, "tests/hostile/binary.bin"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: a verdict from no data");
+        assert!(
+            err.contains(&format!("raftlog: error: no etcd lines found in {notes}, {empty}, tests/hostile/binary.bin: formats tried: zap-json, zap-console, capnslog")),
+            "{args:?}: {err}"
+        );
+    }
+    // judged per run: beside a real log, a file of other lines is normal
+    raftlog()
+        .args(["terms", notes, &format!("{ZAP}/n1.log")])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn etcd_lines_without_a_leader_give_no_health_verdict() {
+    let quiet = "tests/hostile/no-elections.log";
+    for args in [&["report"][..], &["report", "-f", "html"]] {
+        let out = raftlog().args(args).arg(quiet).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("never without a leader"), "{args:?}: {text}");
+        assert!(
+            text.contains("o leader was seen in these logs (no election, and no member named one), so they cannot tell whether the cluster had one."),
+            "{args:?}: {text}"
+        );
+    }
+    raftlog()
+        .args(["timeline", quiet])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "leaderless: unknown: no leader was seen",
+        ));
+    raftlog()
+        .args(["diagnose", quiet])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "leaderless unknown (no leader seen)",
+        ))
+        .stdout(predicate::str::contains("after the first leader").not());
+    // a leader seen throughout still gets the verdict
+    raftlog()
+        .args(["report", "fixtures/real/capnslog-3-quiet"])
+        .assert()
+        .stdout(predicate::str::contains("never without a leader"));
 }

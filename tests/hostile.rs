@@ -57,7 +57,8 @@ fn every_hostile_file_alone_and_all_together() {
             );
         }
     }
-    // the whole directory: one bad input does not lose the others
+    // the whole directory: one bad input does not lose the others, and the status says
+    // that one (the truncated gzip) could not be read in full
     let out = Command::new(bin())
         .args([
             "terms",
@@ -67,12 +68,9 @@ fn every_hostile_file_alone_and_all_together() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("truncated.log.gz"), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["terms"].as_array().unwrap().len() >= 5);
 }
@@ -113,7 +111,7 @@ fn what_could_not_be_read_is_counted_and_named() {
     Command::new(bin())
         .args(["terms", &h("truncated.log.gz")])
         .assert()
-        .code(0)
+        .code(2)
         .stderr(predicates::str::contains("truncated"));
 }
 
@@ -313,9 +311,10 @@ fn ten_thousand_files_symlink_loops_and_dangling_links() {
         .args(["terms", "-f", "json", d.to_str().unwrap()])
         .output()
         .unwrap();
+    // the dangling link could not be read: the others are analysed, the status is 2
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -323,7 +322,7 @@ fn ten_thousand_files_symlink_loops_and_dangling_links() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dangling.log"), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["inputs"].as_array().unwrap().len(), 10_000);
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 10_001);
     // the same lines 10 000 times are one member's history, counted once
     let dups: u64 = v["inputs"]
         .as_array()
@@ -332,4 +331,291 @@ fn ten_thousand_files_symlink_loops_and_dangling_links() {
         .map(|i| i["duplicate_events"].as_u64().unwrap())
         .sum();
     assert!(dups > 0);
+}
+
+fn hostile(f: &str) -> String {
+    root().join("tests/hostile").join(f).display().to_string()
+}
+
+/// `terms -f json` of the inputs: exit code, document, stderr.
+fn terms_json(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let out = Command::new(bin())
+        .args(["terms", "-f", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), v, err)
+}
+
+/// (term, leader, elected_at) of every term of a document.
+fn leaders(v: &serde_json::Value) -> Vec<(u64, String, String)> {
+    v["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["term"].as_u64().unwrap(),
+                t["leader"].to_string(),
+                t["elected_at"].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn utf16(text: &str, le: bool, bom: bool) -> Vec<u8> {
+    let units = bom
+        .then_some(0xfeff_u16)
+        .into_iter()
+        .chain(text.encode_utf16());
+    units
+        .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+        .collect()
+}
+
+#[test]
+fn utf16_and_bom_logs_read_as_their_utf8_original() {
+    let orig = fixture("real/zap-3-prevote-pause/n1.log");
+    let (code, want, err) = terms_json(&[&orig]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(leaders(&want).len() >= 3, "{want}");
+    let text = std::fs::read_to_string(&orig).unwrap();
+    let crlf = text.replace('\n', "\r\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(hostile("utf16le-bom-crlf.log")).unwrap())
+        .unwrap();
+    let mut bom8 = b"\xef\xbb\xbf".to_vec();
+    bom8.extend_from_slice(crlf.as_bytes());
+    let variants: [(&str, Vec<u8>, &str); 5] = [
+        ("be-bom.log", utf16(&text, false, true), "utf-16be"),
+        ("be.log", utf16(&crlf, false, false), "utf-16be"),
+        ("le.log", utf16(&text, true, false), "utf-16le"),
+        ("le-bom-crlf.log.gz", gz.finish().unwrap(), "utf-16le"),
+        ("utf8-bom.log", bom8, "utf-8-bom"),
+    ];
+    let mut cases = vec![(hostile("utf16le-bom-crlf.log"), "utf-16le")];
+    for (name, bytes, enc) in variants {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        cases.push((p.display().to_string(), enc));
+    }
+    for (path, enc) in cases {
+        let (code, got, err) = terms_json(&[&path]);
+        assert_eq!(code, Some(0), "{path}: {err}");
+        assert_eq!(leaders(&got), leaders(&want), "{path}");
+        let (i, w) = (&got["inputs"][0], &want["inputs"][0]);
+        assert_eq!(i["events"], w["events"], "{path}");
+        assert_eq!(i["lines"], w["lines"], "{path}");
+        assert_eq!(i["skipped_lines"], w["skipped_lines"], "{path}");
+        assert!(
+            i["wrappers"].as_array().unwrap().contains(&enc.into()),
+            "{path}: {i}"
+        );
+    }
+}
+
+#[test]
+fn colour_codes_are_removed_before_parsing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain.log");
+    let mut all = Vec::new();
+    for n in ["n1", "n2", "n3"] {
+        all.extend(std::fs::read(fixture(&format!("real/capnslog-3-mixed/{n}.log"))).unwrap());
+    }
+    std::fs::write(&plain, &all).unwrap();
+    let (_, want, _) = terms_json(&[plain.to_str().unwrap()]);
+    let coloured = hostile("ansi-ccze-capnslog.log");
+    let (code, got, err) = terms_json(&[&coloured]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(leaders(&want).len() >= 10, "{want}");
+    assert_eq!(leaders(&got), leaders(&want));
+    let (i, w) = (&got["inputs"][0], &want["inputs"][0]);
+    assert_eq!(i["events"], w["events"]);
+    assert_eq!(i["formats"], w["formats"]);
+    assert!(
+        i["wrappers"]
+            .as_array()
+            .unwrap()
+            .contains(&"ansi-escapes".into()),
+        "{i}"
+    );
+    // the raw lines kept for evidence are the text without the codes
+    let out = Command::new(bin())
+        .args(["events", "--raw", &coloured])
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            r#""raw":"raft2026/11/25 16:16:13 INFO: be6c5f5072dd5858 became leader at term 2 ""#
+        ),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+}
+
+/// Run the binary as the unprivileged user 65534 in `dir` (root reads files whatever
+/// their mode). None, with the reason printed, when that cannot be done here.
+fn as_nobody(dir: &std::path::Path) -> Option<impl Fn(&[&str]) -> std::process::Output + '_> {
+    let root_user = P::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root_user {
+        eprintln!("skipped: not root, so raftlog cannot be run as another user to meet a file it may not read");
+        return None;
+    }
+    let run = move |exe: &std::path::Path, args: &[&str]| {
+        P::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(exe)
+            .args(args)
+            .current_dir(dir)
+            .output()
+    };
+    // the build directory may be closed to other users: then run a copy
+    let mut exe = bin();
+    if !run(&exe, &["--version"]).is_ok_and(|o| o.status.success()) {
+        exe = dir.join("raftlog");
+        std::fs::copy(bin(), &exe).unwrap();
+        if !run(&exe, &["--version"]).is_ok_and(|o| o.status.success()) {
+            eprintln!("skipped: setpriv cannot run raftlog as user 65534 here");
+            return None;
+        }
+    }
+    Some(move |args: &[&str]| run(&exe, args).unwrap())
+}
+
+fn chmod(p: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn unreadable_files_and_directories_are_named_and_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    chmod(tmp.path(), 0o755);
+    let d = tmp.path().join("logs");
+    std::fs::create_dir_all(d.join("locked")).unwrap();
+    for n in ["n1", "n2", "n3"] {
+        let src = fixture(&format!("real/zap-3-prevote-pause/{n}.log"));
+        std::fs::copy(&src, d.join(format!("{n}.log"))).unwrap();
+    }
+    std::fs::copy(
+        fixture("real/zap-3-prevote-pause/n3.log"),
+        d.join("locked/n3-copy.log"),
+    )
+    .unwrap();
+    chmod(&d.join("n3.log"), 0o000);
+    chmod(&d.join("locked"), 0o000);
+    let Some(raftlog) = as_nobody(tmp.path()) else {
+        return;
+    };
+    let out = raftlog(&["terms", "-f", "json", "logs"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for p in ["logs/n3.log", "logs/locked"] {
+        assert!(
+            err.contains(&format!(
+                "raftlog: error: cannot open input: {p}: Permission denied"
+            )),
+            "{err}"
+        );
+    }
+    assert!(err.contains("2 inputs could not be read in full"), "{err}");
+    // the others were analysed and printed; the failures are rows of inputs[]
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(leaders(&v).len() >= 3, "{v}");
+    let rows = v["inputs"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "{v}");
+    for p in ["logs/n3.log", "logs/locked"] {
+        let row = rows.iter().find(|r| r["name"] == p).expect(p);
+        assert_eq!(row["lines"], 0);
+        assert!(row["error"].as_str().unwrap().contains("Permission denied"));
+    }
+    // the member without a log is not silently inferred
+    let out = raftlog(&["timeline", "--color", "never", "logs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "3 members (2 with logs; 2 inputs could not be read: logs/locked, logs/n3.log)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("no log of n3 was read (it may be among them)"),
+        "{text}"
+    );
+    let out = raftlog(&["report", "logs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("No log was read for n3 (2 inputs could not be read: logs/locked, logs/n3.log, which may hold it)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("logs/n3.log (could not be read: cannot open input"),
+        "{md}"
+    );
+    // a file named on the command line, and the old exit status on request
+    let out = raftlog(&["terms", "logs/n3.log", "logs/n1.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = raftlog(&["terms", "--ignore-unreadable", "logs"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("logs/n3.log: Permission denied"));
+}
+
+#[test]
+fn dangling_links_and_damaged_gzip_are_named_and_exit_2() {
+    use flate2::write::GzEncoder;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::copy(fixture("real/zap-3-prevote-pause/n1.log"), d.join("n1.log")).unwrap();
+    std::os::unix::fs::symlink(d.join("gone.log"), d.join("n2.log")).unwrap();
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&std::fs::read(fixture("real/zap-3-prevote-pause/n3.log")).unwrap())
+        .unwrap();
+    let gz = enc.finish().unwrap();
+    std::fs::write(d.join("n3.log.gz"), &gz[..gz.len() / 2]).unwrap();
+    let dir = d.to_str().unwrap();
+    let (code, v, err) = terms_json(&[dir]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("n2.log: No such file or directory"), "{err}");
+    assert!(
+        err.contains("n3.log.gz: incomplete deflate stream"),
+        "{err}"
+    );
+    let rows = v["inputs"].as_array().unwrap();
+    let row = |n: &str| {
+        rows.iter()
+            .find(|r| r["name"].as_str().unwrap().ends_with(n))
+            .unwrap_or_else(|| panic!("{n}: {v}"))
+    };
+    assert_eq!(row("n2.log")["lines"], 0);
+    assert!(
+        row("n3.log.gz")["lines"].as_u64().unwrap() > 0,
+        "read up to the damage"
+    );
+    assert!(row("n3.log.gz")["error"]
+        .as_str()
+        .unwrap()
+        .contains("truncated"));
+    let out = Command::new(bin()).args(["report", dir]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("n2.log (could not be read: cannot open input"),
+        "{md}"
+    );
+    assert!(
+        md.contains("n3.log.gz (stopped early: cannot read input"),
+        "{md}"
+    );
+    let (code, _, _) = terms_json(&["--ignore-unreadable", dir]);
+    assert_eq!(code, Some(0));
 }

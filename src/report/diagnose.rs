@@ -56,21 +56,30 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
     let span = crate::report::table::span(o.tz, s.from, s.to);
     writeln!(
         w,
-        "  logs: {} member(s) with logs of {}, {span}",
-        s.members_with_logs, s.members
+        "  logs: {} member(s) with logs of {}{}, {span}",
+        s.members_with_logs,
+        s.members,
+        crate::report::table::unreadable_coverage(r)
     )?;
+    let leaderless = if r.leaderless.is_empty() && !r.leader_seen() {
+        "unknown (no leader seen)".to_string()
+    } else {
+        format!(
+            "{} in {} window(s){}",
+            human_ms(s.leaderless_ms),
+            r.leaderless.len(),
+            s.longest_leaderless_ms
+                .map(|l| format!(", longest {}", human_ms(l)))
+                .unwrap_or_default()
+        )
+    };
     writeln!(
         w,
-        "  {} election(s), {} leader change(s) ({} planned), {} storm(s), leaderless {} in {} window(s){}",
+        "  {} election(s), {} leader change(s) ({} planned), {} storm(s), leaderless {leaderless}",
         s.elections,
         s.leader_changes,
         s.planned_transfers,
         r.storms.len(),
-        human_ms(s.leaderless_ms),
-        r.leaderless.len(),
-        s.longest_leaderless_ms
-            .map(|l| format!(", longest {}", human_ms(l)))
-            .unwrap_or_default()
     )?;
     // top causes
     let mut causes: BTreeMap<&str, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
@@ -88,7 +97,12 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
     }
     let mut cv: Vec<_> = causes.into_iter().collect();
     cv.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(y.0)));
-    if cv.is_empty() {
+    if cv.is_empty() && !r.leader_seen() {
+        writeln!(
+            w,
+            "  causes: none: no election, and no leader seen in these logs"
+        )?;
+    } else if cv.is_empty() {
         writeln!(w, "  causes: no election after the first leader")?;
     } else {
         let parts: Vec<String> = cv

@@ -152,9 +152,9 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     out.push_str("<h2 id=\"leaderless\">Leaderless windows</h2>\n");
     match &d.windows {
         Some(tb) => table(tb, "windows", &mut out),
-        None => out.push_str(
-            "<p>None: the cluster was never without a leader after its first election.</p>\n",
-        ),
+        None => {
+            let _ = writeln!(out, "<p>{}</p>", esc(&d.no_windows));
+        }
     }
     if !d.anomalies.is_empty() {
         out.push_str("<h2 id=\"anomalies\">Anomalies</h2>\n<ul>\n");

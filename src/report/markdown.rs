@@ -137,6 +137,8 @@ pub(crate) struct Doc {
     pub terms_notes: Vec<String>,
     /// Leaderless windows.
     pub windows: Option<Table>,
+    /// What to say when there is no leaderless window.
+    pub no_windows: String,
     /// Anomalies.
     pub anomalies: Vec<Rich>,
     /// Evidence per election.
@@ -161,6 +163,14 @@ pub(crate) struct Doc {
     pub zone: String,
     /// Leadership intervals (for the Mermaid chart).
     pub led: Vec<Led>,
+}
+
+/// `s` with its first letter in upper case.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Display name of a member given as hex.
@@ -460,9 +470,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
     let over = r.leaderless.iter().filter(|w| w.over_threshold).count() as u64;
     let failed: u64 = r.leaderless.iter().map(|w| w.failed_requests).sum();
     if r.leaderless.is_empty() {
-        p2.push(t(
-            "The cluster was never without a leader after its first election.",
-        ));
+        p2.push(t(capitalised(r.no_window_verdict())));
     } else {
         p2.push(t(format!(
             "In total the cluster had no leader for {} in {}{}",
@@ -541,12 +549,21 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         .filter(|n| !n.has_log)
         .map(|n| n.name.clone().unwrap_or_else(|| n.id.clone()))
         .collect();
+    let unread = crate::report::unreadable_brief(&r.unreadable());
     let mut p4: Rich = Vec::new();
-    if !missing.is_empty() {
-        p4.push(t(format!(
+    match (missing.is_empty(), &unread) {
+        (false, None) => p4.push(t(format!(
             "No log was read for {}: what it did is inferred from the other members' lines. ",
             missing.join(", ")
-        )));
+        ))),
+        (false, Some(u)) => p4.push(t(format!(
+            "No log was read for {} ({u}, which may hold it): what it did is inferred from the other members' lines. ",
+            missing.join(", ")
+        ))),
+        (true, Some(u)) => p4.push(t(format!(
+            "{u}: what it held is missing from this report. "
+        ))),
+        (true, None) => {}
     }
     if !r.anomalies.is_empty() {
         let kinds: BTreeSet<&str> = r.anomalies.iter().map(|x| x.kind.as_str()).collect();
@@ -584,14 +601,18 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
     push(
         "Members",
         vec![t(format!(
-            "{} ({} with logs{})",
+            "{} ({} with logs{}{})",
             s.members,
             s.members_with_logs,
             if missing.is_empty() {
                 String::new()
             } else {
                 format!("; missing: {}", missing.join(", "))
-            }
+            },
+            unread
+                .as_ref()
+                .map(|u| format!("; {u}"))
+                .unwrap_or_default()
         ))],
     );
     push(
@@ -609,14 +630,18 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
     push("Election storms", vec![t(r.storms.len().to_string())]);
     push(
         "Leaderless time",
-        vec![t(format!(
-            "{} in {}{}",
-            human_ms(s.leaderless_ms),
-            plural(r.leaderless.len() as u64, "window", "windows"),
-            s.longest_leaderless_ms
-                .map(|l| format!(", longest {}", human_ms(l)))
-                .unwrap_or_default()
-        ))],
+        vec![t(if r.leaderless.is_empty() && !r.leader_seen() {
+            "unknown (no leader seen)".to_string()
+        } else {
+            format!(
+                "{} in {}{}",
+                human_ms(s.leaderless_ms),
+                plural(r.leaderless.len() as u64, "window", "windows"),
+                s.longest_leaderless_ms
+                    .map(|l| format!(", longest {}", human_ms(l)))
+                    .unwrap_or_default()
+            )
+        })],
     );
     push(
         "Windows over the leaderless threshold",
@@ -651,13 +676,18 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             v
         },
     );
+    let read = (r.inputs.len() - r.unreadable().len()) as u64;
     push(
         "Lines read",
         vec![t(format!(
-            "{} in {} ({} skipped)",
+            "{} in {} ({} skipped){}",
             lines,
-            plural(r.inputs.len() as u64, "input", "inputs"),
-            skipped
+            plural(read, "input", "inputs"),
+            skipped,
+            unread
+                .as_ref()
+                .map(|u| format!("; {u}"))
+                .unwrap_or_default()
         ))],
     );
     d.figures = fig;
@@ -801,6 +831,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
     d.terms = tb;
 
     // ---- leaderless windows
+    d.no_windows = format!("None: {}", r.no_window_verdict());
     if !r.leaderless.is_empty() {
         let mut tb = Table {
             head: vec![
@@ -986,8 +1017,10 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             formats = "-".into();
         }
         let mut name = vec![t(i.name.clone())];
-        if let Some(e) = &i.error {
-            name.push(t(format!(" (stopped early: {e})")));
+        match &i.error {
+            Some(e) if i.unreadable => name.push(t(format!(" (could not be read: {e})"))),
+            Some(e) => name.push(t(format!(" (stopped early: {e})"))),
+            None => {}
         }
         tb.rows.push(vec![
             name,
@@ -1095,7 +1128,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         t(format!(
             "Generated by raftlog {} from {}. Times are shown in {}. Member IDs are etcd's hex IDs, as ",
             r.raftlog_version,
-            plural(r.inputs.len() as u64, "input", "inputs"),
+            plural((r.inputs.len() - r.unreadable().len()) as u64, "input", "inputs"),
             zone
         )),
         c("etcdctl member list"),
@@ -1364,10 +1397,7 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     writeln!(w)?;
     match &d.windows {
         Some(tb) => md_table(tb, w)?,
-        None => writeln!(
-            w,
-            "None: the cluster was never without a leader after its first election."
-        )?,
+        None => writeln!(w, "{}", md_text(&d.no_windows))?,
     }
     writeln!(w)?;
     if !d.anomalies.is_empty() {

@@ -25,6 +25,50 @@ pub struct SourceRef {
     pub line: u64,
 }
 
+/// "N input(s) could not be read: a, b" for the inputs of a run that could not be read
+/// at all (the first three named); None when there are none.
+pub fn unreadable_brief(names: &[&str]) -> Option<String> {
+    let (n, more) = match names.len() {
+        0 => return None,
+        n if n > 3 => (3, format!(" and {} more", n - 3)),
+        n => (n, String::new()),
+    };
+    Some(format!(
+        "{} input{} could not be read: {}{more}",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names[..n].join(", ")
+    ))
+}
+
+impl Report {
+    /// Whether any term had a known leader. Logs without one (no election, no member
+    /// naming a leader: a quiet member's server lines) cannot tell whether the cluster
+    /// had a leader, so no "never without a leader" verdict may be drawn from them.
+    pub fn leader_seen(&self) -> bool {
+        self.terms.iter().any(|t| t.leader.is_some())
+    }
+
+    /// What to say when no leaderless window was found (a sentence without its
+    /// capital): a verdict only when a leader was seen at all.
+    pub fn no_window_verdict(&self) -> &'static str {
+        if self.leader_seen() {
+            "the cluster was never without a leader after its first election."
+        } else {
+            "no leader was seen in these logs (no election, and no member named one), so they cannot tell whether the cluster had one."
+        }
+    }
+
+    /// Names of the inputs that could not be read at all.
+    pub fn unreadable(&self) -> Vec<&str> {
+        self.inputs
+            .iter()
+            .filter(|i| i.unreadable)
+            .map(|i| i.name.as_str())
+            .collect()
+    }
+}
+
 /// `inputs[]`.
 #[derive(Clone, Debug, Serialize)]
 pub struct InputRow {
@@ -46,8 +90,13 @@ pub struct InputRow {
     pub nodes: Vec<String>,
     /// The input was gzip-compressed.
     pub gzip: bool,
-    /// Reading stopped early (lines before it were kept).
+    /// Reading stopped early (lines before it were kept), or, for an input that could
+    /// not be read at all, why.
     pub error: Option<String>,
+    /// The input could not be read at all (`error` says why; shown in JSON by `error`
+    /// with no lines).
+    #[serde(skip)]
+    pub unreadable: bool,
     /// Where the year of year-less timestamps came from.
     pub year_note: Option<String>,
     /// Zone-less timestamps were read in the `--assume-tz` zone.

@@ -316,6 +316,14 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
     Ok(())
 }
 
+/// "; N input(s) could not be read: …" for the coverage line, so that members without a
+/// log are not taken for members that wrote none.
+pub fn unreadable_coverage(r: &Report) -> String {
+    crate::report::unreadable_brief(&r.unreadable())
+        .map(|b| format!("; {}", terminal(&b)))
+        .unwrap_or_default()
+}
+
 fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     writeln!(w, "{}", p.bold("Summary"))?;
@@ -325,10 +333,11 @@ fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> 
     let last = r.terms.last().map(|t| t.term);
     writeln!(
         w,
-        "  {} member{} ({} with logs); {} term{}{}; {} election{}; {} leader change{} ({} planned transfer{})",
+        "  {} member{} ({} with logs{}); {} term{}{}; {} election{}; {} leader change{} ({} planned transfer{})",
         s.members,
         plural(s.members),
         s.members_with_logs,
+        unreadable_coverage(r),
         s.terms_seen,
         plural(s.terms_seen),
         match (first, last) {
@@ -344,16 +353,20 @@ fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> 
         plural(s.planned_transfers),
     )?;
     let n = r.leaderless.len() as u64;
-    writeln!(
-        w,
-        "  leaderless: {} in {} window{}{}",
-        human_ms(s.leaderless_ms),
-        n,
-        plural(n),
-        s.longest_leaderless_ms
-            .map(|l| format!(", longest {}", human_ms(l)))
-            .unwrap_or_default()
-    )?;
+    if n == 0 && !r.leader_seen() {
+        writeln!(w, "  leaderless: unknown: {}", r.no_window_verdict())?;
+    } else {
+        writeln!(
+            w,
+            "  leaderless: {} in {} window{}{}",
+            human_ms(s.leaderless_ms),
+            n,
+            plural(n),
+            s.longest_leaderless_ms
+                .map(|l| format!(", longest {}", human_ms(l)))
+                .unwrap_or_default()
+        )?;
+    }
     for note in &s.notes {
         writeln!(w, "  note: {}", terminal(note))?;
     }
