@@ -242,3 +242,102 @@ fn dense_repeats_the_storm_with_renumbered_terms() {
         }
     }
 }
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+/// A storm of 3,000 terms, beyond the density limit of the HTML swimlane (1,000 terms):
+/// each storm episode is drawn as one mark per lane, one election mark and one leaderless
+/// band; every elected term is either drawn or inside an episode's term range, every
+/// leaderless window is either drawn or counted in an episode's band, and the page stays
+/// small.
+#[test]
+fn html_swimlane_aggregates_a_long_storm() {
+    if !have_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    gen(
+        &[
+            "dense",
+            "--fixture",
+            "fixtures/real/zap-5-storm",
+            "--terms",
+            "3000",
+            "--seed",
+            "1",
+        ],
+        dir.path(),
+    );
+    let log = dir.path().join("all.log");
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("raftlog")
+            .expect("raftlog binary")
+            .args(args)
+            .arg(&log)
+            .output()
+            .expect("run raftlog");
+        assert!(out.status.success(), "raftlog {args:?}");
+        out.stdout
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(&run(&["diagnose", "-f", "json"])).expect("JSON");
+    let page = String::from_utf8(run(&["report", "-f", "html"])).expect("UTF-8 page");
+    let terms = doc["terms"].as_array().expect("terms[]");
+    let storms = doc["storms"].as_array().expect("storms[]").len();
+    let members = doc["nodes"].as_array().expect("nodes[]").len();
+    let windows = doc["leaderless"].as_array().expect("leaderless[]").len();
+    assert!(
+        terms.len() > 1_000,
+        "{} terms: not beyond the limit",
+        terms.len()
+    );
+    assert!(storms >= 1, "no storm found");
+    assert!(page.len() < 256 * 1024, "page of {} bytes", page.len());
+    assert_eq!(count(&page, r#"<g class="election-aggregate""#), storms);
+    assert_eq!(count(&page, r#"<rect class="seg storm""#), storms * members);
+    // every elected term: its own mark, or inside an aggregated term range
+    let ranges: Vec<(u64, u64)> = page
+        .split(r#"<g class="election-aggregate" data-terms=""#)
+        .skip(1)
+        .map(|s| {
+            let r = &s[..s.find('"').expect("closing quote")];
+            let (a, b) = r.split_once('-').expect("A-B");
+            (
+                a.parse().expect("first term"),
+                b.parse().expect("last term"),
+            )
+        })
+        .collect();
+    let mut own = 0;
+    for t in terms.iter().filter(|t| !t["elected_at"].is_null()) {
+        let n = t["term"].as_u64().expect("term");
+        if page.contains(&format!(r#"<g class="election" data-term="{n}">"#)) {
+            own += 1;
+        } else {
+            assert!(
+                ranges.iter().any(|(a, b)| (*a..=*b).contains(&n)),
+                "term {n} neither drawn nor aggregated"
+            );
+        }
+    }
+    assert!(own < 100, "{own} terms still drawn one by one");
+    // every leaderless window: its own band, or counted in an episode's band
+    let drawn = count(&page, r#"<rect class="leaderless" "#);
+    let summed: usize = page
+        .split(r#"<rect class="leaderless aggregate""#)
+        .skip(1)
+        .map(|s| {
+            let t = &s[s.find("<title>").expect("title") + 7..];
+            t[..t.find(' ').expect("count")]
+                .parse::<usize>()
+                .expect("count")
+        })
+        .sum();
+    assert_eq!(
+        drawn + summed,
+        windows,
+        "leaderless windows drawn or counted"
+    );
+}

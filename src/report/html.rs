@@ -101,6 +101,14 @@ fn pre(lines: &[String], out: &mut String) {
     out.push_str("</pre>\n");
 }
 
+/// Hand what has been built so far to the writer: the page goes out section by section
+/// rather than being held whole.
+fn flush(out: &mut String, w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(out.as_bytes())?;
+    out.clear();
+    Ok(())
+}
+
 /// Write the HTML report.
 pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
     let d = build(a, o);
@@ -126,8 +134,10 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         let _ = writeln!(out, "<p>{}</p>", rich(p));
     }
     out.push_str("<h2 id=\"timeline\">Who led when</h2>\n<div class=\"timeline-box\">\n");
+    flush(&mut out, w)?;
     timeline(a, o, &mut out);
     out.push_str("</div>\n");
+    flush(&mut out, w)?;
     let _ = writeln!(
         out,
         r#"<p class="caption">One lane per member over wall time ({}). Green: leader; orange: candidate; yellow: pre-candidate; grey: follower; hatched green: still leader by its own lines after the others had moved on; hatched grey: stopped, crashed or no lines. Red bands: the cluster had no leader. Black marks: elections, labelled with the term. Hover over any mark for details.</p>"#,
@@ -149,6 +159,7 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     for n in &d.terms_notes {
         let _ = writeln!(out, r#"<p class="more">{}</p>"#, esc(n));
     }
+    flush(&mut out, w)?;
     out.push_str("<h2 id=\"leaderless\">Leaderless windows</h2>\n");
     match &d.windows {
         Some(tb) => table(tb, "windows", &mut out),
@@ -177,6 +188,7 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     if let Some(m) = &d.evidence_more {
         let _ = writeln!(out, r#"<p class="more">{}</p>"#, rich(m));
     }
+    flush(&mut out, w)?;
     out.push_str("<h2 id=\"recommendations\">Recommendations</h2>\n");
     if d.recs.is_empty() {
         out.push_str("<p>None: nothing in the logs calls for a change.</p>\n");
@@ -218,5 +230,5 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     }
     let _ = writeln!(out, "<footer>{}</footer>", rich(&d.footer));
     out.push_str("</main>\n</body>\n</html>\n");
-    w.write_all(out.as_bytes())
+    flush(&mut out, w)
 }

@@ -1,44 +1,66 @@
 //! `--format json` (the document of design.md §4) and NDJSON events.
 
 use crate::model::Analysis;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::io::{self, Write};
+
+/// The JSON object of the `i`-th event of an analysis (merged order).
+fn event_value(a: &Analysis, i: usize, e: &crate::event::Event) -> Value {
+    let input = a
+        .input_names
+        .get(e.origin.input as usize)
+        .map(String::as_str)
+        .unwrap_or("?");
+    let name = e.node.and_then(|n| a.names.get(&n)).map(String::as_str);
+    Value::Object(e.to_json(
+        input,
+        name,
+        a.raw.get(i).map(String::as_str).filter(|_| a.show_raw),
+    ))
+}
 
 /// Event objects of an analysis, in merged order.
 pub fn event_values(a: &Analysis) -> Vec<Value> {
     a.events
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let input = a
-                .input_names
-                .get(e.origin.input as usize)
-                .map(String::as_str)
-                .unwrap_or("?");
-            let name = e.node.and_then(|n| a.names.get(&n)).map(String::as_str);
-            Value::Object(e.to_json(
-                input,
-                name,
-                a.raw.get(i).map(String::as_str).filter(|_| a.show_raw),
-            ))
-        })
+        .map(|(i, e)| event_value(a, i, e))
         .collect()
+}
+
+/// The events as a JSON array whose objects are made one at a time while it is written
+/// (a storm's listing has millions of them).
+struct EventArray<'a>(&'a Analysis);
+
+impl Serialize for EventArray<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        s.collect_seq(
+            a.events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| event_value(a, i, e)),
+        )
+    }
 }
 
 /// Write the whole document, pretty-printed, with a trailing newline.
 pub fn write_document(a: &Analysis, with_events: bool, w: &mut dyn Write) -> io::Result<()> {
-    let mut report = a.report.clone();
     if with_events {
+        let mut report = a.report.clone();
         report.events = Some(event_values(a));
+        serde_json::to_writer_pretty(&mut *w, &report)?;
+    } else {
+        serde_json::to_writer_pretty(&mut *w, &a.report)?;
     }
-    serde_json::to_writer_pretty(&mut *w, &report)?;
     w.write_all(b"\n")
 }
 
 /// Write one JSON object per event per line.
 pub fn write_ndjson(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
-    for v in event_values(a) {
-        serde_json::to_writer(&mut *w, &v)?;
+    for (i, e) in a.events.iter().enumerate() {
+        serde_json::to_writer(&mut *w, &event_value(a, i, e))?;
         w.write_all(b"\n")?;
     }
     Ok(())
@@ -46,6 +68,6 @@ pub fn write_ndjson(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
 
 /// Write the events as one JSON array.
 pub fn write_event_array(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &event_values(a))?;
+    serde_json::to_writer_pretty(&mut *w, &EventArray(a))?;
     w.write_all(b"\n")
 }

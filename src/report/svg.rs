@@ -11,6 +11,9 @@ use crate::time::{human_ms, Instant, Zone};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+mod aggregate;
+use aggregate::Aggregate;
+
 /// Escape text for HTML and SVG (text and attribute values), after making control
 /// characters visible.
 pub fn esc(s: &str) -> String {
@@ -44,6 +47,8 @@ pub(crate) enum Role {
     Leader,
     /// Stopped, crashed, or its log has no lines (yet / any more / at all).
     Down,
+    /// A whole storm episode of a report too dense to draw term by term.
+    Storm,
 }
 
 impl Role {
@@ -55,6 +60,7 @@ impl Role {
             Role::Candidate => "candidate",
             Role::Leader => "leader",
             Role::Down => "down / not logging",
+            Role::Storm => "storm episode",
         }
     }
     fn class(self) -> &'static str {
@@ -65,6 +71,7 @@ impl Role {
             Role::Candidate => "candidate",
             Role::Leader => "leader",
             Role::Down => "down",
+            Role::Storm => "storm",
         }
     }
     fn fill(self) -> &'static str {
@@ -75,13 +82,14 @@ impl Role {
             Role::Candidate => "#fb8c00",
             Role::Leader => "#2e7d32",
             Role::Down => "url(#rl-down)",
+            Role::Storm => "url(#rl-storm)",
         }
     }
     /// Minimum width in pixels so that very short intervals stay visible.
     fn min_px(self) -> f64 {
         match self {
             Role::Follower | Role::Down => 0.0,
-            Role::Candidate | Role::PreCandidate => 4.0,
+            Role::Candidate | Role::PreCandidate | Role::Storm => 4.0,
             _ => 2.5,
         }
     }
@@ -446,7 +454,11 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     let t0 = Instant(from.0 - pad);
     let t1 = Instant(to.0 + pad);
     let sc = Scale { t0: t0.0, t1: t1.0 };
-    let lanes = lanes(a, t0, t1);
+    let mut lanes = lanes(a, t0, t1);
+    let agg = Aggregate::of(a);
+    if let Some(g) = &agg {
+        lanes.iter_mut().for_each(|l| g.fold_lane(l));
+    }
     let has_storms = !r.storms.is_empty();
     let storm_y = 6.0;
     let term_y = if has_storms { 40.0 } else { 20.0 };
@@ -455,7 +467,7 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     let lanes_bottom = lanes_top + lanes_h.max(0.0);
     let axis_y = lanes_bottom + 6.0;
     let legend_y = axis_y + 44.0;
-    let height = legend_y + 26.0;
+    let height = legend_y + if agg.is_some() { 44.0 } else { 26.0 };
     let lane_y: BTreeMap<NodeId, f64> = lanes
         .iter()
         .enumerate()
@@ -471,9 +483,14 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
 <defs>
 <pattern id="rl-down" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eceff1"/><line x1="0" y1="0" x2="0" y2="6" stroke="#90a4ae" stroke-width="2"/></pattern>
 <pattern id="rl-stale" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#c8e6c9"/><line x1="0" y1="0" x2="0" y2="6" stroke="#2e7d32" stroke-width="2"/></pattern>
-</defs>"##,
+{}</defs>"##,
         esc(&o.tz.display(from, 3)),
-        esc(&o.tz.display(to, 3))
+        esc(&o.tz.display(to, 3)),
+        if agg.is_some() {
+            Aggregate::PATTERN
+        } else {
+            ""
+        }
     );
     // ticks and grid
     let step = tick_step(t1.0.saturating_sub(t0.0) / 1_000_000);
@@ -611,6 +628,9 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     }
     // leaderless windows across all lanes
     for w in &r.leaderless {
+        if agg.as_ref().is_some_and(|g| g.covers_window(w, t1)) {
+            continue;
+        }
         let x1 = sc.x(w.from);
         let x2 = sc.x(w.to.unwrap_or(t1));
         let wd = (x2 - x1).max(3.0);
@@ -646,9 +666,23 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
             esc(&title)
         );
     }
+    if let Some(g) = &agg {
+        g.draw_bands(
+            &r.leaderless,
+            t1,
+            &sc,
+            o,
+            (lanes_top - 3.0, lanes_h + 6.0),
+            out,
+        );
+        g.draw_marks(a, &sc, term_y, out);
+    }
     // elections
     let mut last_label = f64::NEG_INFINITY;
     for row in &r.terms {
+        if agg.as_ref().is_some_and(|g| g.covers_term(row.term)) {
+            continue;
+        }
         let cause = row
             .cause
             .as_ref()
@@ -858,6 +892,9 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         x + 78.0,
         legend_y
     );
+    if agg.is_some() {
+        Aggregate::legend(X0, legend_y + 18.0, out);
+    }
     out.push_str("</g>\n</svg>\n");
 }
 

@@ -395,32 +395,74 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-/// `raftlog events --format table`.
+/// `raftlog events --format table`. A storm's listing has millions of rows, so rows are
+/// formatted twice (once for the column widths, once to write them) instead of being held
+/// in a table builder; the layout is the one `render` gives (empty style, one space of
+/// padding, TERM right-aligned, trailing spaces trimmed).
 pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let clock = Clock::of(a, o.tz);
-    let mut b = Builder::default();
-    b.push_record([
+    let head = [
         clock.header(a, "TIME"),
         "NODE".into(),
         "KIND".into(),
         "TERM".into(),
         "DETAIL".into(),
         "SOURCE".into(),
-    ]);
-    for e in &a.events {
+    ];
+    let row = |e: &crate::event::Event| -> [String; 6] {
         let input = a
             .input_names
             .get(e.origin.input as usize)
-            .cloned()
+            .map(String::as_str)
             .unwrap_or_default();
-        b.push_record([
+        [
             clock.show(e.ts),
             terminal(&a.opt_name(e.node)),
             e.kind.name().to_string(),
             e.term.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
             terminal(&a.describe(e)),
             terminal(&format!("{}:{}", input, e.origin.line)),
-        ]);
+        ]
+    };
+    let mut widths = head.each_ref().map(|c| cell_width(c));
+    for e in &a.events {
+        for (wd, c) in widths.iter_mut().zip(row(e).iter()) {
+            *wd = (*wd).max(cell_width(c));
+        }
     }
-    writeln!(w, "{}", render(b, &[3]))
+    let mut line = String::new();
+    write_row(&head, &widths, &mut line, w)?;
+    for e in &a.events {
+        write_row(&row(e), &widths, &mut line, w)?;
+    }
+    Ok(())
+}
+
+/// Display width of a cell, as the table builder measures it (cells are single lines:
+/// `terminal` escapes line breaks).
+fn cell_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// One line of the events table; column 3 (TERM) is right-aligned.
+fn write_row(
+    cells: &[String; 6],
+    widths: &[usize; 6],
+    line: &mut String,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    line.clear();
+    for (i, (c, wd)) in cells.iter().zip(widths).enumerate() {
+        let pad = wd.saturating_sub(cell_width(c));
+        line.push(' ');
+        if i == 3 {
+            line.extend(std::iter::repeat_n(' ', pad));
+            line.push_str(c);
+        } else {
+            line.push_str(c);
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        line.push(' ');
+    }
+    writeln!(w, "{}", line.trim_end())
 }
