@@ -54,6 +54,7 @@ pub fn analyze(
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<model::Analysis, RunError> {
+    check_flag_files(cfg).map_err(RunError::Usage)?;
     // metrics dumps and etcdctl outputs among the inputs (by content) or given apart
     let mut metric_paths: Vec<std::path::PathBuf> = cfg
         .metrics
@@ -184,6 +185,15 @@ pub fn analyze(
     };
     let since = resolve(cfg.since);
     let until = resolve(cfg.until);
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(RunError::Usage(format!(
+                "--since ({}) is after --until ({}): the range holds nothing",
+                s.rfc3339(),
+                u.rfc3339()
+            )));
+        }
+    }
     let filter = move |e: &event::Event| match e.ts {
         Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
         None => since.is_none() && until.is_none(),
@@ -212,6 +222,49 @@ pub fn analyze(
     }
     a.report.recommendations = diagnose::recommendations(&a);
     Ok(a)
+}
+
+/// `--metrics` takes dumps and `--status` etcdctl outputs: a file of another kind given to
+/// one of them (a log, most often, placed after the flag) is a usage error naming the
+/// flag, rather than an input silently read as something else or not at all.
+/// Directories are walked later and keep what they hold.
+fn check_flag_files(cfg: &Config) -> Result<(), String> {
+    use metrics::InputKind as K;
+    let flags = [("--metrics", &cfg.metrics), ("--status", &cfg.status)];
+    for (flag, files) in flags {
+        for f in files {
+            let p = std::path::Path::new(f);
+            if f == "-" || p.is_dir() {
+                continue;
+            }
+            let kind = metrics::detect_path(p).map_err(|e| format!("{flag} {f}: {e}"))?;
+            let fits = match (flag, kind) {
+                ("--metrics", Some(K::Prometheus)) => true,
+                ("--status", Some(k)) => k != K::Prometheus,
+                _ => false,
+            };
+            if fits {
+                continue;
+            }
+            let what = match kind {
+                Some(k) => format!("it is {}", k.as_str()),
+                None if input::looks_like_etcd_log(p) => {
+                    "it looks like an etcd log: give logs as INPUTs, before or without the flag"
+                        .to_string()
+                }
+                None => "it is none of the kinds raftlog reads".to_string(),
+            };
+            let wants = if flag == "--metrics" {
+                "a Prometheus /metrics dump"
+            } else {
+                "an `etcdctl endpoint status` or `member list` output"
+            };
+            return Err(format!(
+                "{flag} {f}: not {wants} ({what}); {flag} takes one file per use"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Write the output of `cfg`'s command for an analysis.
@@ -425,25 +478,6 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
             }
         }
     }
-    let hb = match args
-        .heartbeat_interval
-        .as_deref()
-        .map(config::parse_duration_ms)
-        .transpose()
-    {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "raftlog: error: --heartbeat-interval: {e}");
-            return EXIT_ERROR;
-        }
-    };
-    let window = match config::parse_duration_ms(&args.storm_window) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "raftlog: error: --storm-window: {e}");
-            return EXIT_ERROR;
-        }
-    };
     let paths: Vec<std::path::PathBuf> = args.inputs.iter().map(std::path::PathBuf::from).collect();
     let inputs = load_metrics(&paths, err);
     if inputs.summaries.is_empty() {
@@ -455,9 +489,9 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
     }
     let opts = metrics::AnalyzeOptions {
         thresholds: metrics::Thresholds {
-            heartbeat_interval_ms: hb.map(|h| h as u64),
+            heartbeat_interval_ms: args.heartbeat_interval.map(|h| h as u64),
             storm_threshold: args.storm_threshold,
-            storm_window_seconds: (window / 1000).max(1) as u64,
+            storm_window_seconds: (args.storm_window / 1000).max(1) as u64,
             ..Default::default()
         },
         names,
@@ -480,18 +514,16 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
 
 /// `raftlog rules`: a Prometheus alerting-rule file.
 pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let ms = |flag: &str, v: &str| config::parse_duration_ms(v).map_err(|e| format!("{flag}: {e}"));
     let parsed = (|| -> Result<metrics::rules::RulesConfig, String> {
         let mut t = metrics::Thresholds {
             storm_threshold: args.storm_threshold,
-            storm_window_seconds: (ms("--storm-window", &args.storm_window)? / 1000).max(1) as u64,
-            wal_fsync_p99_seconds: ms("--fsync-threshold", &args.fsync_threshold)? as f64 / 1000.0,
-            backend_commit_p99_seconds: ms("--commit-threshold", &args.commit_threshold)? as f64
-                / 1000.0,
+            storm_window_seconds: (args.storm_window / 1000).max(1) as u64,
+            wal_fsync_p99_seconds: args.fsync_threshold as f64 / 1000.0,
+            backend_commit_p99_seconds: args.commit_threshold as f64 / 1000.0,
             ..Default::default()
         };
-        if let Some(r) = &args.rtt_threshold {
-            t.peer_rtt_seconds = ms("--rtt-threshold", r)? as f64 / 1000.0;
+        if let Some(r) = args.rtt_threshold {
+            t.peer_rtt_seconds = r as f64 / 1000.0;
         } else if !args.inputs.is_empty() {
             // the heartbeat interval the logs show
             let cli = cli::Cli::try_parse_from(
