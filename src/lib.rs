@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod input;
 pub mod metrics;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod progress;
 pub mod redact;
@@ -306,38 +307,11 @@ fn report_opts(cfg: &Config) -> report::markdown::ReportOptions {
     }
 }
 
-/// Write `render`'s output to `path` through a temporary file in the same directory,
-/// renamed into place only when complete (an interrupted or failed run leaves no partial
-/// report behind).
+/// Write `render`'s output to `path` without destroying what it names (see [`output`]):
+/// regular files are replaced atomically (an interrupted or failed run leaves no partial
+/// report), devices and FIFOs are written in place.
 pub fn render_to_file(cfg: &Config, a: &model::Analysis, path: &str) -> io::Result<()> {
-    let target = std::path::Path::new(path);
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.raftlog-{}.tmp",
-        target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("report"),
-        std::process::id()
-    ));
-    interrupt::remove_on_interrupt(Some(tmp.clone()));
-    let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::new(f);
-        render(cfg, a, &mut w)?;
-        w.flush()?;
-        w.get_ref().sync_all()?;
-        drop(w);
-        std::fs::rename(&tmp, target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    interrupt::remove_on_interrupt(None);
-    result
+    output::write_with(path, |w| render(cfg, a, w))
 }
 
 /// Ctrl-C: stop at once (status 130), removing a half-written `--output` file first.
@@ -566,6 +540,19 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
 /// Run a whole command: analyse, render to `out`, report on `err`; returns the exit
 /// status. A closed output pipe ends the run quietly with status 0.
 pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if let Some(path) = &cfg.output {
+        let inputs: Vec<&str> = cfg
+            .inputs
+            .iter()
+            .chain(&cfg.metrics)
+            .chain(&cfg.status)
+            .map(String::as_str)
+            .collect();
+        if let Err(e) = output::check_not_input(path, &inputs) {
+            let _ = writeln!(err, "raftlog: error: {e}");
+            return EXIT_ERROR;
+        }
+    }
     let a = match analyze(cfg, stdin_is_terminal, err) {
         Ok(a) => a,
         Err(RunError::NoInput) => return EXIT_ERROR,
