@@ -338,6 +338,17 @@ pub struct Common {
     /// final term and leader (also recognised among the INPUTs).
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub status: Vec<String>,
+
+    /// When the metrics dumps were taken (same forms as --since; a dump has no clock of
+    /// its own). Default: the dump's sample timestamps if it has any, else the newest
+    /// line of the same member's log.
+    #[arg(
+        long,
+        value_name = "TIME",
+        help_heading = "Input",
+        allow_hyphen_values = true
+    )]
+    pub metrics_time: Option<String>,
 }
 
 /// Output formats of `raftlog metrics`.
@@ -380,6 +391,13 @@ pub struct MetricsArgs {
     /// Window for the leader-change flag.
     #[arg(long, default_value = "15m", value_name = "DURATION", value_parser = storm_window)]
     pub storm_window: i64,
+
+    /// When the dumps were taken: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (UTC) or
+    /// @UNIX-SECONDS. A dump has no clock of its own: without this, its sample timestamps
+    /// are used if it has any, else its time is unknown and there are no rates over the
+    /// member's life (a file's modification time is never used).
+    #[arg(long, value_name = "TIME")]
+    pub metrics_time: Option<String>,
 }
 
 /// `raftlog rules`.

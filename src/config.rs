@@ -72,6 +72,8 @@ pub struct Config {
     pub metrics: Vec<String>,
     /// `--status` inputs.
     pub status: Vec<String>,
+    /// `--metrics-time`: when the metrics dumps were taken.
+    pub metrics_time: Option<Bound>,
     /// `--output FILE` (report).
     pub output: Option<String>,
     /// `--redact`.
@@ -95,7 +97,8 @@ pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
         .map_err(|e| format!("invalid duration '{s}': {e} (examples: 500ms, 5s, 15m, 2h30m)"))
 }
 
-fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
+/// Parse a `--since`/`--until`/`--metrics-time` value in display zone `tz`.
+pub fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
     let t = s.trim();
     if let Some(rest) = t.strip_prefix('@') {
         let secs: f64 = rest
@@ -276,6 +279,12 @@ impl Config {
             fail_on: c.fail_on,
             metrics: c.metrics,
             status: c.status,
+            metrics_time: c
+                .metrics_time
+                .as_deref()
+                .map(|s| parse_bound(s, tz))
+                .transpose()
+                .map_err(|e| format!("--metrics-time: {e}"))?,
             output: c.output.filter(|o| o != "-"),
             redact: c.redact,
             redact_names: c.redact_names,

@@ -202,7 +202,12 @@ pub fn analyze(
     let mut a = model::analyze(results, &cfg.model, filter);
     a.show_raw = cfg.raw;
     if !metric_paths.is_empty() {
-        let inputs = load_metrics(&metric_paths, err);
+        let load = metrics::LoadOptions {
+            time: resolve(cfg.metrics_time),
+            name: None,
+        };
+        let mut inputs = load_metrics(&metric_paths, &load, err);
+        dump_times_from_logs(&mut inputs, &a);
         let hb = max_heartbeat_ms(&a);
         let opts = metrics::AnalyzeOptions {
             thresholds: metrics::Thresholds {
@@ -216,6 +221,7 @@ pub fn analyze(
                 .iter()
                 .map(|(k, v)| (event::hex(*k), v.clone()))
                 .collect(),
+            now: Some(time::Instant::from_utc(chrono::Utc::now())),
         };
         let m = metrics::analyze(inputs, &opts);
         diagnose::cross_check(&mut a, &m);
@@ -425,8 +431,12 @@ pub fn failed_conditions(cfg: &Config, a: &model::Analysis) -> Vec<FailOn> {
 }
 
 /// Read metrics dumps and etcdctl outputs, reporting errors and malformed lines on `err`.
-fn load_metrics(paths: &[std::path::PathBuf], err: &mut dyn Write) -> metrics::Inputs {
-    let (inputs, errs) = metrics::load(paths, &metrics::LoadOptions::default());
+fn load_metrics(
+    paths: &[std::path::PathBuf],
+    opts: &metrics::LoadOptions,
+    err: &mut dyn Write,
+) -> metrics::Inputs {
+    let (inputs, errs) = metrics::load(paths, opts);
     for e in &errs {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
@@ -436,6 +446,35 @@ fn load_metrics(paths: &[std::path::PathBuf], err: &mut dyn Write) -> metrics::I
         }
     }
     inputs
+}
+
+/// A dump read with logs and no time of its own is dated by the newest line of the same
+/// member's log: the logs were collected with the dump, so it was taken at or after it.
+fn dump_times_from_logs(inputs: &mut metrics::Inputs, a: &model::Analysis) {
+    for d in inputs.dumps.iter_mut().filter(|d| d.time.is_none()) {
+        let row = a
+            .report
+            .nodes
+            .iter()
+            .find(|n| n.has_log && d.id.as_deref() == Some(n.id.as_str()));
+        if let Some(t) = row.and_then(|n| n.last_seen) {
+            d.time = Some(t);
+            d.time_source = Some(metrics::TimeSource::LastLogLine);
+        }
+    }
+}
+
+/// `--metrics-time` of `raftlog metrics`: an instant (there are no logs to count a
+/// duration back from).
+fn metrics_time(s: Option<&str>) -> Result<Option<time::Instant>, String> {
+    match s.map(|s| config::parse_bound(s, time::Zone::Utc)).transpose() {
+        Ok(None) => Ok(None),
+        Ok(Some(Bound::At(t))) => Ok(Some(t)),
+        Ok(Some(Bound::BeforeNewest(_))) => Err(
+            "--metrics-time: a duration counts back from the newest log line and `raftlog metrics` reads no logs: give the time (RFC 3339 or @UNIX-SECONDS)".into(),
+        ),
+        Err(e) => Err(format!("--metrics-time: {e}")),
+    }
 }
 
 /// `raftlog metrics`: read dumps and status outputs, flag them, render.
@@ -452,8 +491,16 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
             }
         }
     }
+    let time = match metrics_time(args.metrics_time.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "raftlog: error: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let paths: Vec<std::path::PathBuf> = args.inputs.iter().map(std::path::PathBuf::from).collect();
-    let inputs = load_metrics(&paths, err);
+    let load = metrics::LoadOptions { time, name: None };
+    let inputs = load_metrics(&paths, &load, err);
     if inputs.summaries.is_empty() {
         let _ = writeln!(
             err,
@@ -469,6 +516,7 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
             ..Default::default()
         },
         names,
+        now: Some(time::Instant::from_utc(chrono::Utc::now())),
     };
     let report = metrics::analyze(inputs, &opts);
     let r = match args.format {
