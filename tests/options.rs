@@ -21,9 +21,15 @@ fn duration() -> impl Strategy<Value = String> {
         Just("99999999999999999999999h".to_string()),
         Just("15".to_string()),
         Just("3650d".to_string()),
-        (any::<u64>(), prop::sample::select(vec!["ns", "ms", "s", "m", "h", "d", "w", "y"]))
+        (
+            any::<u64>(),
+            prop::sample::select(vec!["ns", "ms", "s", "m", "h", "d", "w", "y"])
+        )
             .prop_map(|(n, u)| format!("{n}{u}")),
-        (0u32..100_000, prop::sample::select(vec!["ms", "s", "m", "h", "d"]))
+        (
+            0u32..100_000,
+            prop::sample::select(vec!["ms", "s", "m", "h", "d"])
+        )
             .prop_map(|(n, u)| format!("{n}{u}")),
     ]
 }
@@ -159,4 +165,80 @@ fn storm_window_of_106752_days_is_a_usage_error() {
             "{cmd}: {e}"
         );
     }
+}
+
+fn raftlog(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("raftlog"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// An inverted range holds nothing: a usage error, not an empty table with exit 0. So is
+/// a negative duration, which used to be read as its opposite.
+#[test]
+fn inverted_and_negative_ranges_are_usage_errors() {
+    let dir = fixture("real/zap-3-mixed");
+    for (since, until) in [
+        ("2026-11-25T16:16:00Z", "2026-11-25T16:10:00Z"),
+        ("1m", "5m"),
+        ("10s", "2026-11-25T10:00:00Z"),
+    ] {
+        let (code, out, err) =
+            raftlog(&["timeline", "-q", "--since", since, "--until", until, &dir]);
+        assert_eq!(code, Some(2), "{since}..{until}: {err}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("--since") && err.contains("after --until"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = raftlog(&["timeline", "-q", "--since", "-5s", &dir]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--since") && err.contains("write 5s"), "{err}");
+    // a range that holds something still works
+    let (code, out, _) = raftlog(&["terms", "-q", "--since", "30s", "--until", "10s", &dir]);
+    assert_eq!(code, Some(0));
+    assert!(!out.is_empty());
+}
+
+/// `--status` and `--metrics` take one value each: the logs after them are logs, and a
+/// log given to the flag is an error that names it.
+#[test]
+fn status_and_metrics_take_one_file_each() {
+    let f = |n: &str| fixture(&format!("real/zap-3-mixed/{n}"));
+    let (code, _, err) = raftlog(&[
+        "diagnose",
+        "-f",
+        "json",
+        "--status",
+        &f("status-10.json"),
+        &f("n1.log"),
+        &f("n2.log"),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("read 2 inputs"), "{err}");
+    let (code, _, err) = raftlog(&["timeline", "-q", "--status", &f("n1.log"), &f("n2.log")]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--status") && err.contains("looks like an etcd log"),
+        "{err}"
+    );
+    let (code, _, err) = raftlog(&[
+        "timeline",
+        "-q",
+        "--metrics",
+        &f("status-1.json"),
+        &f("n2.log"),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--metrics") && err.contains("endpoint_status_json"),
+        "{err}"
+    );
 }

@@ -368,9 +368,7 @@ pub fn load(args: &[PathBuf], opts: &LoadOptions) -> (Inputs, Vec<MetricsError>)
         let name = src.name();
         let res = input::open(&src)
             .map_err(MetricsError::from)
-            .and_then(|mut o| {
-                read_kind(o.reader.as_mut(), kind, &name, opts)
-            });
+            .and_then(|mut o| read_kind(o.reader.as_mut(), kind, &name, opts));
         match res {
             Ok(l) => inputs.push(kind, &name, l),
             Err(e) => errs.push(e),
