@@ -205,8 +205,9 @@ pub struct Common {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
-    /// Report: write to this file (written to a temporary file and renamed, so an
-    /// interrupted run leaves no partial file); - is standard output.
+    /// Report: write to this file; - is standard output. A regular file (or a link's
+    /// target) is replaced only when the report is complete; a device or FIFO is written
+    /// in place; an input is refused.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<String>,
 
