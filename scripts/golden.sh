@@ -66,8 +66,9 @@ runs=(
   "report.redacted.md|report --redact --redact-names"
 )
 
-# pinned mtime of the fixture copies (metrics dumps and year-less journald lines have
-# taken their time from it; pinning keeps the reference independent of the checkout)
+# pinned mtime of the fixture copies (year-less journald lines take their year from it;
+# metrics dumps never take their time from it; pinning keeps the reference independent
+# of the checkout)
 PIN=202611240000
 
 run_one() { # fixture-name output-dir args...
@@ -84,7 +85,7 @@ run_one() { # fixture-name output-dir args...
 }
 
 # every fixture is copied with its files' mtime pinned (journald lines take their year
-# from it, dumps their time) and read from the copy, named real/NAME/n1.log, ...
+# from it) and read from the copy, named real/NAME/n1.log, ...
 for fx in fixtures/real/* fixtures/built/*; do
   [ -d "$fx" ] || continue
   name=${fx#fixtures/}

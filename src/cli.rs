@@ -1,6 +1,61 @@
 //! Command line (clap derive). The help text is the user documentation.
 
+use crate::config::parse_duration_ms;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const SECOND: i64 = 1000;
+const HOUR: i64 = 3600 * SECOND;
+const DAY: i64 = 24 * HOUR;
+/// The longest duration option: far beyond any log's span, and far below the ~292 years
+/// at which nanosecond arithmetic on it would overflow.
+const MAX_DAYS: i64 = 3650;
+
+/// A clap value parser for a duration option: milliseconds within `lo..=hi`. The error
+/// (clap prefixes the flag) names the accepted range.
+fn duration_in(
+    lo: i64,
+    hi: i64,
+) -> impl Fn(&str) -> Result<i64, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let ms = parse_duration_ms(s)?;
+        if (lo..=hi).contains(&ms) {
+            Ok(ms)
+        } else {
+            Err(format!(
+                "{s} is out of range: accepted {} to {}",
+                short(lo),
+                short(hi)
+            ))
+        }
+    }
+}
+
+/// A bound of a range in the largest unit that divides it (`3650d`, `1h`, `1s`, `0s`).
+fn short(ms: i64) -> String {
+    match ms {
+        0 => "0s".into(),
+        _ if ms % DAY == 0 => format!("{}d", ms / DAY),
+        _ if ms % HOUR == 0 => format!("{}h", ms / HOUR),
+        _ if ms % SECOND == 0 => format!("{}s", ms / SECOND),
+        _ => format!("{ms}ms"),
+    }
+}
+
+/// `--storm-window`: 1 s to 3650 days.
+fn storm_window(s: &str) -> Result<i64, String> {
+    duration_in(SECOND, MAX_DAYS * DAY)(s)
+}
+
+/// `--leaderless-threshold`, `--skew-tolerance`: 0 s to 3650 days.
+fn span(s: &str) -> Result<i64, String> {
+    duration_in(0, MAX_DAYS * DAY)(s)
+}
+
+/// Latency thresholds (`--heartbeat-interval`, `--rtt-threshold`, `--fsync-threshold`,
+/// `--commit-threshold`): 1 ms to 1 h.
+fn latency(s: &str) -> Result<i64, String> {
+    duration_in(1, HOUR)(s)
+}
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -151,8 +206,9 @@ pub struct Common {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
-    /// Report: write to this file (written to a temporary file and renamed, so an
-    /// interrupted run leaves no partial file); - is standard output.
+    /// Report: write to this file; - is standard output. A regular file (or a link's
+    /// target) is replaced only when the report is complete; a device or FIFO is written
+    /// in place; an input is refused.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<String>,
 
@@ -174,8 +230,14 @@ pub struct Common {
 
     /// Parser threads (default: one per CPU). Large files are cut at line boundaries
     /// and read in parallel; several inputs are read side by side.
-    #[arg(short = 'j', long, value_name = "N", help_heading = "Input")]
-    pub threads: Option<usize>,
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=1024),
+        help_heading = "Input"
+    )]
+    pub threads: Option<u16>,
 
     /// List unrecognised raft lines (up to 20 per input) on stderr.
     #[arg(short, long, help_heading = "Output")]
@@ -219,7 +281,12 @@ pub struct Common {
 
     /// Year for journald lines that print none (default: from other lines of the input,
     /// else the file's modification time, else the current year).
-    #[arg(long, value_name = "YYYY", help_heading = "Input")]
+    #[arg(
+        long,
+        value_name = "YYYY",
+        value_parser = clap::value_parser!(i32).range(1970..=9999),
+        help_heading = "Input"
+    )]
     pub year: Option<i32>,
 
     /// Name a member: --name 8e9e05c52164694d=etcd-0 (repeatable; names are otherwise
@@ -233,12 +300,19 @@ pub struct Common {
         long,
         default_value = "15m",
         value_name = "DURATION",
+        value_parser = storm_window,
         help_heading = "Analysis"
     )]
-    pub storm_window: String,
+    pub storm_window: i64,
 
     /// Leader changes within the storm window that make a storm.
-    #[arg(long, default_value_t = 4, value_name = "N", help_heading = "Analysis")]
+    #[arg(
+        long,
+        default_value_t = 4,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+        help_heading = "Analysis"
+    )]
     pub storm_threshold: u64,
 
     /// Cluster leaderless windows at least this long are findings.
@@ -246,18 +320,20 @@ pub struct Common {
         long,
         default_value = "5s",
         value_name = "DURATION",
+        value_parser = span,
         help_heading = "Analysis"
     )]
-    pub leaderless_threshold: String,
+    pub leaderless_threshold: i64,
 
     /// Clock offsets larger than this are reported as clock skew.
     #[arg(
         long,
         default_value = "1s",
         value_name = "DURATION",
+        value_parser = span,
         help_heading = "Analysis"
     )]
-    pub skew_tolerance: String,
+    pub skew_tolerance: i64,
 
     /// Exit with status 1 when this is found (repeatable).
     #[arg(long, value_enum, value_name = "CONDITION", help_heading = "Analysis")]
@@ -265,13 +341,24 @@ pub struct Common {
 
     /// Prometheus /metrics dumps to use as evidence (files or directories; dumps among the
     /// INPUTs are recognised by content too).
-    #[arg(long, value_name = "FILE", num_args = 1.., help_heading = "Input")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub metrics: Vec<String>,
 
     /// `etcdctl endpoint status -w json|table` or `member list` outputs to cross-check the
     /// final term and leader (also recognised among the INPUTs).
-    #[arg(long, value_name = "FILE", num_args = 1.., help_heading = "Input")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub status: Vec<String>,
+
+    /// When the metrics dumps were taken (same forms as --since; a dump has no clock of
+    /// its own). Default: the dump's sample timestamps if it has any, else the newest
+    /// line of the same member's log.
+    #[arg(
+        long,
+        value_name = "TIME",
+        help_heading = "Input",
+        allow_hyphen_values = true
+    )]
+    pub metrics_time: Option<String>,
 }
 
 /// Output formats of `raftlog metrics`.
@@ -303,16 +390,24 @@ pub struct MetricsArgs {
 
     /// The cluster's heartbeat interval: peer RTT above it is flagged (default: flag
     /// above 100ms).
-    #[arg(long, value_name = "DURATION")]
-    pub heartbeat_interval: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = latency)]
+    pub heartbeat_interval: Option<i64>,
 
     /// Leader changes at or above this many per --storm-window are flagged.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub storm_threshold: u32,
 
     /// Window for the leader-change flag.
-    #[arg(long, default_value = "15m", value_name = "DURATION")]
-    pub storm_window: String,
+    #[arg(long, default_value = "15m", value_name = "DURATION", value_parser = storm_window)]
+    pub storm_window: i64,
+
+    /// When the dumps were taken: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (UTC) or
+    /// @UNIX-SECONDS. A dump has no clock of its own: without this, its sample timestamps
+    /// are used if it has any, else its time is unknown and there are no rates over the
+    /// member's life (a file's modification time is never used).
+    #[arg(long, value_name = "TIME")]
+    pub metrics_time: Option<String>,
 }
 
 /// `raftlog rules`.
@@ -324,25 +419,26 @@ pub struct RulesArgs {
     pub inputs: Vec<String>,
 
     /// Leader changes per --storm-window that fire the storm alert.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub storm_threshold: u32,
 
     /// Window of the storm alert.
-    #[arg(long, default_value = "15m", value_name = "DURATION")]
-    pub storm_window: String,
+    #[arg(long, default_value = "15m", value_name = "DURATION", value_parser = storm_window)]
+    pub storm_window: i64,
 
     /// Peer round-trip time above this fires the RTT alert (default: the heartbeat
     /// interval from the logs, else 100ms).
-    #[arg(long, value_name = "DURATION")]
-    pub rtt_threshold: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = latency)]
+    pub rtt_threshold: Option<i64>,
 
     /// WAL fsync p99 threshold.
-    #[arg(long, default_value = "10ms", value_name = "DURATION")]
-    pub fsync_threshold: String,
+    #[arg(long, default_value = "10ms", value_name = "DURATION", value_parser = latency)]
+    pub fsync_threshold: i64,
 
     /// Backend commit p99 threshold.
-    #[arg(long, default_value = "25ms", value_name = "DURATION")]
-    pub commit_threshold: String,
+    #[arg(long, default_value = "25ms", value_name = "DURATION", value_parser = latency)]
+    pub commit_threshold: i64,
 
     /// Label matchers added to every series, e.g. 'job="etcd"'.
     #[arg(long, value_name = "MATCHERS")]

@@ -74,6 +74,8 @@ pub struct Config {
     pub metrics: Vec<String>,
     /// `--status` inputs.
     pub status: Vec<String>,
+    /// `--metrics-time`: when the metrics dumps were taken.
+    pub metrics_time: Option<Bound>,
     /// `--output FILE` (report).
     pub output: Option<String>,
     /// `--redact`.
@@ -83,8 +85,12 @@ pub struct Config {
 }
 
 /// Parse a duration like `15m`, `2h30m`, `5s`, `500ms` into milliseconds.
+/// A negative duration is an error: no option counts backwards from its reference.
 pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
-    let t = s.trim().trim_start_matches('-');
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("'{s}' is negative: write a positive duration"));
+    }
     if t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty() {
         return Err(format!("'{s}' has no unit: write e.g. {t}s, {t}m or {t}h"));
     }
@@ -93,7 +99,8 @@ pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
         .map_err(|e| format!("invalid duration '{s}': {e} (examples: 500ms, 5s, 15m, 2h30m)"))
 }
 
-fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
+/// Parse a `--since`/`--until`/`--metrics-time` value in display zone `tz`.
+pub fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
     let t = s.trim();
     if let Some(rest) = t.strip_prefix('@') {
         let secs: f64 = rest
@@ -125,12 +132,34 @@ fn parse_bound(s: &str, tz: Zone) -> Result<Bound, String> {
             return Ok(Bound::At(tz.to_instant(nd)));
         }
     }
+    if let Some(d) = t.strip_prefix('-') {
+        if parse_duration_ms(d).is_ok() {
+            return Err(format!(
+                "'{s}' is negative: a duration already counts back from the newest log line (write {d})"
+            ));
+        }
+    }
     match parse_duration_ms(t) {
         Ok(ms) => Ok(Bound::BeforeNewest(ms)),
         Err(_) => Err(format!(
             "invalid time '{s}': use RFC 3339 (2024-07-24T16:50:41Z), 'YYYY-MM-DD HH:MM', @UNIX-SECONDS, or a duration like 2h (before the newest log line)"
         )),
     }
+}
+
+/// An empty range is a usage error: absolute bounds are compared here, and so are two
+/// durations (both count back from the same newest line); mixed forms are compared once
+/// the newest line is known (`analyze`).
+fn check_range(since: Option<Bound>, until: Option<Bound>) -> Result<(), String> {
+    let inverted = match (since, until) {
+        (Some(Bound::At(s)), Some(Bound::At(u))) => s > u,
+        (Some(Bound::BeforeNewest(s)), Some(Bound::BeforeNewest(u))) => s < u,
+        _ => false,
+    };
+    if inverted {
+        return Err("--since is after --until: the range holds nothing".into());
+    }
+    Ok(())
 }
 
 /// Parse `--name ID=NAME`.
@@ -198,14 +227,6 @@ impl Config {
             let (id, name) = parse_name(n)?;
             names.insert(id, name);
         }
-        if let Some(y) = c.year {
-            if !(1970..=9999).contains(&y) {
-                return Err(format!("--year {y}: must be a four-digit year"));
-            }
-        }
-        if c.storm_threshold == 0 {
-            return Err("--storm-threshold must be at least 1".into());
-        }
         let color = match c.color {
             ColorWhen::Always => true,
             ColorWhen::Never => false,
@@ -214,6 +235,19 @@ impl Config {
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         } && format == Format::Table;
+        let since = c
+            .since
+            .as_deref()
+            .map(|s| parse_bound(s, tz))
+            .transpose()
+            .map_err(|e| format!("--since: {e}"))?;
+        let until = c
+            .until
+            .as_deref()
+            .map(|s| parse_bound(s, tz))
+            .transpose()
+            .map_err(|e| format!("--until: {e}"))?;
+        check_range(since, until)?;
         Ok(Config {
             mode,
             inputs: c.inputs,
@@ -227,40 +261,33 @@ impl Config {
             progress: false,
             verbose: c.verbose,
             ignore_unreadable: c.ignore_unreadable,
-            since: c
-                .since
-                .as_deref()
-                .map(|s| parse_bound(s, tz))
-                .transpose()
-                .map_err(|e| format!("--since: {e}"))?,
-            until: c
-                .until
-                .as_deref()
-                .map(|s| parse_bound(s, tz))
-                .transpose()
-                .map_err(|e| format!("--until: {e}"))?,
+            since,
+            until,
             ingest: IngestOptions {
                 assume_tz,
                 year: c.year,
                 // diagnose and report quote the evidence lines
                 keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
                 samples: if c.verbose { 20 } else { 0 },
-                threads: c.threads.unwrap_or(0),
+                threads: c.threads.map_or(0, usize::from),
                 progress: None,
             },
             model: ModelOptions {
-                storm_window_ms: parse_duration_ms(&c.storm_window)
-                    .map_err(|e| format!("--storm-window: {e}"))?,
+                storm_window_ms: c.storm_window,
                 storm_threshold: c.storm_threshold,
-                leaderless_threshold_ms: parse_duration_ms(&c.leaderless_threshold)
-                    .map_err(|e| format!("--leaderless-threshold: {e}"))?,
-                skew_tolerance_ms: parse_duration_ms(&c.skew_tolerance)
-                    .map_err(|e| format!("--skew-tolerance: {e}"))?,
+                leaderless_threshold_ms: c.leaderless_threshold,
+                skew_tolerance_ms: c.skew_tolerance,
                 names,
             },
             fail_on: c.fail_on,
             metrics: c.metrics,
             status: c.status,
+            metrics_time: c
+                .metrics_time
+                .as_deref()
+                .map(|s| parse_bound(s, tz))
+                .transpose()
+                .map_err(|e| format!("--metrics-time: {e}"))?,
             output: c.output.filter(|o| o != "-"),
             redact: c.redact,
             redact_names: c.redact_names,
@@ -278,6 +305,7 @@ mod tests {
         assert_eq!(parse_duration_ms("500ms").unwrap(), 500);
         assert_eq!(parse_duration_ms("2h30m").unwrap(), 9_000_000);
         assert!(parse_duration_ms("15").is_err());
+        assert!(parse_duration_ms("-5s").is_err());
     }
 
     #[test]
@@ -286,10 +314,9 @@ mod tests {
             parse_bound("2h", Zone::Utc).unwrap(),
             Bound::BeforeNewest(7_200_000)
         );
-        assert_eq!(
-            parse_bound("-2h", Zone::Utc).unwrap(),
-            Bound::BeforeNewest(7_200_000)
-        );
+        // a negative duration is refused, not read as its opposite
+        let e = parse_bound("-2h", Zone::Utc).unwrap_err();
+        assert!(e.contains("write 2h"), "{e}");
         match parse_bound("2024-07-24T16:50:41Z", Zone::Utc).unwrap() {
             Bound::At(t) => assert_eq!(t.rfc3339(), "2024-07-24T16:50:41.000Z"),
             b => panic!("{b:?}"),

@@ -90,4 +90,8 @@ pub enum RunError {
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Write(#[from] io::Error),
+    /// The command line asks for something that cannot be done with these inputs (a
+    /// file given to the wrong flag, an empty time range, an output that is an input).
+    #[error("{0}")]
+    Usage(String),
 }

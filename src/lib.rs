@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod input;
 pub mod metrics;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod progress;
 pub mod redact;
@@ -153,6 +154,7 @@ pub fn analyze_listing_unknown(
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<(model::Analysis, Vec<UnknownLine>), RunError> {
+    check_flag_files(cfg).map_err(RunError::Usage)?;
     let Gathered {
         metric_paths,
         log_args,
@@ -250,6 +252,15 @@ pub fn analyze_listing_unknown(
     };
     let since = resolve(cfg.since);
     let until = resolve(cfg.until);
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(RunError::Usage(format!(
+                "--since ({}) is after --until ({}): the range holds nothing",
+                s.rfc3339(),
+                u.rfc3339()
+            )));
+        }
+    }
     let filter = move |e: &event::Event| match e.ts {
         Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
         None => since.is_none() && until.is_none(),
@@ -257,7 +268,12 @@ pub fn analyze_listing_unknown(
     let mut a = model::analyze(results, &cfg.model, filter);
     a.show_raw = cfg.raw;
     if !metric_paths.is_empty() {
-        let inputs = load_metrics(&metric_paths, err);
+        let load = metrics::LoadOptions {
+            time: resolve(cfg.metrics_time),
+            name: None,
+        };
+        let mut inputs = load_metrics(&metric_paths, &load, err);
+        dump_times_from_logs(&mut inputs, &a);
         let hb = max_heartbeat_ms(&a);
         let opts = metrics::AnalyzeOptions {
             thresholds: metrics::Thresholds {
@@ -271,6 +287,7 @@ pub fn analyze_listing_unknown(
                 .iter()
                 .map(|(k, v)| (event::hex(*k), v.clone()))
                 .collect(),
+            now: Some(time::Instant::from_utc(chrono::Utc::now())),
         };
         let m = metrics::analyze(inputs, &opts);
         diagnose::cross_check(&mut a, &m);
@@ -278,6 +295,49 @@ pub fn analyze_listing_unknown(
     }
     a.report.recommendations = diagnose::recommendations(&a);
     Ok((a, unknown))
+}
+
+/// `--metrics` takes dumps and `--status` etcdctl outputs: a file of another kind given to
+/// one of them (a log, most often, placed after the flag) is a usage error naming the
+/// flag, rather than an input silently read as something else or not at all.
+/// Directories are walked later and keep what they hold.
+fn check_flag_files(cfg: &Config) -> Result<(), String> {
+    use metrics::InputKind as K;
+    let flags = [("--metrics", &cfg.metrics), ("--status", &cfg.status)];
+    for (flag, files) in flags {
+        for f in files {
+            let p = std::path::Path::new(f);
+            if f == "-" || p.is_dir() {
+                continue;
+            }
+            let kind = metrics::detect_path(p).map_err(|e| format!("{flag} {f}: {e}"))?;
+            let fits = match (flag, kind) {
+                ("--metrics", Some(K::Prometheus)) => true,
+                ("--status", Some(k)) => k != K::Prometheus,
+                _ => false,
+            };
+            if fits {
+                continue;
+            }
+            let what = match kind {
+                Some(k) => format!("it is {}", k.as_str()),
+                None if matches!(input::looks_like_etcd_log(p), Ok(true)) => {
+                    "it looks like an etcd log: give logs as INPUTs, before or without the flag"
+                        .to_string()
+                }
+                None => "it is none of the kinds raftlog reads".to_string(),
+            };
+            let wants = if flag == "--metrics" {
+                "a Prometheus /metrics dump"
+            } else {
+                "an `etcdctl endpoint status` or `member list` output"
+            };
+            return Err(format!(
+                "{flag} {f}: not {wants} ({what}); {flag} takes one file per use"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Write the output of `cfg`'s command for an analysis.
@@ -319,38 +379,11 @@ fn report_opts(cfg: &Config) -> report::markdown::ReportOptions {
     }
 }
 
-/// Write `render`'s output to `path` through a temporary file in the same directory,
-/// renamed into place only when complete (an interrupted or failed run leaves no partial
-/// report behind).
+/// Write `render`'s output to `path` without destroying what it names (see [`output`]):
+/// regular files are replaced atomically (an interrupted or failed run leaves no partial
+/// report), devices and FIFOs are written in place.
 pub fn render_to_file(cfg: &Config, a: &model::Analysis, path: &str) -> io::Result<()> {
-    let target = std::path::Path::new(path);
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.raftlog-{}.tmp",
-        target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("report"),
-        std::process::id()
-    ));
-    interrupt::remove_on_interrupt(Some(tmp.clone()));
-    let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::new(f);
-        render(cfg, a, &mut w)?;
-        w.flush()?;
-        w.get_ref().sync_all()?;
-        drop(w);
-        std::fs::rename(&tmp, target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    interrupt::remove_on_interrupt(None);
-    result
+    output::write_with(path, |w| render(cfg, a, w))
 }
 
 /// Ctrl-C: stop at once (status 130), removing a half-written `--output` file first.
@@ -490,8 +523,12 @@ pub fn failed_conditions(cfg: &Config, a: &model::Analysis) -> Vec<FailOn> {
 }
 
 /// Read metrics dumps and etcdctl outputs, reporting errors and malformed lines on `err`.
-fn load_metrics(paths: &[std::path::PathBuf], err: &mut dyn Write) -> metrics::Inputs {
-    let (inputs, errs) = metrics::load(paths, &metrics::LoadOptions::default());
+fn load_metrics(
+    paths: &[std::path::PathBuf],
+    opts: &metrics::LoadOptions,
+    err: &mut dyn Write,
+) -> metrics::Inputs {
+    let (inputs, errs) = metrics::load(paths, opts);
     for e in &errs {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
@@ -501,6 +538,35 @@ fn load_metrics(paths: &[std::path::PathBuf], err: &mut dyn Write) -> metrics::I
         }
     }
     inputs
+}
+
+/// A dump read with logs and no time of its own is dated by the newest line of the same
+/// member's log: the logs were collected with the dump, so it was taken at or after it.
+fn dump_times_from_logs(inputs: &mut metrics::Inputs, a: &model::Analysis) {
+    for d in inputs.dumps.iter_mut().filter(|d| d.time.is_none()) {
+        let row = a
+            .report
+            .nodes
+            .iter()
+            .find(|n| n.has_log && d.id.as_deref() == Some(n.id.as_str()));
+        if let Some(t) = row.and_then(|n| n.last_seen) {
+            d.time = Some(t);
+            d.time_source = Some(metrics::TimeSource::LastLogLine);
+        }
+    }
+}
+
+/// `--metrics-time` of `raftlog metrics`: an instant (there are no logs to count a
+/// duration back from).
+fn metrics_time(s: Option<&str>) -> Result<Option<time::Instant>, String> {
+    match s.map(|s| config::parse_bound(s, time::Zone::Utc)).transpose() {
+        Ok(None) => Ok(None),
+        Ok(Some(Bound::At(t))) => Ok(Some(t)),
+        Ok(Some(Bound::BeforeNewest(_))) => Err(
+            "--metrics-time: a duration counts back from the newest log line and `raftlog metrics` reads no logs: give the time (RFC 3339 or @UNIX-SECONDS)".into(),
+        ),
+        Err(e) => Err(format!("--metrics-time: {e}")),
+    }
 }
 
 /// `raftlog metrics`: read dumps and status outputs, flag them, render.
@@ -518,27 +584,16 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
             }
         }
     }
-    let hb = match args
-        .heartbeat_interval
-        .as_deref()
-        .map(config::parse_duration_ms)
-        .transpose()
-    {
-        Ok(v) => v,
+    let time = match metrics_time(args.metrics_time.as_deref()) {
+        Ok(t) => t,
         Err(e) => {
-            let _ = writeln!(err, "raftlog: error: --heartbeat-interval: {e}");
-            return EXIT_ERROR;
-        }
-    };
-    let window = match config::parse_duration_ms(&args.storm_window) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "raftlog: error: --storm-window: {e}");
+            let _ = writeln!(err, "raftlog: error: {e}");
             return EXIT_ERROR;
         }
     };
     let paths: Vec<std::path::PathBuf> = args.inputs.iter().map(std::path::PathBuf::from).collect();
-    let inputs = load_metrics(&paths, err);
+    let load = metrics::LoadOptions { time, name: None };
+    let inputs = load_metrics(&paths, &load, err);
     if inputs.summaries.is_empty() {
         let _ = writeln!(
             err,
@@ -548,12 +603,13 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
     }
     let opts = metrics::AnalyzeOptions {
         thresholds: metrics::Thresholds {
-            heartbeat_interval_ms: hb.map(|h| h as u64),
+            heartbeat_interval_ms: args.heartbeat_interval.map(|h| h as u64),
             storm_threshold: args.storm_threshold,
-            storm_window_seconds: (window / 1000).max(1) as u64,
+            storm_window_seconds: (args.storm_window / 1000).max(1) as u64,
             ..Default::default()
         },
         names,
+        now: Some(time::Instant::from_utc(chrono::Utc::now())),
     };
     let report = metrics::analyze(inputs, &opts);
     let r = match args.format {
@@ -574,18 +630,16 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
 /// `raftlog rules`: a Prometheus alerting-rule file.
 pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
-    let ms = |flag: &str, v: &str| config::parse_duration_ms(v).map_err(|e| format!("{flag}: {e}"));
     let parsed = (|| -> Result<metrics::rules::RulesConfig, String> {
         let mut t = metrics::Thresholds {
             storm_threshold: args.storm_threshold,
-            storm_window_seconds: (ms("--storm-window", &args.storm_window)? / 1000).max(1) as u64,
-            wal_fsync_p99_seconds: ms("--fsync-threshold", &args.fsync_threshold)? as f64 / 1000.0,
-            backend_commit_p99_seconds: ms("--commit-threshold", &args.commit_threshold)? as f64
-                / 1000.0,
+            storm_window_seconds: (args.storm_window / 1000).max(1) as u64,
+            wal_fsync_p99_seconds: args.fsync_threshold as f64 / 1000.0,
+            backend_commit_p99_seconds: args.commit_threshold as f64 / 1000.0,
             ..Default::default()
         };
-        if let Some(r) = &args.rtt_threshold {
-            t.peer_rtt_seconds = ms("--rtt-threshold", r)? as f64 / 1000.0;
+        if let Some(r) = args.rtt_threshold {
+            t.peer_rtt_seconds = r as f64 / 1000.0;
         } else if !args.inputs.is_empty() {
             // the heartbeat interval the logs show
             let cli = cli::Cli::try_parse_from(
@@ -633,6 +687,19 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
 /// and the summary and `-v` lines on stderr) is written.
 pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
+    if let Some(path) = &cfg.output {
+        let inputs: Vec<&str> = cfg
+            .inputs
+            .iter()
+            .chain(&cfg.metrics)
+            .chain(&cfg.status)
+            .map(String::as_str)
+            .collect();
+        if let Err(e) = output::check_not_input(path, &inputs) {
+            let _ = writeln!(err, "raftlog: error: {e}");
+            return EXIT_ERROR;
+        }
+    }
     let (mut a, mut unknown) = match analyze_listing_unknown(cfg, stdin_is_terminal, err) {
         Ok(a) => a,
         Err(RunError::NoInput) => return EXIT_ERROR,

@@ -22,40 +22,29 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    let r = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    pin_dump_times(&r);
-    r
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A dump carries no time of its own: raftlog takes the file's modification time. A fresh
-/// clone gives every file the clone's time, so set each real dump's mtime to the moment
-/// the harness took it (its `metrics nX` line in truth.log), as it was on the machine
-/// that captured it.
-fn pin_dump_times(root: &Path) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let Ok(rd) = std::fs::read_dir(root.join("fixtures/real")) else {
-            return;
-        };
-        for dir in rd.filter_map(|e| e.ok().map(|e| e.path())) {
-            let Ok(truth) = std::fs::read_to_string(dir.join("truth.log")) else {
-                continue;
-            };
-            for line in truth.lines() {
-                let w: Vec<&str> = line.split_whitespace().collect();
-                if w.len() == 4 && w[1] == "metrics" {
-                    let Some((rt, _)) = parse_iso(w[0].as_bytes()) else {
-                        continue;
-                    };
-                    let t = rt.instant(Zone::Utc);
-                    let when = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(t.0 as u64);
-                    if let Ok(f) = std::fs::File::options().write(true).open(dir.join(w[3])) {
-                        let _ = f.set_modified(when);
-                    }
-                }
-            }
+/// When the harness took a real capture's dumps (the `metrics nX` lines of truth.log, ten
+/// milliseconds apart): a dump has no clock of its own, so the caller gives it, as
+/// `--metrics-time` does on the command line.
+fn dump_time(dir: &Path) -> Option<Instant> {
+    let truth = std::fs::read_to_string(dir.join("truth.log")).ok()?;
+    truth.lines().find_map(|line| {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() == 4 && w[1] == "metrics" {
+            parse_iso(w[0].as_bytes()).map(|(rt, _)| rt.instant(Zone::Utc))
+        } else {
+            None
         }
-    });
+    })
+}
+
+fn at_dump_time(dir: &Path) -> LoadOptions {
+    LoadOptions {
+        time: dump_time(dir),
+        name: None,
+    }
 }
 
 fn data(p: &str) -> PathBuf {
@@ -316,7 +305,7 @@ fn real_capture_directory() {
         10
     );
     assert_eq!(found.len(), 13, "{found:?}");
-    let (inputs, errs) = metrics::load(std::slice::from_ref(&dir), &LoadOptions::default());
+    let (inputs, errs) = metrics::load(std::slice::from_ref(&dir), &at_dump_time(&dir));
     assert!(errs.is_empty());
     let r = analyze(inputs, &AnalyzeOptions::default());
     let names: Vec<&str> = r
@@ -827,7 +816,8 @@ fn life_rates_and_restarts() {
     // no time: no rates
     let r = analyze_files(&[(&a, None)], &AnalyzeOptions::default());
     let m = &r.members[0];
-    assert!(m.dump_time_source == Some(metrics::TimeSource::Mtime) || m.rates.is_none());
+    assert_eq!(m.dump_time_source, None);
+    assert!(m.rates.is_none());
 
     // a restart between two dumps: the counter started again; the later value is the increase
     let d0 = "etcd_server_id{server_id=\"aa\"} 1\nprocess_start_time_seconds 1000\netcd_server_leader_changes_seen_total 50\netcd_server_proposals_failed_total 9\n";
@@ -922,6 +912,7 @@ fn rtt_threshold_follows_the_heartbeat_interval() {
             ..Default::default()
         },
         names: [("63b302efdda86cd7".to_string(), "second".to_string())].into(),
+        now: None,
     };
     let r = analyze_files(&[(&f, None)], &opts);
     assert_eq!(r.rtt_threshold_seconds, 0.02);
@@ -950,7 +941,7 @@ fn rtt_threshold_follows_the_heartbeat_interval() {
 #[test]
 fn json_document_shape() {
     let dir = root().join("fixtures/real/capnslog-5-storm");
-    let (inputs, errs) = metrics::load(&[dir], &LoadOptions::default());
+    let (inputs, errs) = metrics::load(std::slice::from_ref(&dir), &at_dump_time(&dir));
     assert!(errs.is_empty());
     let r = analyze(inputs, &AnalyzeOptions::default());
     let mut out = Vec::new();
@@ -1033,7 +1024,7 @@ fn json_document_shape() {
 #[test]
 fn table_and_csv() {
     let dir = root().join("fixtures/real/zap-3-mixed");
-    let (inputs, _) = metrics::load(&[dir], &LoadOptions::default());
+    let (inputs, _) = metrics::load(std::slice::from_ref(&dir), &at_dump_time(&dir));
     let r = analyze(inputs, &AnalyzeOptions::default());
     let mut out = Vec::new();
     metrics::render::write_table(&r, &mut out).unwrap();
@@ -1303,4 +1294,174 @@ proptest! {
             prop_assert!((0.0..=(1u64 << (counts.len() - 1)) as f64).contains(&v), "{v}");
         }
     }
+}
+
+// ------------------------------------------------------------- dump times
+
+fn raftlog_json(args: &[&str]) -> serde_json::Value {
+    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("raftlog"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn flag_codes(m: &serde_json::Value) -> Vec<String> {
+    m["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// capnslog-3-mixed: n3 saw 9 leader changes in the 40 s it lived. A copy of its dump
+/// (cp without -p: the file's modification time is the copy's) must not turn that into
+/// "0.0 per 15 min over days": with no time of its own the dump time is unknown and
+/// said so; `--metrics-time` gives it.
+#[test]
+fn a_copied_dump_takes_no_time_from_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("metrics-n3.txt");
+    std::fs::copy(
+        root().join("fixtures/real/capnslog-3-mixed/metrics-n3.txt"),
+        &dump,
+    )
+    .unwrap();
+    let d = dump.to_str().unwrap();
+    let v = raftlog_json(&["metrics", "-f", "json", d]);
+    let m = &v["members"][0];
+    assert_eq!(m["leader_changes_seen_total"], 9);
+    assert!(m["dump_time"].is_null(), "{}", m["dump_time"]);
+    assert!(m["dump_time_source"].is_null());
+    assert!(m["rates"].is_null() && m["life_seconds"].is_null());
+    // unknown, not invented: no rate, and nothing claimed about the storm...
+    assert!(!flag_codes(m).contains(&"leader_changes_high".to_string()));
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("dump time unknown") && notes.contains("--metrics-time"));
+    // ...until the time is given (truth.log: the harness took it at 16:16:50.103)
+    let v = raftlog_json(&[
+        "metrics",
+        "-f",
+        "json",
+        "--metrics-time",
+        "2026-11-25T16:16:50.103Z",
+        d,
+    ]);
+    let m = &v["members"][0];
+    assert_eq!(m["dump_time_source"], "explicit");
+    assert!((m["life_seconds"].as_f64().unwrap() - 39.353).abs() < 0.01);
+    assert_eq!(m["rates"]["basis"], "life");
+    assert!(flag_codes(m).contains(&"leader_changes_high".to_string()));
+}
+
+/// With the logs (a copied capture directory), each dump is dated by the newest line of
+/// its member's log.
+#[test]
+fn dumps_read_with_logs_take_the_time_of_their_members_last_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = root().join("fixtures/real/capnslog-3-mixed");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, tmp.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let v = raftlog_json(&["diagnose", "-f", "json", "-q", tmp.path().to_str().unwrap()]);
+    let members = v["metrics"]["members"].as_array().unwrap();
+    assert_eq!(members.len(), 3);
+    for m in members {
+        assert_eq!(m["dump_time_source"], "last_log_line", "{}", m["name"]);
+        let last = v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == m["id"])
+            .unwrap()["last_seen"]
+            .clone();
+        assert_eq!(m["dump_time"], last);
+    }
+    let n3 = members.iter().find(|m| m["name"] == "n3").unwrap();
+    assert!(n3["life_seconds"].as_f64().unwrap() < 60.0);
+    assert!(flag_codes(n3).contains(&"leader_changes_high".to_string()));
+}
+
+/// Sample timestamps date a dump. The input is the real n3 dump with a timestamp
+/// (milliseconds, as the text format writes them) appended to every sample line, the
+/// moment truth.log says it was taken.
+#[test]
+fn sample_timestamps_date_a_dump() {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/real/capnslog-3-mixed/metrics-n3.txt"))
+            .unwrap();
+    let stamped: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with('#') || l.trim().is_empty() {
+                format!("{l}\n")
+            } else {
+                format!("{l} 1795623410103\n")
+            }
+        })
+        .collect();
+    let d = metrics::Dump::read(
+        stamped.as_bytes(),
+        &metrics::DumpMeta {
+            input: "metrics-n3.txt".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(d.stats.malformed, 0);
+    assert_eq!(d.time_source, Some(metrics::TimeSource::SampleTimestamp));
+    assert_eq!(d.time, Some(ts("2026-11-25T16:16:50.103Z")));
+    // an explicit time wins
+    let t = ts("2026-11-25T16:17:00Z");
+    let d = metrics::Dump::read(
+        stamped.as_bytes(),
+        &metrics::DumpMeta {
+            input: "metrics-n3.txt".into(),
+            time: Some(t),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        (d.time, d.time_source),
+        (Some(t), Some(metrics::TimeSource::Explicit))
+    );
+}
+
+/// Without a dump time the leader-change flag is raised only when it is proven: the
+/// dump cannot be later than the analysis, so the counter over the longest possible
+/// life is the lowest possible rate.
+#[test]
+fn leader_change_flag_without_dump_time_only_when_proven() {
+    let p = root().join("fixtures/real/capnslog-3-mixed/metrics-n3.txt");
+    let start = 1_795_623_370_750_000_000i64; // its process_start_time_seconds
+    let flagged = |now_after_start_s: i64| {
+        let (kind, loaded) = load_one(&p, None);
+        let mut inputs = Inputs::default();
+        inputs.push(kind, "metrics-n3.txt", loaded);
+        let opts = AnalyzeOptions {
+            now: Some(Instant(start + now_after_start_s * 1_000_000_000)),
+            ..Default::default()
+        };
+        let r = analyze(inputs, &opts);
+        r.members[0]
+            .flags
+            .iter()
+            .find(|f| f.code == "leader_changes_high")
+            .cloned()
+    };
+    // analysed a minute after the start: 9 changes within at most 60 s
+    let f = flagged(60).expect("proven storm");
+    assert_eq!(f.value.0, 9.0);
+    assert!(f.summary.contains("dump time is unknown"), "{}", f.summary);
+    // 2 h after: 9 / 7200 s × 900 s = 1.125 per 15 min at least, below 4: no claim
+    assert!(flagged(7200).is_none());
+    // 6 days after (a copy analysed later): no claim either
+    assert!(flagged(6 * 86400).is_none());
 }

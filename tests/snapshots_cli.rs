@@ -32,8 +32,7 @@ fn terms_csv() {
 
 #[test]
 fn terms_json() {
-    // the log files only: the directory's /metrics dumps get their time from the file's
-    // mtime, which a fresh clone changes
+    // the log files only (the directory's /metrics dumps add their own figures)
     insta::assert_snapshot!(render(&[
         "terms",
         "-f",

@@ -7,15 +7,18 @@ use crate::time::Instant;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-/// Where a dump's time came from.
+/// Where a dump's time came from. A dump has no clock of its own, and a file's
+/// modification time changes with every copy or checkout, so it is never used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeSource {
-    /// Given by the caller (e.g. `--at`, or the time a harness recorded).
+    /// Given by the caller (`--metrics-time`, or the time a harness recorded).
     Explicit,
-    /// The file's modification time (right for a file written by `curl -o`, wrong for
-    /// a copy whose time was not preserved).
-    Mtime,
+    /// The newest sample timestamp written in the exposition.
+    SampleTimestamp,
+    /// The newest line of the same member's log read alongside (`diagnose` and the other
+    /// log commands): the dump was taken at or after it, as far as the logs tell.
+    LastLogLine,
 }
 
 /// How the member a dump belongs to was named.
@@ -94,6 +97,8 @@ pub struct Dump {
     pub etcd_series: u64,
     /// Other `etcd_server_id` values seen in the same input (several dumps concatenated?).
     pub conflicting_ids: Vec<String>,
+    /// The newest sample timestamp of the exposition, if samples carry any.
+    pub newest_sample_time: Option<Instant>,
 }
 
 /// What the caller knows about an input besides its bytes.
@@ -101,10 +106,8 @@ pub struct Dump {
 pub struct DumpMeta {
     /// Input name for messages and the `input` field.
     pub input: String,
-    /// Dump time given by the caller (wins over `mtime`).
+    /// Dump time given by the caller (wins over sample timestamps).
     pub time: Option<Instant>,
-    /// The file's modification time.
-    pub mtime: Option<Instant>,
     /// Fallback member name for this input (used when neither `etcd_server_id` nor the
     /// file name tells the member).
     pub name: Option<String>,
@@ -129,9 +132,9 @@ impl Dump {
         if let Some(t) = meta.time {
             d.time = Some(t);
             d.time_source = Some(TimeSource::Explicit);
-        } else if let Some(t) = meta.mtime {
+        } else if let Some(t) = d.newest_sample_time {
             d.time = Some(t);
-            d.time_source = Some(TimeSource::Mtime);
+            d.time_source = Some(TimeSource::SampleTimestamp);
         }
         if let Some(n) = name_from_file(&meta.input) {
             d.name = Some(n);
@@ -147,6 +150,9 @@ impl Dump {
         let n = s.name.as_str();
         if n.starts_with("etcd_") {
             self.etcd_series += 1;
+        }
+        if let Some(t) = s.timestamp.and_then(sample_instant) {
+            self.newest_sample_time = self.newest_sample_time.max(Some(t));
         }
         let v = s.value;
         match n {
@@ -231,6 +237,17 @@ impl Dump {
             .clone()
             .or_else(|| self.name.as_ref().map(|n| format!("name:{n}")))
     }
+}
+
+/// A sample timestamp as an instant. The text format writes milliseconds, OpenMetrics
+/// seconds; which one is told by the size (from 1e11 on, seconds would be after the
+/// year 5000, milliseconds before 1973 below it). Times outside 1970..9999 are ignored.
+fn sample_instant(ts: f64) -> Option<Instant> {
+    // microseconds: exact in an f64, where nanoseconds of today's dates are not
+    let us = if ts.abs() >= 1e11 { ts * 1e3 } else { ts * 1e6 };
+    (0.0..253_402_300_800e6)
+        .contains(&us)
+        .then(|| Instant(us.round() as i64 * 1000))
 }
 
 fn take_hist(h: &mut Histogram, suffix: &str, s: &Sample) {

@@ -13,7 +13,7 @@
 //!   `\"` and `\n` (another backslash sequence is kept as written), a trailing comma,
 //!   blanks around tokens; values as Go's `ParseFloat` reads them, including `+Inf`,
 //!   `-Inf`, `Inf` and `NaN`; the timestamp (milliseconds in 0.0.4, seconds in
-//!   OpenMetrics) and exemplars are checked for shape and ignored.
+//!   OpenMetrics) is kept as written; exemplars are checked for shape and ignored.
 
 use crate::input::read_line;
 use serde::Serialize;
@@ -34,6 +34,9 @@ pub struct Sample {
     pub labels: Vec<(String, String)>,
     /// The value (may be NaN or infinite).
     pub value: f64,
+    /// The sample's timestamp as written (milliseconds in 0.0.4, seconds in
+    /// OpenMetrics), when it has one.
+    pub timestamp: Option<f64>,
 }
 
 impl Sample {
@@ -388,11 +391,13 @@ fn parse_sample(t: &str) -> Result<Sample, &'static str> {
     }
     let value = parse_value(v).ok_or("invalid value")?;
     c.blanks();
+    let mut timestamp = None;
     match c.peek() {
         None | Some(b'#') => {}
         Some(_) => {
             let ts = c.token();
-            if parse_value(ts).is_none_or(|x| !x.is_finite()) {
+            timestamp = parse_value(ts).filter(|x| x.is_finite());
+            if timestamp.is_none() {
                 return Err("invalid timestamp");
             }
             c.blanks();
@@ -408,6 +413,7 @@ fn parse_sample(t: &str) -> Result<Sample, &'static str> {
         name,
         labels,
         value,
+        timestamp,
     })
 }
 

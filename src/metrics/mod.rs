@@ -208,8 +208,9 @@ impl Inputs {
 /// Options for reading inputs.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
-    /// Dump/snapshot time to use instead of file modification times (for one input, or
-    /// inputs all taken at one moment).
+    /// When the dumps and snapshots were taken (for one input, or inputs all taken at one
+    /// moment). Without it a dump's time comes from its sample timestamps, if any; a
+    /// file's modification time is never used.
     pub time: Option<Instant>,
     /// Fallback member name for dumps whose member neither `etcd_server_id` nor the
     /// file name tells (e.g. a dump read from stdin).
@@ -221,17 +222,15 @@ pub fn read_kind(
     reader: &mut dyn BufRead,
     kind: InputKind,
     name: &str,
-    mtime: Option<Instant>,
     opts: &LoadOptions,
 ) -> Result<Loaded, MetricsError> {
-    let time = opts.time.or(mtime);
+    let time = opts.time;
     match kind {
         InputKind::Prometheus => Ok(Loaded::Dump(Box::new(Dump::read(
             reader,
             &DumpMeta {
                 input: name.to_string(),
                 time: opts.time,
-                mtime,
                 name: opts.name.clone(),
             },
         )))),
@@ -283,7 +282,6 @@ pub fn read_kind(
 pub fn read_input(
     reader: &mut dyn BufRead,
     name: &str,
-    mtime: Option<Instant>,
     opts: &LoadOptions,
 ) -> Result<(InputKind, Loaded), MetricsError> {
     let head = reader.fill_buf().map_err(|e| InputError::Read {
@@ -291,11 +289,7 @@ pub fn read_input(
         source: e,
     })?;
     let kind = detect(head).ok_or_else(|| MetricsError::NotRecognised(name.to_string()))?;
-    Ok((kind, read_kind(reader, kind, name, mtime, opts)?))
-}
-
-fn mtime_instant(t: Option<std::time::SystemTime>) -> Option<Instant> {
-    t.map(|t| Instant::from_utc(chrono::DateTime::<chrono::Utc>::from(t)))
+    Ok((kind, read_kind(reader, kind, name, opts)?))
 }
 
 /// What a file holds, by content (gzip is looked through); `Ok(None)` for anything else
@@ -313,7 +307,7 @@ pub fn detect_path(p: &Path) -> Result<Option<InputKind>, MetricsError> {
 pub fn read_path(p: &Path, opts: &LoadOptions) -> Result<(InputKind, Loaded), MetricsError> {
     let src = Source::Path(p.to_path_buf());
     let mut o = input::open(&src)?;
-    read_input(o.reader.as_mut(), &src.name(), mtime_instant(o.mtime), opts)
+    read_input(o.reader.as_mut(), &src.name(), opts)
 }
 
 /// Expand arguments into the files to read with their kinds: files are checked by
@@ -362,7 +356,7 @@ pub fn load(args: &[PathBuf], opts: &LoadOptions) -> (Inputs, Vec<MetricsError>)
     errs.extend(e);
     if !stdin.is_empty() {
         match input::open(&Source::Stdin) {
-            Ok(mut o) => match read_input(o.reader.as_mut(), "<stdin>", None, opts) {
+            Ok(mut o) => match read_input(o.reader.as_mut(), "<stdin>", opts) {
                 Ok((k, l)) => inputs.push(k, "<stdin>", l),
                 Err(e) => errs.push(e),
             },
@@ -374,9 +368,7 @@ pub fn load(args: &[PathBuf], opts: &LoadOptions) -> (Inputs, Vec<MetricsError>)
         let name = src.name();
         let res = input::open(&src)
             .map_err(MetricsError::from)
-            .and_then(|mut o| {
-                read_kind(o.reader.as_mut(), kind, &name, mtime_instant(o.mtime), opts)
-            });
+            .and_then(|mut o| read_kind(o.reader.as_mut(), kind, &name, opts));
         match res {
             Ok(l) => inputs.push(kind, &name, l),
             Err(e) => errs.push(e),
@@ -437,6 +429,10 @@ pub struct AnalyzeOptions {
     /// Member names by hex id (`--name ID=NAME`); they win over member lists and file
     /// names.
     pub names: BTreeMap<String, String>,
+    /// The time of the analysis (the command line gives the clock's time): no dump can
+    /// have been taken after it, which bounds the life of a member whose dump time is
+    /// unknown. None: no such bound.
+    pub now: Option<Instant>,
 }
 
 /// One flag: a figure against etcd's guidance.
@@ -790,7 +786,46 @@ fn human_window(s: u64) -> String {
     }
 }
 
-fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
+/// Without a dump time the member's life is unknown, but not unbounded: the dump was
+/// taken before `now`, so its life is at most `now − process start`. Spreading the
+/// counter over that longest possible life gives the lowest possible rate; when even
+/// that reaches the storm threshold the flag is proven, otherwise nothing is claimed.
+fn leader_changes_without_dump_time(
+    m: &MemberReport,
+    th: &Thresholds,
+    now: Option<Instant>,
+) -> Option<Flag> {
+    if m.dump_time.is_some() {
+        return None;
+    }
+    let (now, start) = (now?, m.process_start()?);
+    let count = m.leader_changes_seen_total?.0;
+    let longest = (now.0 - start.0) as f64 / 1e9;
+    if !(longest > 0.0 && count.is_finite()) {
+        return None;
+    }
+    let window = th.storm_window_seconds.max(1);
+    let pw = per_window(count, longest, window as f64);
+    if pw < th.storm_threshold as f64 {
+        return None;
+    }
+    Some(Flag {
+        code: "leader_changes_high",
+        summary: format!(
+            "{} saw {} leader changes since it started at {}; the dump time is unknown, but even if it was taken only now that is at least {pw:.1} per {}: at or above the storm threshold of {}",
+            m.label(),
+            Num(count),
+            start.rfc3339(),
+            human_window(window),
+            th.storm_threshold
+        ),
+        value: Num(pw),
+        threshold: Num(th.storm_threshold as f64),
+        peer: None,
+    })
+}
+
+fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds, now: Option<Instant>) -> Vec<Flag> {
     let mut out = Vec::new();
     let who = m.label();
     if let Some(p99) = m.wal_fsync.p99_seconds {
@@ -894,6 +929,9 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
             }
         }
     }
+    if m.rates.is_none() {
+        out.extend(leader_changes_without_dump_time(m, th, now));
+    }
     let interval = m.rates.as_ref().filter(|r| r.basis == "interval");
     let failed = match interval {
         Some(r) => r.proposals_failed.map(|n| (n.0, "between the two dumps")),
@@ -942,6 +980,7 @@ fn member_report(
     prev: Option<&Dump>,
     names: &BTreeMap<String, (String, NameSource)>,
     th: &Thresholds,
+    now: Option<Instant>,
 ) -> MemberReport {
     let (name, name_source) = match cur.id.as_ref().and_then(|i| names.get(i)) {
         Some((n, s)) => (Some(n.clone()), Some(*s)),
@@ -994,7 +1033,7 @@ fn member_report(
         flags: Vec::new(),
         malformed_lines: cur.stats.malformed,
     };
-    m.flags = flags(&m, cur, th);
+    m.flags = flags(&m, cur, th, now);
     m
 }
 
@@ -1053,7 +1092,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
     let mut members = Vec::new();
     for (_, mut ds) in groups {
         if ds.len() == 1 {
-            members.push(member_report(ds[0], None, &names, th));
+            members.push(member_report(ds[0], None, &names, th, opts.now));
             continue;
         }
         let mut times: Vec<i64> = ds.iter().filter_map(|d| d.time.map(|t| t.0)).collect();
@@ -1071,16 +1110,16 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
                     last.input
                 ));
             }
-            members.push(member_report(last, Some(first), &names, th));
+            members.push(member_report(last, Some(first), &names, th, opts.now));
         } else {
             notes.push(format!(
-                "{} dumps of {} without distinct dump times ({}); shown separately, no interval rates (give the times, or keep the files' modification times)",
+                "{} dumps of {} without distinct dump times ({}); shown separately, no interval rates (a dump has no clock of its own: read each with its own --metrics-time)",
                 ds.len(),
                 ds[0].id.as_deref().or(ds[0].name.as_deref()).unwrap_or("?"),
                 ds.iter().map(|d| d.input.as_str()).collect::<Vec<_>>().join(", ")
             ));
             for d in ds {
-                members.push(member_report(d, None, &names, th));
+                members.push(member_report(d, None, &names, th, opts.now));
             }
         }
     }
@@ -1095,7 +1134,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
     for m in &members {
         if m.dump_time.is_none() && m.process_start_time_seconds.is_some() {
             notes.push(format!(
-                "{}: dump time unknown, no rates over the member's life",
+                "{}: dump time unknown (a dump has no clock of its own; the file's modification time is not used): no rates over the member's life; give it with --metrics-time TIME",
                 m.input
             ));
         }
