@@ -595,12 +595,6 @@ fn classify_one(
             ev,
         );
     }
-    // 6b. a candidate whose vote requests other members ignored under the leader's lease:
-    // they still heard a working leader, so the election did not start from a silent
-    // leader but from a member that could not hear it (a lossy or cut link, no pre-vote)
-    if let Some(c) = lease_ignored(ctx, l, &candidates, start, decided) {
-        return c;
-    }
     // 6. stall evidence on the old leader
     let stall: Vec<usize> = ctx
         .of_node(l, start - 5 * SEC, start + 60 * SEC)
@@ -629,6 +623,13 @@ fn classify_one(
             format!("leader {lname} stopped sending heartbeats in time (stalled: overload, slow disk, pause)"),
             ev,
         );
+    }
+    // 6b. no stall line from the old leader, and a third member ignored a candidate's vote
+    // request under the leader's lease: it still heard a working leader, so the election
+    // started from a member that could not hear it (a lossy or cut link, no pre-vote), not
+    // from a silent leader (a stalled one logs late heartbeats when it resumes: rule 6)
+    if let Some(c) = lease_ignored(ctx, l, &candidates, start, decided) {
+        return c;
     }
     // silence across the election, then a higher-term step-down = stalled but alive
     if l_logged {

@@ -442,7 +442,11 @@ fn diagnose_names_causes_evidence_and_advice() {
 }
 
 #[test]
-fn diagnose_without_dumps_points_at_the_disk() {
+fn diagnose_without_dumps_blames_no_disk_for_paused_leaders() {
+    // zap-3-mixed's stalls are SIGSTOP pauses: late heartbeats once, on resuming, and no
+    // slow fdatasync line; without /metrics dumps nothing shows a disk, so the advice
+    // names a paused or starved process (it used to say check_disk with "0 slow
+    // fdatasync warning(s)")
     let logs: Vec<String> = (1..=3).map(|n| format!("{ZAP}/n{n}.log")).collect();
     let mut args = vec!["diagnose"];
     args.extend(logs.iter().map(String::as_str));
@@ -453,7 +457,23 @@ fn diagnose_without_dumps_points_at_the_disk() {
         .iter()
         .map(|r| r.code.as_str())
         .collect();
-    assert!(codes.contains(&"check_disk"), "{codes:?}");
+    assert!(!codes.contains(&"check_disk"), "{codes:?}");
+    let stall = a
+        .report
+        .recommendations
+        .iter()
+        .find(|r| r.code == "check_stall")
+        .expect("check_stall");
+    assert!(
+        stall.summary.contains("paused process"),
+        "{}",
+        stall.summary
+    );
+    assert!(
+        stall.because.contains("no slow fdatasync line"),
+        "{}",
+        stall.because
+    );
     assert!(a.metrics.is_none());
 }
 
