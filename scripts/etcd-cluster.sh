@@ -233,35 +233,34 @@ writer() { # writer SECONDS: puts as fast as one client goes, so that the WAL sy
   local end=$((SECONDS + $1)) k=0
   while [ $SECONDS -lt "$end" ]; do k=$((k+1)); ctl --endpoints "$(eps)" put "w$k" "v$k" >/dev/null 2>&1; done
 }
-# slow_disk I: member I's writes throttled to SLOW_IOPS per second for SLOW_S s under a
-# write load. Only its block I/O waits: unlike strace attached with -p, the CPU and every
-# other syscall run at full speed.
-slow_disk() {
-  local i=$1 dev cg wp; dev=$(findmnt -n -o MAJ:MIN -T "$OUT/data$i") || die "no device for $OUT/data$i"
-  cg=$(cgroup_of blkio "$i")
+# fault_window CONTROLLER I SECONDS LABEL FILE ON OFF: member I's process in a fresh cgroup
+# of CONTROLLER under a write load; ON written to the group's FILE for SECONDS s (truth.log:
+# "LABEL nI start" / "LABEL nI end"), then OFF, and the process back in the root group.
+fault_window() {
+  local ctl=$1 i=$2 secs=$3 label=$4 file=$5 on=$6 off=$7 cg wp
+  cg=$(cgroup_of "$ctl" "$i")
+  if [ "$ctl" = cpu ]; then echo "${CPU_PERIOD_US:-100000}" > "$cg/cpu.cfs_period_us"; fi
   echo "${PID[$i]}" > "$cg/cgroup.procs" || die "cannot move n$i into $cg"
-  writer "$((${SLOW_S:-6} + 2))" & wp=$!
+  writer "$((secs + 2))" & wp=$!
   sleep 1
-  echo "$dev ${SLOW_IOPS:-1}" > "$cg/blkio.throttle.write_iops_device" || die "blkio throttle refused"
-  truth "SLOWDISK n$i start (${SLOW_IOPS:-1} write IO/s on $dev)"
-  sleep "${SLOW_S:-6}"
-  echo "$dev 0" > "$cg/blkio.throttle.write_iops_device"
-  truth "SLOWDISK n$i end"
+  echo "$on" > "$cg/$file" || die "$ctl limit refused ($file: $on)"
+  truth "$label n$i start ($file $on)"
+  sleep "$secs"
+  echo "$off" > "$cg/$file"
+  truth "$label n$i end"
   wait "$wp" 2>/dev/null; uncgroup "$cg"
+}
+# slow_disk I: member I's writes throttled to SLOW_IOPS per second for SLOW_S s. Only its
+# block I/O waits: unlike strace attached with -p, the CPU and every other syscall run at
+# full speed.
+slow_disk() {
+  local dev; dev=$(findmnt -n -o MAJ:MIN -T "$OUT/data$1") || die "no device for $OUT/data$1"
+  dev=${dev// /}
+  fault_window blkio "$1" "${SLOW_S:-6}" SLOWDISK blkio.throttle.write_iops_device "$dev ${SLOW_IOPS:-1}" "$dev 0"
 }
 # starve_cpu I: member I's process limited to CPU_QUOTA_US per CPU_PERIOD_US for CPU_S s.
 starve_cpu() {
-  local i=$1 cg wp; cg=$(cgroup_of cpu "$i")
-  echo "${CPU_PERIOD_US:-100000}" > "$cg/cpu.cfs_period_us"
-  echo "${PID[$i]}" > "$cg/cgroup.procs" || die "cannot move n$i into $cg"
-  writer "$((${CPU_S:-6} + 2))" & wp=$!
-  sleep 1
-  echo "${CPU_QUOTA_US:-2000}" > "$cg/cpu.cfs_quota_us" || die "cpu quota refused"
-  truth "CPUSTARVE n$i start (${CPU_QUOTA_US:-2000}/${CPU_PERIOD_US:-100000} us)"
-  sleep "${CPU_S:-6}"
-  echo -1 > "$cg/cpu.cfs_quota_us"
-  truth "CPUSTARVE n$i end"
-  wait "$wp" 2>/dev/null; uncgroup "$cg"
+  fault_window cpu "$1" "${CPU_S:-6}" CPUSTARVE cpu.cfs_quota_us "${CPU_QUOTA_US:-2000}" -1
 }
 settle() { sleep 2; L=$(need_leader) || exit 1; truth "leader n$L"; load 10; snap; }
 follower_of() { echo $(( $1 % N + 1 )); }

@@ -71,19 +71,26 @@ fn etcd35_histories() {
     assert!(a.report.nodes.iter().all(|n| n.pre_vote == Some(true)));
 }
 
+/// A capture whose fault on the leader deposed it: every election of the fault's window
+/// is `leader_stall` with that leader as culprit.
+fn deposed_by_stall(name: &str) -> (Analysis, FaultCheck) {
+    let (_, truth, a) = load(name);
+    let c = check_fault(&a, &truth, "leader_stall");
+    assert!(
+        c.was_leader && c.cluster_elected,
+        "{name}: the capture deposed its leader"
+    );
+    assert!(
+        !c.terms.is_empty() && c.right == c.terms.len(),
+        "{name}: {c:?}"
+    );
+    (a, c)
+}
+
 #[test]
 fn slow_leader_disk_is_a_stall_with_disk_advice() {
     for name in ["etcd35-zap-3-slowdisk", "zap-3-slowdisk"] {
-        let (_, truth, a) = load(name);
-        let c = check_fault(&a, &truth, "leader_stall");
-        assert!(
-            c.was_leader && c.cluster_elected,
-            "{name}: the capture deposed its leader"
-        );
-        assert!(
-            !c.terms.is_empty() && c.right == c.terms.len(),
-            "{name}: {c:?}"
-        );
+        let (a, c) = deposed_by_stall(name);
         let d = advice(&a, "check_disk").expect("check_disk");
         assert!(
             d.because.contains("slow fdatasync"),
@@ -101,16 +108,7 @@ fn slow_leader_disk_is_a_stall_with_disk_advice() {
 #[test]
 fn starved_leader_cpu_is_a_stall_with_cpu_advice_not_disk() {
     for name in ["etcd35-zap-3-cpu", "capnslog-3-cpu"] {
-        let (_, truth, a) = load(name);
-        let c = check_fault(&a, &truth, "leader_stall");
-        assert!(
-            c.was_leader && c.cluster_elected,
-            "{name}: the capture deposed its leader"
-        );
-        assert!(
-            !c.terms.is_empty() && c.right == c.terms.len(),
-            "{name}: {c:?}"
-        );
+        let (a, c) = deposed_by_stall(name);
         let s = advice(&a, "check_stall").expect("check_stall");
         assert!(s.summary.contains("CPU"), "{name}: {}", s.summary);
         assert_eq!(
