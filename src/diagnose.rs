@@ -580,6 +580,23 @@ fn disk_advice(
             over.len()
         ));
     }
+    // with dumps, what the member's own histograms measured
+    if let Some(m) = &a.metrics {
+        let slow = m
+            .members
+            .iter()
+            .filter(|x| x.id.as_ref().is_some_and(|i| members.contains(i)));
+        let ms = |p: Option<f64>| p.map_or("-".to_string(), |p| format!("{:.1} ms", p * 1000.0));
+        for mem in slow {
+            because.push_str(&format!(
+                "; {}: WAL fsync p99 {}, backend commit p99 {} ({})",
+                mem.label(),
+                ms(mem.wal_fsync.p99_seconds),
+                ms(mem.backend_commit.p99_seconds),
+                mem.input
+            ));
+        }
+    }
     if stalls.is_empty() {
         because.push_str("; no election followed: a member-level problem so far");
     } else {

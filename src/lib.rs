@@ -287,7 +287,6 @@ pub fn analyze_listing_unknown(
                 .iter()
                 .map(|(k, v)| (event::hex(*k), v.clone()))
                 .collect(),
-            now: Some(time::Instant::from_utc(chrono::Utc::now())),
         };
         let m = metrics::analyze(inputs, &opts);
         diagnose::cross_check(&mut a, &m);
@@ -609,7 +608,6 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
             ..Default::default()
         },
         names,
-        now: Some(time::Instant::from_utc(chrono::Utc::now())),
     };
     let report = metrics::analyze(inputs, &opts);
     let r = match args.format {

@@ -98,6 +98,12 @@ fn slow_leader_disk_is_a_stall_with_disk_advice() {
             d.because
         );
         assert!(d.members.contains(&c.member));
+        // the captures hold the members' /metrics dumps: their histograms are quoted
+        assert!(
+            d.because.contains("WAL fsync p99") && d.because.contains("backend commit p99"),
+            "{name}: {}",
+            d.because
+        );
         assert!(
             advice(&a, "check_stall").is_none(),
             "{name}: a slow disk is not a CPU stall"

@@ -429,10 +429,6 @@ pub struct AnalyzeOptions {
     /// Member names by hex id (`--name ID=NAME`); they win over member lists and file
     /// names.
     pub names: BTreeMap<String, String>,
-    /// The time of the analysis (the command line gives the clock's time): no dump can
-    /// have been taken after it, which bounds the life of a member whose dump time is
-    /// unknown. None: no such bound.
-    pub now: Option<Instant>,
 }
 
 /// One flag: a figure against etcd's guidance.
@@ -786,46 +782,7 @@ fn human_window(s: u64) -> String {
     }
 }
 
-/// Without a dump time the member's life is unknown, but not unbounded: the dump was
-/// taken before `now`, so its life is at most `now − process start`. Spreading the
-/// counter over that longest possible life gives the lowest possible rate; when even
-/// that reaches the storm threshold the flag is proven, otherwise nothing is claimed.
-fn leader_changes_without_dump_time(
-    m: &MemberReport,
-    th: &Thresholds,
-    now: Option<Instant>,
-) -> Option<Flag> {
-    if m.dump_time.is_some() {
-        return None;
-    }
-    let (now, start) = (now?, m.process_start()?);
-    let count = m.leader_changes_seen_total?.0;
-    let longest = (now.0 - start.0) as f64 / 1e9;
-    if !(longest > 0.0 && count.is_finite()) {
-        return None;
-    }
-    let window = th.storm_window_seconds.max(1);
-    let pw = per_window(count, longest, window as f64);
-    if pw < th.storm_threshold as f64 {
-        return None;
-    }
-    Some(Flag {
-        code: "leader_changes_high",
-        summary: format!(
-            "{} saw {} leader changes since it started at {}; the dump time is unknown, but even if it was taken only now that is at least {pw:.1} per {}: at or above the storm threshold of {}",
-            m.label(),
-            Num(count),
-            start.rfc3339(),
-            human_window(window),
-            th.storm_threshold
-        ),
-        value: Num(pw),
-        threshold: Num(th.storm_threshold as f64),
-        peer: None,
-    })
-}
-
-fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds, now: Option<Instant>) -> Vec<Flag> {
+fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
     let mut out = Vec::new();
     let who = m.label();
     if let Some(p99) = m.wal_fsync.p99_seconds {
@@ -929,9 +886,6 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds, now: Option<Instant>) ->
             }
         }
     }
-    if m.rates.is_none() {
-        out.extend(leader_changes_without_dump_time(m, th, now));
-    }
     let interval = m.rates.as_ref().filter(|r| r.basis == "interval");
     let failed = match interval {
         Some(r) => r.proposals_failed.map(|n| (n.0, "between the two dumps")),
@@ -980,7 +934,6 @@ fn member_report(
     prev: Option<&Dump>,
     names: &BTreeMap<String, (String, NameSource)>,
     th: &Thresholds,
-    now: Option<Instant>,
 ) -> MemberReport {
     let (name, name_source) = match cur.id.as_ref().and_then(|i| names.get(i)) {
         Some((n, s)) => (Some(n.clone()), Some(*s)),
@@ -1033,7 +986,7 @@ fn member_report(
         flags: Vec::new(),
         malformed_lines: cur.stats.malformed,
     };
-    m.flags = flags(&m, cur, th, now);
+    m.flags = flags(&m, cur, th);
     m
 }
 
@@ -1092,7 +1045,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
     let mut members = Vec::new();
     for (_, mut ds) in groups {
         if ds.len() == 1 {
-            members.push(member_report(ds[0], None, &names, th, opts.now));
+            members.push(member_report(ds[0], None, &names, th));
             continue;
         }
         let mut times: Vec<i64> = ds.iter().filter_map(|d| d.time.map(|t| t.0)).collect();
@@ -1110,7 +1063,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
                     last.input
                 ));
             }
-            members.push(member_report(last, Some(first), &names, th, opts.now));
+            members.push(member_report(last, Some(first), &names, th));
         } else {
             notes.push(format!(
                 "{} dumps of {} without distinct dump times ({}); shown separately, no interval rates (a dump has no clock of its own: read each with its own --metrics-time)",
@@ -1119,7 +1072,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
                 ds.iter().map(|d| d.input.as_str()).collect::<Vec<_>>().join(", ")
             ));
             for d in ds {
-                members.push(member_report(d, None, &names, th, opts.now));
+                members.push(member_report(d, None, &names, th));
             }
         }
     }
