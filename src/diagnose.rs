@@ -29,7 +29,7 @@ fn nice_ms(ms: f64) -> u64 {
 pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
     let r = &a.report;
     let mut out = Vec::new();
-    let name = |h: &str| id(h).map(|i| a.name(i)).unwrap_or_else(|| h.to_string());
+    let name = |h: &str| member_name(a, h);
     let causes_of = |code: &str| -> Vec<&crate::report::TermRow> {
         r.terms
             .iter()
@@ -420,6 +420,11 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
     out
 }
 
+/// A member's name, from its hex id (the id itself when it is not one).
+fn member_name(a: &Analysis, h: &str) -> String {
+    id(h).map(|i| a.name(i)).unwrap_or_else(|| h.to_string())
+}
+
 /// Commands that tell a paused or starved process apart.
 fn stall_actions() -> Vec<String> {
     vec![
@@ -491,10 +496,7 @@ fn starved_advice(
     let mine = |i: usize| a.events[i].node.is_some_and(|n| starved.contains(&hex(n)));
     let late: Vec<usize> = over.iter().map(|x| x.1).filter(|&i| mine(i)).collect();
     let syncs: Vec<&(f64, usize)> = fsync.iter().filter(|x| mine(x.1)).collect();
-    let names: Vec<String> = starved
-        .iter()
-        .map(|h| id(h).map(|i| a.name(i)).unwrap_or_else(|| h.clone()))
-        .collect();
+    let names: Vec<String> = starved.iter().map(|h| member_name(a, h)).collect();
     let mut because = format!(
         "{} kept sending heartbeats late, again and again within seconds ({} late-heartbeat line(s)): the process ran, but slowly",
         names.join(", "),
@@ -564,10 +566,7 @@ fn disk_advice(
     let worst_fsync = fsync.iter().map(|x| x.0).fold(0.0, f64::max);
     let mut evidence: Vec<Evidence> = fsync.iter().take(3).map(|(_, i)| ev(a, *i)).collect();
     evidence.extend(over.iter().take(3).map(|(_, i)| ev(a, *i)));
-    let names: Vec<String> = members
-        .iter()
-        .map(|h| id(h).map(|i| a.name(i)).unwrap_or_else(|| h.clone()))
-        .collect();
+    let names: Vec<String> = members.iter().map(|h| member_name(a, h)).collect();
     let mut because = format!(
         "{} slow fdatasync warning(s) on {} (worst {})",
         fsync.len(),
