@@ -158,10 +158,11 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
             code: "check_stall".into(),
             summary: "find what froze the leaders: no slow-disk line shows a slow disk, so look for a paused process, VM or container (SIGSTOP, freeze, live migration), CPU starvation or throttling, or long pauses of the process".into(),
             because: format!(
-                "{} election(s) caused by a leader that stopped sending heartbeats in time (terms {}); {} late heartbeat(s) from the leader and no slow fdatasync line",
+                "{} election(s) caused by a leader that stopped sending heartbeats in time (terms {}); {} late heartbeat(s) from the leader and no slow fdatasync line{}",
                 stalls.len(),
                 stalls.iter().map(|t| t.term.to_string()).collect::<Vec<_>>().join(","),
-                over.len()
+                over.len(),
+                stalled_fsync_p99(a, &stalled)
             ),
             members: stalled.clone(),
             terms: stalls.iter().map(|t| t.term).collect(),
@@ -224,9 +225,14 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
     // 2b. figures from /metrics dumps given with the logs
     if let Some(m) = &a.metrics {
         if let Some((mem, p99)) = m.worst_wal_fsync_p99() {
+            // a starved leader, or a stalled one with no slow-sync line: the check_stall
+            // above quotes its histogram (a slow disk or a starved process; iostat tells)
+            let stall_advice = mem.id.as_ref().is_some_and(|id| {
+                starved.contains(id) || (fsync.is_empty() && stalled.contains(id))
+            });
             if p99 > m.thresholds.wal_fsync_p99_seconds
                 && !out.iter().any(|x| x.code == "check_disk")
-                && !mem.id.as_ref().is_some_and(|id| starved.contains(id))
+                && !stall_advice
             {
                 out.push(Recommendation {
                     code: "check_disk".into(),
@@ -423,6 +429,30 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
 /// A member's name, from its hex id (the id itself when it is not one).
 fn member_name(a: &Analysis, h: &str) -> String {
     id(h).map(|i| a.name(i)).unwrap_or_else(|| h.to_string())
+}
+
+/// With dumps, the WAL fsync p99 of stalled leaders whose histogram is over etcd's
+/// guidance, as a clause for the paused-or-starved advice: a slow disk and a starved
+/// process both inflate it.
+fn stalled_fsync_p99(a: &Analysis, stalled: &[String]) -> String {
+    let Some(m) = &a.metrics else {
+        return String::new();
+    };
+    m.members
+        .iter()
+        .filter(|x| x.id.as_ref().is_some_and(|i| stalled.contains(i)))
+        .filter_map(|x| {
+            let p = x.wal_fsync.p99_seconds?;
+            (p > m.thresholds.wal_fsync_p99_seconds).then(|| {
+                format!(
+                    "; {}'s WAL fsync p99 is {:.1} ms ({}): a slow disk or a process starved of CPU, which iostat -x and cpu.stat tell apart",
+                    x.label(),
+                    p * 1000.0,
+                    x.input
+                )
+            })
+        })
+        .collect()
 }
 
 /// Commands that tell a paused or starved process apart.
