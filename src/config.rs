@@ -235,18 +235,14 @@ impl Config {
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         } && format == Format::Table;
-        let since = c
-            .since
-            .as_deref()
-            .map(|s| parse_bound(s, tz))
-            .transpose()
-            .map_err(|e| format!("--since: {e}"))?;
-        let until = c
-            .until
-            .as_deref()
-            .map(|s| parse_bound(s, tz))
-            .transpose()
-            .map_err(|e| format!("--until: {e}"))?;
+        let bound = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| parse_bound(s, tz))
+                .transpose()
+                .map_err(|e| format!("{flag}: {e}"))
+        };
+        let since = bound("--since", &c.since)?;
+        let until = bound("--until", &c.until)?;
         check_range(since, until)?;
         Ok(Config {
             mode,

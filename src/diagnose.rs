@@ -120,11 +120,11 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
     }
     // with /metrics dumps of the stalled leaders showing a healthy disk, the stall came
     // from elsewhere (CPU starvation, a paused VM or process, GC)
+    let stalled = culprits(&stalls);
     let disk_healthy = a.metrics.as_ref().is_some_and(|m| {
-        let culprits: Vec<String> = culprits(&stalls);
-        !culprits.is_empty()
+        !stalled.is_empty()
             && fsync.is_empty()
-            && culprits.iter().all(|c| {
+            && stalled.iter().all(|c| {
                 m.members.iter().any(|x| {
                     x.id.as_deref() == Some(c.as_str())
                         && x.wal_fsync
@@ -133,7 +133,6 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
                 })
             })
     });
-    let stalled = culprits(&stalls);
     let starved = starved_leaders(a, &over, &fsync);
     if disk_healthy {
         out.push(Recommendation {

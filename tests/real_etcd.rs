@@ -381,13 +381,6 @@ fn fault_run(
     last.unwrap()
 }
 
-fn advice<'a>(
-    a: &'a raftlog::model::Analysis,
-    code: &str,
-) -> Option<&'a raftlog::report::Recommendation> {
-    a.report.recommendations.iter().find(|r| r.code == code)
-}
-
 #[test]
 fn real_etcd_disk_and_cpu_faults() {
     if !enabled("RAFTLOG_REAL_ETCD") || !enabled("RAFTLOG_FAULTS") {

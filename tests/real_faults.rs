@@ -5,17 +5,12 @@
 mod common;
 use common::*;
 use raftlog::model::Analysis;
-use raftlog::report::Recommendation;
 
 fn load(name: &str) -> (std::path::PathBuf, Truth, Analysis) {
     let dir = root().join("fixtures/real").join(name);
     let truth = Truth::load(&dir);
     let a = analyze(&["diagnose", dir.to_str().unwrap()]);
     (dir, truth, a)
-}
-
-fn advice<'a>(a: &'a Analysis, code: &str) -> Option<&'a Recommendation> {
-    a.report.recommendations.iter().find(|r| r.code == code)
 }
 
 /// Leaders against every status snapshot, counters against the members' /metrics, and the

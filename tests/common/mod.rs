@@ -436,3 +436,8 @@ pub fn never_culprit(a: &Analysis, member: &str) -> bool {
             .is_none_or(|c| c.culprit.as_deref() != Some(member))
     })
 }
+
+/// The first recommendation of this code, if any.
+pub fn advice<'a>(a: &'a Analysis, code: &str) -> Option<&'a raftlog::report::Recommendation> {
+    a.report.recommendations.iter().find(|r| r.code == code)
+}
