@@ -797,6 +797,15 @@ fn lease_ignored(
             })
             .collect()
     };
+    // the old leader itself logged raft activity while the candidate campaigned: alive.
+    // A third member's lease alone proves nothing: its lease counts its own ticks since
+    // the last heartbeat, so a paused leader's followers may still be inside it.
+    let active = ctx
+        .of_node(l, start, decided)
+        .any(|i| ctx.events[i].kind.is_raft());
+    if !active {
+        return None;
+    }
     let (c, ignores) = candidates
         .iter()
         .filter(|c| **c != l)
