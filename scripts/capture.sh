@@ -36,6 +36,9 @@ runs=(
   "zap-3-slowdisk               26800 zap      3 slowdisk         false   3.4"
   "capnslog-3-cpu               27000 capnslog 3 cpu              false   3.4"
   "upgrade-zap-3-mixed          27200 zap      3 mixed            false   3.4+3.5"
+  "zap-3-slowdisk-defrag        27400 zap      3 slowdisk-defrag  false   3.4"
+  "capnslog-3-slowdisk-defrag   27600 capnslog 3 slowdisk-defrag  false   3.4"
+  "etcd35-zap-3-slowdisk-defrag 27800 zap      3 slowdisk-defrag  true    3.5"
 )
 # the CPU fault: 2 ms of CPU per second, so that the starved leader misses its
 # heartbeats for longer than the election timeout (with the 100 ms default period a
@@ -48,10 +51,12 @@ for r in "${runs[@]}"; do
   read -r name base logger n scen prevote version <<<"$r"
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
   bins=()
+  # the defrag runs also snapshot often, so that snapshots fall inside the fault window
+  [ "$scen" = slowdisk-defrag ] && bins+=(SNAPSHOT_COUNT=20)
   case $version in
     3.4) ;;
-    3.5) d=$("$here/get-etcd35.sh") || exit 1; bins=(ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl") ;;
-    3.4+3.5) d=$("$here/get-etcd35.sh") || exit 1; bins=(EVEN_ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl") ;;
+    3.5) d=$("$here/get-etcd35.sh") || exit 1; bins+=(ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl") ;;
+    3.4+3.5) d=$("$here/get-etcd35.sh") || exit 1; bins+=(EVEN_ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl") ;;
   esac
   echo "== $name: etcd $version BASE=$base HB=$HB ET=$ET etcd-cluster.sh $OUTROOT/$name $scen $logger $n $prevote" >&2
   rm -rf "${OUTROOT:?}/$name"

@@ -16,6 +16,9 @@
 #                      blkio.throttle.write_iops_device on the data dir's device), so
 #                      every fdatasync waits about a second; the CPU is untouched
 #             slowdisk-control  the same set-up and write load, no throttle
+#             slowdisk-defrag   slowdisk, and `etcdctl defrag` of the leader 1.5 s into the
+#                      window (a defrag run on a slow disk, as by a nightly job); with
+#                      SNAPSHOT_COUNT=20 the leader also saves snapshots during the window
 #             slowfollower  the same slow disk on a follower
 #             cpu      the leader's process starved of CPU for CPU_S s (6): a cgroup v1
 #                      cpu quota of CPU_QUOTA_US per CPU_PERIOD_US (2000/100000 = 2 %)
@@ -28,6 +31,7 @@
 #      ETCD, ETCDCTL (binaries, default etcd / etcdctl),
 #      EVEN_ETCD (another etcd binary for the even-numbered members: a mixed-version
 #      cluster, as during an upgrade; not ETCD_…: etcd takes ETCD_* variables for flags),
+#      SNAPSHOT_COUNT (--snapshot-count of every member; etcd's default when unset),
 #      KEEP_DATA=1 keeps the data dirs.
 #
 # Output in OUTDIR:
@@ -41,6 +45,7 @@ set -u
 
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "etcd-cluster.sh: error: $*" >&2; exit 1; }
+. "$(dirname "$0")/faults.sh"
 
 [ $# -ge 2 ] || usage
 OUT=$1; SCEN=$2; LOGGER=${3:-zap}; N=${4:-3}; PREVOTE=${5:-false}
@@ -48,7 +53,7 @@ HB=${HB:-100}; ET=${ET:-1000}; BASE=${BASE:-24000}
 ETCD=${ETCD:-etcd}; ETCDCTL=${ETCDCTL:-etcdctl}
 export ETCDCTL_API=3
 
-case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowdisk|slowdisk-control|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
+case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowdisk|slowdisk-control|slowdisk-defrag|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$N'"
@@ -59,10 +64,7 @@ for t in python3 curl; do command -v $t >/dev/null 2>&1 || die "$t not found"; d
 if [ -n "${EVEN_ETCD:-}" ]; then
   command -v "$EVEN_ETCD" >/dev/null 2>&1 || die "EVEN_ETCD binary '$EVEN_ETCD' not found"
 fi
-case $SCEN in
-  slowdisk*|slowfollower) [ -w /sys/fs/cgroup/blkio ] || die "$SCEN needs root and cgroup v1 blkio (/sys/fs/cgroup/blkio)" ;;
-  cpu*) [ -w /sys/fs/cgroup/cpu ] || die "$SCEN needs root and cgroup v1 cpu (/sys/fs/cgroup/cpu)" ;;
-esac
+fault_check "$SCEN"
 
 # Absolute OUTDIR so that the script works from any cwd.
 mkdir -p "$OUT" || die "cannot create $OUT"
@@ -119,6 +121,7 @@ start() {
     --initial-advertise-peer-urls "http://127.0.0.1:$((BASE+100+i))" --initial-cluster "$cluster"
     --initial-cluster-state new --initial-cluster-token "tok-$BASE" --heartbeat-interval "$HB" --election-timeout "$ET"
     --pre-vote="$PREVOTE" --logger "$LOGGER")
+  if [ -n "${SNAPSHOT_COUNT:-}" ]; then args+=(--snapshot-count "$SNAPSHOT_COUNT"); fi
   local bin=$ETCD
   if [ -n "${EVEN_ETCD:-}" ] && [ $((i % 2)) = 0 ]; then bin=$EVEN_ETCD; fi
   if [ "$LOGGER" = zap ]; then
@@ -217,51 +220,12 @@ for e in json.load(sys.stdin):
   sleep 1; L=$(need_leader) || exit 1; truth "leader n$L"; load 5; snap
 }
 
-# The cgroups the faults put a member's process into (CGROUPS); removed on exit.
-cgroup_of() { # cgroup_of CONTROLLER I: a fresh cgroup holding member I's process
-  local cg=/sys/fs/cgroup/$1/raftlog-$BASE-$2
-  mkdir -p "$cg" || die "cannot create $cg"
-  CGROUPS+=("$cg")
-  echo "$cg"
-}
-uncgroup() { # uncgroup CG: its processes back to the root group, the group removed
-  local cg=$1 p root=${1%/*}
-  for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do echo "$p" > "$root/cgroup.procs" 2>/dev/null; done
-  rmdir "$cg" 2>/dev/null
-}
 writer() { # writer SECONDS: puts as fast as one client goes, so that the WAL syncs
   local end=$((SECONDS + $1)) k=0
   while [ $SECONDS -lt "$end" ]; do k=$((k+1)); ctl --endpoints "$(eps)" put "w$k" "v$k" >/dev/null 2>&1; done
 }
-# fault_window CONTROLLER I SECONDS LABEL FILE ON OFF: member I's process in a fresh cgroup
-# of CONTROLLER under a write load; ON written to the group's FILE for SECONDS s (truth.log:
-# "LABEL nI start" / "LABEL nI end"), then OFF, and the process back in the root group.
-fault_window() {
-  local ctl=$1 i=$2 secs=$3 label=$4 file=$5 on=$6 off=$7 cg wp
-  cg=$(cgroup_of "$ctl" "$i")
-  if [ "$ctl" = cpu ]; then echo "${CPU_PERIOD_US:-100000}" > "$cg/cpu.cfs_period_us"; fi
-  echo "${PID[$i]}" > "$cg/cgroup.procs" || die "cannot move n$i into $cg"
-  writer "$((secs + 2))" & wp=$!
-  sleep 1
-  echo "$on" > "$cg/$file" || die "$ctl limit refused ($file: $on)"
-  truth "$label n$i start ($file $on)"
-  sleep "$secs"
-  echo "$off" > "$cg/$file"
-  truth "$label n$i end"
-  wait "$wp" 2>/dev/null; uncgroup "$cg"
-}
-# slow_disk I: member I's writes throttled to SLOW_IOPS per second for SLOW_S s. Only its
-# block I/O waits: unlike strace attached with -p, the CPU and every other syscall run at
-# full speed.
-slow_disk() {
-  local dev; dev=$(findmnt -n -o MAJ:MIN -T "$OUT/data$1") || die "no device for $OUT/data$1"
-  dev=${dev// /}
-  fault_window blkio "$1" "${SLOW_S:-6}" SLOWDISK blkio.throttle.write_iops_device "$dev ${SLOW_IOPS:-1}" "$dev 0"
-}
-# starve_cpu I: member I's process limited to CPU_QUOTA_US per CPU_PERIOD_US for CPU_S s.
-starve_cpu() {
-  fault_window cpu "$1" "${CPU_S:-6}" CPUSTARVE cpu.cfs_quota_us "${CPU_QUOTA_US:-2000}" -1
-}
+data_dir() { echo "$OUT/data$1"; }
+FAULT_ID=$BASE
 settle() { sleep 2; L=$(need_leader) || exit 1; truth "leader n$L"; load 10; snap; }
 follower_of() { echo $(( $1 % N + 1 )); }
 
@@ -280,6 +244,11 @@ case $SCEN in
   slowdisk) l=$(need_leader) || exit 1; slow_disk "$l"; settle ;;
   slowdisk-control) l=$(need_leader) || exit 1; truth "CONTROL n$l start (write load, no throttle)"
     writer 9; truth "CONTROL n$l end"; settle ;;
+  slowdisk-defrag) l=$(need_leader) || exit 1
+    ( sleep 2.5; truth "DEFRAG n$l start"
+      "$ETCDCTL" --dial-timeout=1s --command-timeout=60s --endpoints "http://127.0.0.1:$((BASE+l))" defrag >/dev/null 2>&1
+      truth "DEFRAG n$l end (etcdctl exit $?)" ) & dp=$!
+    slow_disk "$l"; wait "$dp"; settle ;;
   slowfollower) l=$(need_leader) || exit 1; slow_disk "$(follower_of "$l")"; settle ;;
   cpu) l=$(need_leader) || exit 1; starve_cpu "$l"; settle ;;
   cpufollower) l=$(need_leader) || exit 1; starve_cpu "$(follower_of "$l")"; settle ;;

@@ -10,6 +10,9 @@
 #             lossy-leader   the leader's namespace drops LOSS (default 0.6) of the packets
 #                            in and out at random for LOSSY s (default 8), under a write
 #                            load (iptables -m statistic in its namespace), then clean
+#             slowdisk, cpu, slowfollower, cpufollower   the disk and CPU faults of
+#                            etcd-cluster.sh (scripts/faults.sh: SLOW_S, SLOW_IOPS, CPU_S,
+#                            CPU_QUOTA_US, CPU_PERIOD_US) on the leader or a follower
 #   LOGGER:   zap (default) | capnslog
 #   N:        number of members (default 3)
 #   PREVOTE:  true | false (default false), passed to --pre-vote
@@ -52,6 +55,7 @@ set -u
 ME=etcd-netns-cluster.sh
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "$ME: error: $*" >&2; exit 1; }
+. "$(dirname "$0")/faults.sh"
 
 [ $# -ge 2 ] || usage
 OUT=$1; SCEN=$2; LOGGER=${3:-zap}; N=${4:-3}; PREVOTE=${5:-false}
@@ -63,7 +67,8 @@ case $SCEN in
   part-leader) PART=${PART:-4} ;;
   part-follower) PART=${PART:-6} ;;
   lossy-leader) command -v iptables >/dev/null 2>&1 || die "lossy-leader needs iptables (apt-get install -y iptables)" ;;
-  *) die "unknown scenario '$SCEN' (part-leader, part-follower or lossy-leader)" ;;
+  slowdisk|cpu|slowfollower|cpufollower) fault_check "$SCEN" ;;
+  *) die "unknown scenario '$SCEN' (part-leader, part-follower, lossy-leader, slowdisk, cpu, slowfollower or cpufollower)" ;;
 esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
@@ -117,6 +122,7 @@ rm -rf "$DATA"/data* "$OUT"/n*.log "$OUT"/n*.stdout "$OUT"/metrics-n*.txt "$OUT"
 
 declare -A PID      # current pid of member i
 ALLPIDS=()          # every etcd pid this script ever started
+CGROUPS=()          # cgroups made by the disk and CPU faults (scripts/faults.sh)
 MADE_BR=0; MADE_NS=(); MADE_V=()
 CUT=""              # index of the member that is cut off, if any
 
@@ -137,6 +143,7 @@ cleanup() {
     for ns in "${MADE_NS[@]}"; do
       for p in $(ip netns pids "$ns"); do kill -9 "$p"; done
     done
+    for p in "${CGROUPS[@]}"; do rmdir "$p"; done
     for ns in "${MADE_NS[@]}"; do ip netns del "$ns"; done
     for v in "${MADE_V[@]}"; do ip link show "$v" >/dev/null 2>&1 && ip link del "$v"; done
     [ "$MADE_BR" = 1 ] && ip link del "${TAG}br"
@@ -334,6 +341,15 @@ lossy() {
   load 10; snap
 }
 
+# the disk and CPU faults (scripts/faults.sh), then as after a loss: a leader, 10 puts
+data_dir() { echo "$DATA/data$1"; }
+FAULT_ID=$TAG
+writer() { # writer SECONDS: puts as fast as one client goes, so that the WAL syncs
+  local end=$((SECONDS + $1)) k=0
+  while [ $SECONDS -lt "$end" ]; do k=$((k+1)); ctl --endpoints "$(eps)" put "w$k" "v$k" >/dev/null 2>&1; done
+}
+settle() { sleep 2; L=$(need_leader) || exit 1; truth "leader n$L"; load 10; snap; }
+
 setup
 for i in $(seq 1 "$N"); do start "$i"; done
 L=$(need_leader) || exit 1; truth "leader n$L"
@@ -343,6 +359,10 @@ case $SCEN in
   part-leader) partition "$L" ;;
   part-follower) partition $(( L % N + 1 )) ;;
   lossy-leader) lossy "$L" ;;
+  slowdisk) slow_disk "$L"; settle ;;
+  cpu) starve_cpu "$L"; settle ;;
+  slowfollower) slow_disk $(( L % N + 1 )); settle ;;
+  cpufollower) starve_cpu $(( L % N + 1 )); settle ;;
 esac
 sleep 1; snap; metrics
 

@@ -224,7 +224,10 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
     // answers to a reachable candidate take a round trip (etcd's tuning guide keeps the
     // election timeout at 10x the RTT); answers that come later were queued while it was
     // cut off and delivered after the network healed
-    let t1 = (t0 + (et / 2).max(250_000_000)).min(next);
+    // a second-precision stamp (Go `log` raft lines of capnslog 3.4) is up to a second
+    // early, the answer's as much: a round trip can cross into the next second
+    let slack = if ctx.events[at].coarse_ts { SEC } else { 0 };
+    let t1 = (t0 + slack + (et / 2).max(250_000_000)).min(next.saturating_add(slack));
     let in_time = |e: &Event| e.ts.is_some_and(|t| t.0 >= t0 - SEC && t.0 < t1);
     let near = ctx.in_time(t0 - SEC, t1 - 1);
     let heard_by_others = near.iter().map(|i| &ctx.events[*i]).any(|e| {

@@ -10,6 +10,8 @@ use crate::model::Analysis;
 use crate::report::{Evidence, Recommendation};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod disk_work;
+
 fn ev(a: &Analysis, i: usize) -> Evidence {
     Evidence::of(&a.events[i], &a.input_names)
 }
@@ -134,6 +136,7 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
             })
     });
     let starved = starved_leaders(a, &over, &fsync);
+    let before_stall_advice = out.len();
     if disk_healthy {
         out.push(Recommendation {
             code: "check_stall".into(),
@@ -168,6 +171,9 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
             actions: stall_actions(),
             evidence: evidence_of(&stalls),
         });
+    }
+    if let Some(rec) = out.get_mut(before_stall_advice) {
+        disk_work::name_disk_work(a, rec);
     }
     if timers_known && (!over.is_empty() || !stalls.is_empty()) {
         // election timeout must cover the longest silence a healthy-but-slow leader showed
@@ -647,6 +653,9 @@ fn disk_advice(
         actions: vec![
             "iostat -x 1   (on the member: await and %util of the WAL device)".into(),
             "raftlog metrics <dumps>   or   curl -s http://<member>:2379/metrics | grep etcd_disk_wal_fsync_duration_seconds   (p99 must stay < 10 ms)".into(),
+            // etcd times fdatasync by the wall clock: a process starved of CPU measures
+            // slow syncs on a healthy disk (a CPU-starved follower logs nothing else)
+            "if iostat shows a healthy WAL device: the member's CPU throttling (cgroup cpu.stat nr_throttled, throttled_time), since a process starved of CPU logs slow fdatasync too".into(),
         ],
         evidence,
     }

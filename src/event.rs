@@ -48,6 +48,28 @@ impl DropReason {
     }
 }
 
+/// Background work of a member on its data dir: what its disk was doing beside the WAL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DiskWork {
+    /// A raft snapshot saved to the data dir (`triggering snapshot` / `saved snapshot`).
+    Snapshot,
+    /// An MVCC compaction (`finished scheduled compaction`).
+    Compaction,
+    /// A defragmentation of the backend database, which rewrites the whole db file.
+    Defrag,
+}
+
+impl DiskWork {
+    /// Stable name in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiskWork::Snapshot => "snapshot",
+            DiskWork::Compaction => "compaction",
+            DiskWork::Defrag => "defrag",
+        }
+    }
+}
+
 /// A member's identity as its start-up lines tell it (`member_identity` events).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Identity {
@@ -196,6 +218,13 @@ pub enum Kind {
     SlowFsync {
         took_ms: Option<f64>,
     },
+    /// Snapshot, compaction or defrag work: `started` for the line that opens it, else
+    /// the line that closes it (with its duration when etcd prints one).
+    DiskWork {
+        work: DiskWork,
+        started: bool,
+        took_ms: Option<f64>,
+    },
     SlowApply {
         took_ms: Option<f64>,
         error: Option<String>,
@@ -303,6 +332,7 @@ impl Kind {
             Kind::TimingConfig { .. } => "timing_config",
             Kind::HeartbeatOverrun { .. } => "heartbeat_overrun",
             Kind::SlowFsync { .. } => "slow_fsync",
+            Kind::DiskWork { .. } => "disk_work",
             Kind::SlowApply { .. } => "slow_apply",
             Kind::ReadIndexSlow => "read_index_slow",
             Kind::StreamLost { .. } => "stream_lost",
@@ -330,6 +360,7 @@ impl Kind {
                 | Kind::TimingConfig { .. }
                 | Kind::HeartbeatOverrun { .. }
                 | Kind::SlowFsync { .. }
+                | Kind::DiskWork { .. }
                 | Kind::SlowApply { .. }
                 | Kind::ReadIndexSlow
                 | Kind::StreamLost { .. }
@@ -527,6 +558,15 @@ impl Kind {
                 put("exceeded_ms", ms(exceeded_ms));
             }
             Kind::SlowFsync { took_ms } => put("took_ms", ms(took_ms)),
+            Kind::DiskWork {
+                work,
+                started,
+                took_ms,
+            } => {
+                put("work", json!(work.name()));
+                put("phase", json!(if *started { "start" } else { "end" }));
+                put("took_ms", ms(took_ms));
+            }
             Kind::SlowApply { took_ms, error } => {
                 put("took_ms", ms(took_ms));
                 put("error", json!(error));

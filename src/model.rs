@@ -233,6 +233,17 @@ impl Analysis {
                 to.map(|t| self.name(t)).unwrap_or_else(|| "?".into())
             ),
             Kind::SlowFsync { took_ms } => format!("slow fdatasync {}", ms(took_ms)),
+            Kind::DiskWork {
+                work,
+                started: true,
+                ..
+            } => format!("{} started", work.name()),
+            Kind::DiskWork {
+                work,
+                took_ms: Some(t),
+                ..
+            } => format!("{} finished in {}", work.name(), ms(&Some(*t))),
+            Kind::DiskWork { work, .. } => format!("{} finished", work.name()),
             Kind::SlowApply { took_ms, .. } => format!("slow apply {}", ms(took_ms)),
             Kind::ReadIndexSlow => "slow read index".into(),
             Kind::StreamLost { peer, .. } => format!("lost stream to {}", self.opt_name(*peer)),

@@ -165,8 +165,42 @@ fn check_storm(out: &Path, label: &str) {
     );
 }
 
-/// Real clusters never run at the same time (2 cores; ports and namespaces).
+/// Real clusters never run at the same time (2 cores; ports and namespaces): one at a
+/// time in this process, and across processes (two checkouts testing at once) by a lock
+/// on a file in the temporary directory.
 static ONE_CLUSTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A directory that exists while one process runs a real cluster; removed on drop, and
+/// taken over when the process that made it is gone.
+struct ClusterLock(std::path::PathBuf);
+
+impl Drop for ClusterLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Hold while a real cluster runs.
+fn one_cluster() -> (std::sync::MutexGuard<'static, ()>, ClusterLock) {
+    let guard = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join("raftlog-real-etcd.lock");
+    loop {
+        if std::fs::create_dir(&dir).is_ok() {
+            std::fs::write(dir.join("pid"), std::process::id().to_string()).unwrap();
+            return (guard, ClusterLock(dir));
+        }
+        let owner = std::fs::read_to_string(dir.join("pid")).unwrap_or_default();
+        let gone = owner
+            .trim()
+            .parse::<u32>()
+            .is_ok_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists());
+        if gone {
+            let _ = std::fs::remove_dir_all(&dir);
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+}
 
 #[test]
 fn real_etcd_partitions() {
@@ -174,7 +208,7 @@ fn real_etcd_partitions() {
         eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 RAFTLOG_NETNS=1 (root, ip netns) to cut members off a real cluster");
         return;
     }
-    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster();
     let work = workdir("partitions");
     let id = std::process::id() % 200;
     let mut checked = 0;
@@ -232,7 +266,7 @@ fn real_etcd_clusters() {
         );
         return;
     }
-    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster();
     let base0 = 20000 + (std::process::id() % 20) * 200;
     let work = workdir("clusters");
     let mut total = Figures {
@@ -295,7 +329,7 @@ fn real_etcd_35_clusters() {
     if !versions().contains(&"3.5") {
         return;
     }
-    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster();
     let base0 = 24000 + (std::process::id() % 20) * 200;
     let work = workdir("etcd35");
     let mut lines = Vec::new();
@@ -387,7 +421,7 @@ fn real_etcd_disk_and_cpu_faults() {
         eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 RAFTLOG_FAULTS=1 (root, cgroup v1 blkio and cpu) to slow a real member's disk and starve its CPU");
         return;
     }
-    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster();
     let work = workdir("faults");
     let base0 = 28000 + (std::process::id() % 20) * 200;
     let mut k = 0u32;
@@ -396,6 +430,7 @@ fn real_etcd_disk_and_cpu_faults() {
         for scenario in [
             "slowdisk",
             "slowdisk-control",
+            "slowdisk-defrag",
             "slowfollower",
             "cpu",
             "cpufollower",
@@ -407,15 +442,24 @@ fn real_etcd_disk_and_cpu_faults() {
                 ("ET", "1000".into()),
                 ("CPU_PERIOD_US", "1000000".into()),
                 ("CPU_QUOTA_US", "2000".into()),
+                (
+                    "SNAPSHOT_COUNT",
+                    if scenario == "slowdisk-defrag" {
+                        "20"
+                    } else {
+                        ""
+                    }
+                    .into(),
+                ),
             ];
             k += 1;
-            let on_leader = matches!(scenario, "slowdisk" | "cpu");
+            let on_leader = matches!(scenario, "slowdisk" | "slowdisk-defrag" | "cpu");
             let (out, a, c) =
                 fault_run(&work, "etcd-cluster.sh", scenario, version, &env, on_leader);
             let label = format!("etcd {version} {scenario}");
             let logs = format!("logs in {}", out.display());
             match scenario {
-                "slowdisk" | "cpu" => {
+                "slowdisk" | "slowdisk-defrag" | "cpu" => {
                     assert!(c.was_leader, "{label}: the fault was put on the leader");
                     if c.cluster_elected {
                         assert!(
@@ -441,6 +485,17 @@ fn real_etcd_disk_and_cpu_faults() {
                         assert!(
                             d.members.contains(&c.member),
                             "{label}: check_disk names the slow member"
+                        );
+                    }
+                    if scenario == "slowdisk-defrag" {
+                        // the defrag sent to the slowed leader (truth.log DEFRAG) is named
+                        let d = advice(&a, "check_disk")
+                            .unwrap_or_else(|| panic!("{label}: check_disk; {logs}"));
+                        assert!(
+                            d.members.contains(&c.member)
+                                && d.because.contains("a defrag of its db (took "),
+                            "{label}: the defrag is named beside the slow syncs: {}; {logs}",
+                            d.because
                         );
                     }
                     if scenario == "cpu" {
@@ -502,7 +557,7 @@ fn real_etcd_lossy_network() {
         eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 RAFTLOG_NETNS=1 (root, ip netns, iptables) to make a real leader's network lossy");
         return;
     }
-    let _one = ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = one_cluster();
     let work = workdir("lossy");
     let id = std::process::id() % 200;
     let mut lines = Vec::new();

@@ -106,6 +106,51 @@ fn slow_leader_disk_is_a_stall_with_disk_advice() {
     }
 }
 
+/// A defrag sent to a leader whose disk was slowed (the members also saved snapshots
+/// every 20 entries): the stall advice names the defrag, with the duration its own lines
+/// give (zap: `took` of `defragmented` / `finished defragmenting directory`; capnslog:
+/// from `starting to defragment` to `finished defragmenting`), and quotes those lines.
+#[test]
+fn defrag_and_snapshots_next_to_a_stall_are_named() {
+    // (capture, the defrag's closing line in the culprit's log, its duration as printed)
+    for (name, line, took) in [
+        ("zap-3-slowdisk-defrag", 87, "4.5s"), // took 4.524184425s
+        ("etcd35-zap-3-slowdisk-defrag", 103, "4.5s"), // took 4.501755361s
+        ("capnslog-3-slowdisk-defrag", 93, "4.5s"), // 15:52:45.165956 to :49.678838
+    ] {
+        let (a, c) = deposed_by_stall(name);
+        let d = advice(&a, "check_disk").expect("check_disk");
+        let culprit = a.name(u64::from_str_radix(&c.member, 16).unwrap());
+        let want = format!("{culprit} was also busy with ");
+        assert!(d.because.contains(&want), "{name}: {}", d.because);
+        assert!(
+            d.because
+                .contains(&format!("a defrag of its db (took {took})")),
+            "{name}: {}",
+            d.because
+        );
+        assert!(d.because.contains("snapshots"), "{name}: {}", d.because);
+        assert!(
+            d.evidence.iter().any(|e| e.kind == "disk_work"
+                && e.source.line == line
+                && e.node.as_deref() == Some(c.member.as_str())),
+            "{name}: the defrag line is quoted"
+        );
+        assert!(
+            d.actions
+                .iter()
+                .any(|x| x.starts_with("defragment one member at a time")),
+            "{name}"
+        );
+    }
+    // without snapshot, compaction or defrag lines nothing else is named
+    for name in ["zap-3-slowdisk", "etcd35-zap-3-slowdisk"] {
+        let (a, _) = deposed_by_stall(name);
+        let d = advice(&a, "check_disk").expect("check_disk");
+        assert!(!d.because.contains("busy with"), "{name}: {}", d.because);
+    }
+}
+
 #[test]
 fn starved_leader_cpu_is_a_stall_with_cpu_advice_not_disk() {
     for name in ["etcd35-zap-3-cpu", "capnslog-3-cpu"] {

@@ -423,6 +423,55 @@ fn push_server(info: &mut LineInfo, o: server::ServerOutcome) {
 mod tests {
     use super::*;
 
+    /// Snapshot, compaction and defrag lines, as real etcd 3.4.23 (zap, capnslog) and
+    /// 3.5.1 (zap) wrote them for a single member (`fixtures/real/*-slowdisk-defrag`
+    /// hold the same messages from clusters).
+    #[test]
+    fn disk_work_lines() {
+        use crate::event::DiskWork::{Compaction, Defrag, Snapshot};
+        let st = envelope::EnvState::new(2026);
+        let cases: &[(&str, crate::event::DiskWork, bool, Option<f64>)] = &[
+            (r#"{"level":"info","ts":"2026-12-02T15:48:54.800Z","caller":"etcdserver/server.go:1423","msg":"triggering snapshot","local-member-id":"eacaa9bd9b9b6ba","local-member-applied-index":51,"local-member-snapshot-index":0,"local-member-snapshot-count":50}"#, Snapshot, true, None),
+            (r#"{"level":"info","ts":"2026-12-02T15:48:54.804Z","caller":"etcdserver/server.go:2430","msg":"saved snapshot","snapshot-index":51}"#, Snapshot, false, None),
+            (r#"{"level":"info","ts":"2026-12-02T15:49:06.862Z","caller":"mvcc/kvstore_compaction.go:56","msg":"finished scheduled compaction","compact-revision":250,"took":"262.763µs"}"#, Compaction, false, Some(0.262763)),
+            (r#"{"level":"info","ts":"2026-12-02T15:49:06.904Z","caller":"backend/backend.go:403","msg":"defragmenting","path":"/tmp/dw/z34.data/member/snap/db","current-db-size-bytes":53248,"current-db-size":"53 kB","current-db-size-in-use-bytes":45056,"current-db-size-in-use":"45 kB"}"#, Defrag, true, None),
+            (r#"{"level":"info","ts":"2026-12-02T15:49:06.909Z","caller":"backend/backend.go:475","msg":"defragmented","path":"/tmp/dw/z34.data/member/snap/db","current-db-size-bytes-diff":-28672,"current-db-size-bytes":24576,"current-db-size":"25 kB","current-db-size-in-use-bytes-diff":-28672,"current-db-size-in-use-bytes":16384,"current-db-size-in-use":"16 kB","took":"9.263417ms"}"#, Defrag, false, Some(9.263417)),
+            (r#"{"level":"info","ts":"2026-12-02T15:49:54.228Z","caller":"backend/backend.go:539","msg":"finished defragmenting directory","path":"/tmp/dw/z35.data/member/snap/db","current-db-size-bytes-diff":-28672,"current-db-size-bytes":24576,"current-db-size":"25 kB","current-db-size-in-use-bytes-diff":-24576,"current-db-size-in-use-bytes":16384,"current-db-size-in-use":"16 kB","took":"17.980589ms"}"#, Defrag, false, Some(17.980589)),
+            ("2026-12-02 15:49:17.241772 I | etcdserver: start to snapshot (applied: 51, lastsnap: 0)", Snapshot, true, None),
+            ("2026-12-02 15:49:17.247360 I | etcdserver: saved snapshot at index 51", Snapshot, false, None),
+            ("2026-12-02 15:49:28.973621 I | mvcc: finished scheduled compaction at 250 (took 445.866µs)", Compaction, false, Some(0.445866)),
+            ("2026-12-02 15:49:29.018715 N | etcdserver/api/v3rpc: starting to defragment the storage backend...", Defrag, true, None),
+            ("2026-12-02 15:49:29.030104 N | etcdserver/api/v3rpc: finished defragmenting the storage backend", Defrag, false, None),
+        ];
+        for (line, work, started, took) in cases {
+            assert!(may_matter(line.as_bytes()), "{line}");
+            let info = parse_line(line.as_bytes(), &st);
+            assert_eq!(info.events.len(), 1, "{line}");
+            match &info.events[0].kind {
+                Kind::DiskWork {
+                    work: w,
+                    started: s,
+                    took_ms,
+                } => {
+                    assert_eq!((w, s), (work, started), "{line}");
+                    assert_eq!(
+                        took_ms.map(|t| (t * 1e6).round()),
+                        took.map(|t| (t * 1e6).round()),
+                        "{line}"
+                    );
+                }
+                k => panic!("{line}: {k:?}"),
+            }
+        }
+        // the gRPC handler's lines around the backend's would count each defrag twice
+        for line in [
+            r#"{"level":"info","ts":"2026-12-02T15:49:06.900Z","caller":"v3rpc/maintenance.go:82","msg":"starting defragment"}"#,
+            r#"{"level":"info","ts":"2026-12-02T15:49:06.909Z","caller":"v3rpc/maintenance.go:96","msg":"finished defragment"}"#,
+        ] {
+            assert!(parse_line(line.as_bytes(), &st).events.is_empty(), "{line}");
+        }
+    }
+
     /// zap lines are prefiltered on their `msg` alone: every message `parse_zap` knows
     /// must pass, or its lines would be skipped unread.
     #[test]

@@ -5,7 +5,7 @@
 //! journald and Go-log lines by their text.
 
 use super::zapjson::Fields;
-use crate::event::{Identity, Kind, NodeId};
+use crate::event::{DiskWork, Identity, Kind, NodeId};
 use crate::time::parse_go_duration_ms;
 use regex::{Regex, RegexSet};
 use serde_json::Value;
@@ -103,6 +103,14 @@ pub fn leader_trouble(err: &str) -> bool {
         || err.contains("no leader")
         || err.contains("request timed out")
         || err.contains("not leader")
+}
+
+fn disk_work(work: DiskWork, started: bool, took_ms: Option<f64>) -> Kind {
+    Kind::DiskWork {
+        work,
+        started,
+        took_ms,
+    }
 }
 
 /// Match a zap server line by its `msg`.
@@ -293,6 +301,18 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
         "slow fdatasync" => one(Kind::SlowFsync {
             took_ms: fms(f, "took"),
         }),
+        "triggering snapshot" => one(disk_work(DiskWork::Snapshot, true, None)),
+        "saved snapshot" => one(disk_work(DiskWork::Snapshot, false, None)),
+        "finished scheduled compaction" => {
+            one(disk_work(DiskWork::Compaction, false, fms(f, "took")))
+        }
+        // the backend's own lines (3.4 `defragmented`, 3.5 `finished defragmenting
+        // directory`) carry the duration; the gRPC handler's `starting defragment` /
+        // `finished defragment` around them would count each defrag twice
+        "defragmenting" => one(disk_work(DiskWork::Defrag, true, None)),
+        "defragmented" | "finished defragmenting directory" => {
+            one(disk_work(DiskWork::Defrag, false, fms(f, "took")))
+        }
         "apply request took too long" => {
             let err = fstr(f, "error");
             let mut out = vec![(
@@ -633,6 +653,29 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
+            re: r(r"^start to snapshot \(applied: \d+"),
+            build: |_| vec![(None, disk_work(DiskWork::Snapshot, true, None))],
+        },
+        TextRule {
+            re: r(r"^saved snapshot at index \d+"),
+            build: |_| vec![(None, disk_work(DiskWork::Snapshot, false, None))],
+        },
+        TextRule {
+            re: r(r"^finished scheduled compaction at \d+ \(took ([0-9.a-zµ]+)\)"),
+            build: |c| {
+                let took = parse_go_duration_ms(cap(c, 1));
+                vec![(None, disk_work(DiskWork::Compaction, false, took))]
+            },
+        },
+        TextRule {
+            re: r(r"^starting to defragment the storage backend"),
+            build: |_| vec![(None, disk_work(DiskWork::Defrag, true, None))],
+        },
+        TextRule {
+            re: r(r"^finished defragmenting the storage backend"),
+            build: |_| vec![(None, disk_work(DiskWork::Defrag, false, None))],
+        },
+        TextRule {
             re: r(r"^apply entries took too long \[([0-9.a-zµ]+) for \d+ entries\]"),
             build: |c| {
                 vec![(
@@ -923,6 +966,9 @@ pub const KEYWORDS: &[&str] = &[
     "overloaded",
     " on stream",
     " on pipeline",
+    "snapshot",
+    "compaction",
+    "defragment",
 ];
 
 #[cfg(test)]
