@@ -170,19 +170,24 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             .copied();
         let cause = match (start, prev_led, first_solo) {
             (None, _, _) => None,
-            (Some(_), _, Some((c, at))) => Some(alone(ctx, c, rows[i].term, at)),
-            (Some(s), None, None) => Some(first_election(ctx, &rows[i], s)),
+            // members that start together campaign before their peers listen: an
+            // unanswered campaign is part of the bootstrap, not a member cut off
+            (Some(s), None, solo) => Some(first_election(ctx, &rows[i], s))
+                .filter(|c| c.code == "bootstrap" || solo.is_none())
+                .or_else(|| solo.map(|(c, at)| alone(ctx, c, rows[i].term, at))),
+            (Some(_), Some(_), Some((c, at))) => Some(alone(ctx, c, rows[i].term, at)),
             (Some(s), Some(p), None) => {
                 Some(classify_one(ctx, &rows[p], &rows[i], s, et, &isolated))
             }
         };
+        let bootstrap = cause.as_ref().is_some_and(|c| c.code == "bootstrap");
         rows[i].cause = cause;
         if rows[i].leader.is_some() {
             prev_led = Some(i);
             isolated.clear();
         }
         // a member cut off while this term was won elsewhere keeps campaigning alone
-        for (c, at) in &campaigns {
+        for (c, at) in campaigns.iter().filter(|_| !bootstrap) {
             if leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et) {
                 isolated.entry(*c).or_default().push(*at);
             }
@@ -224,10 +229,10 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
     // answers to a reachable candidate take a round trip (etcd's tuning guide keeps the
     // election timeout at 10x the RTT); answers that come later were queued while it was
     // cut off and delivered after the network healed
-    // a second-precision stamp (Go `log` raft lines of capnslog 3.4) is up to a second
-    // early, the answer's as much: a round trip can cross into the next second
-    let slack = if ctx.events[at].coarse_ts { SEC } else { 0 };
-    let t1 = (t0 + slack + (et / 2).max(250_000_000)).min(next.saturating_add(slack));
+    // a candidate sends its vote requests only once its new term is on disk: a slow
+    // fdatasync of its own that began with the campaign delays them until it returns
+    let sent = own_sync_end(ctx, c, t0).unwrap_or(t0);
+    let t1 = (sent + (et / 2).max(250_000_000)).min(next);
     let in_time = |e: &Event| e.ts.is_some_and(|t| t.0 >= t0 - SEC && t.0 < t1);
     let near = ctx.in_time(t0 - SEC, t1 - 1);
     let heard_by_others = near.iter().map(|i| &ctx.events[*i]).any(|e| {
@@ -242,7 +247,7 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
                 _ => false,
             }
     });
-    if heard_by_others {
+    if heard_by_others || answered_after_slow_sync(ctx, c, term, sent, t1) {
         return false;
     }
     let answered = near.iter().map(|i| &ctx.events[*i]).any(|e| {
@@ -256,6 +261,51 @@ fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
     }
     // with neither its own log nor anyone else's, nothing can be said
     ctx.has_log.iter().any(|n| *n != c) || ctx.has_log.contains(&c)
+}
+
+/// When a slow fdatasync of member `c` that was under way at `t0` returned.
+fn own_sync_end(ctx: &Context<'_>, c: NodeId, t0: i64) -> Option<i64> {
+    ctx.of_node(c, t0, t0 + 10 * SEC).find_map(|j| {
+        let f = &ctx.events[j];
+        match (&f.kind, f.ts) {
+            (Kind::SlowFsync { took_ms: Some(ms) }, Some(tf))
+                if tf.0 - (ms * 1e6) as i64 <= t0 + 100_000_000 =>
+            {
+                Some(tf.0)
+            }
+            _ => None,
+        }
+    })
+}
+
+/// A member answered candidate `c`'s vote request late because its own raft loop was
+/// blocked in a slow fdatasync when the request arrived: it answers as soon as the sync
+/// returns, so the campaign was heard and the delay was the voter's disk, not the network.
+fn answered_after_slow_sync(ctx: &Context<'_>, c: NodeId, term: u64, t0: i64, t1: i64) -> bool {
+    const RIGHT_AFTER: i64 = 200_000_000;
+    let answers = |e: &Event| match &e.kind {
+        Kind::VoteGranted { candidate, .. } | Kind::VoteRejected { candidate, .. } => {
+            *candidate == c && e.term == Some(term)
+        }
+        Kind::VoteIgnored { candidate, .. } => *candidate == c,
+        _ => false,
+    };
+    ctx.any(t1, t0 + 10 * SEC).any(|i| {
+        let e = &ctx.events[i];
+        let (Some(n), Some(ta)) = (e.node.filter(|n| *n != c), e.ts) else {
+            return false;
+        };
+        answers(e)
+            && ctx.of_node(n, ta.0 - RIGHT_AFTER, ta.0).any(|j| {
+                let f = &ctx.events[j];
+                match (&f.kind, f.ts) {
+                    (Kind::SlowFsync { took_ms: Some(ms) }, Some(tf)) => {
+                        tf.0 - (ms * 1e6) as i64 <= t0 + RIGHT_AFTER / 2
+                    }
+                    _ => false,
+                }
+            })
+    })
 }
 
 fn alone(ctx: &Context<'_>, c: NodeId, term: u64, at: usize) -> Cause {

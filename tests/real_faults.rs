@@ -35,6 +35,7 @@ fn etcd35_histories() {
         "etcd35-zap-3-mixed-prevote",
         "etcd35-zap-5-storm-prevote",
         "upgrade-zap-3-mixed",
+        "upgrade-zap-3-mixed-busy-disk",
     ] {
         let a = check_history(name);
         let versions: std::collections::BTreeSet<String> = a
