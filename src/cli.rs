@@ -1,6 +1,7 @@
 //! Command line (clap derive). The help text is the user documentation.
 
 use crate::config::parse_duration_ms;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const SECOND: i64 = 1000;
@@ -57,6 +58,9 @@ fn latency(s: &str) -> Result<i64, String> {
     duration_in(1, HOUR)(s)
 }
 
+/// `--version`: the package version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RAFTLOG_COMMIT"), ")");
+
 const AFTER_HELP: &str = "\
 Examples:
   cat etcd.log | raftlog timeline
@@ -68,7 +72,7 @@ Exit codes: 0 analysed (findings do not change it), 1 a --fail-on condition was 
 2 usage error, an input that could not be read (the others are still analysed and
 printed; --ignore-unreadable exits 0 then), or no etcd line in any input.";
 
-/// raftlog: reconstruct etcd Raft elections from etcd server logs.
+/// Reconstruct etcd Raft elections from etcd server logs.
 ///
 /// Reads etcd logs in any format etcd has written (zap JSON, zap console, capnslog,
 /// raft Go log, journald, CRI, kubectl --timestamps, docker json-file, ...), from files,
@@ -76,39 +80,174 @@ printed; --ignore-unreadable exits 0 then), or no etcd line in any input.";
 /// voted how, who led each term, how long the cluster had no leader, and which
 /// elections came in storms.
 #[derive(Debug, Parser)]
-#[command(name = "raftlog", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "raftlog",
+    version = VERSION,
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Subcommands.
+/// Subcommands. Each lists only the options that change what it prints: the options of
+/// the shared set that do nothing for a command are hidden from its help and refused
+/// (see `Config::from_cli`).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Merged chronological table of election events (TIME NODE EVENT TERM LEADER), then
     /// the per-term summary, storms, leaderless windows and anomalies.
+    #[command(after_help = TIMELINE_EXAMPLES, mut_arg("format", formats(&["table", "json"])))]
     Timeline(Common),
     /// One row per term: leader, when elected, how long the election took, candidates,
     /// votes, how long the leader led.
+    #[command(
+        after_help = TERMS_EXAMPLES,
+        mut_arg("all", hide),
+        mut_arg("format", formats(&["table", "json", "csv"]))
+    )]
     Terms(Common),
     /// Normalised events, one JSON object per line (NDJSON) by default.
+    #[command(
+        after_help = EVENTS_EXAMPLES,
+        mut_arg("all", hide),
+        mut_arg("events", hide),
+        mut_arg("format", formats(&["ndjson", "json", "csv", "table"]))
+    )]
     Events(Common),
     /// Why the elections happened: storms, the cause and culprit of every election with
     /// the log lines that show it, what it cost, and what to change. Prometheus /metrics
     /// dumps and `etcdctl endpoint status` outputs given among the inputs (or with
     /// --metrics / --status) are used as evidence and cross-checked.
+    #[command(
+        after_help = DIAGNOSE_EXAMPLES,
+        mut_arg("all", hide),
+        mut_arg("format", formats(&["table", "json"]))
+    )]
     Diagnose(Common),
     /// Ticket-ready report: Markdown (default) or one self-contained HTML file with a
     /// swimlane timeline of who led when; --output FILE, --redact for sharing.
+    #[command(
+        after_help = REPORT_EXAMPLES,
+        mut_arg("all", hide),
+        mut_arg("events", hide),
+        mut_arg("raw", hide),
+        mut_arg("color", hide),
+        mut_arg("format", formats(&["markdown", "html"]))
+    )]
     Report(Common),
     /// Per-member and per-peer figures from Prometheus /metrics dumps and `etcdctl
     /// endpoint status` / `member list` outputs, flagged against etcd's guidance (WAL
     /// fsync p99 < 10 ms, backend commit p99 < 25 ms, peer RTT, leader changes, failed
     /// proposals).
+    #[command(after_help = METRICS_EXAMPLES)]
     Metrics(MetricsArgs),
     /// Prometheus alerting rules for the conditions raftlog checks.
+    #[command(after_help = RULES_EXAMPLES)]
     Rules(RulesArgs),
+    /// A completion script for a shell, on standard output.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// The manual page (roff), on standard output.
+    #[command(after_help = "Example:\n  raftlog man > /usr/local/share/man/man1/raftlog.1")]
+    Man,
+}
+
+fn hide(a: clap::Arg) -> clap::Arg {
+    a.hide(true)
+}
+
+/// `--format` of one command: only the formats it writes are listed and accepted.
+fn formats(names: &'static [&'static str]) -> impl FnOnce(clap::Arg) -> clap::Arg {
+    move |a| {
+        let values: Vec<clap::builder::PossibleValue> = Format::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value)
+            .filter(|p| names.contains(&p.get_name()))
+            .collect();
+        let parser = clap::builder::PossibleValuesParser::new(values)
+            .map(|s| Format::from_str(&s, false).expect("a listed format"));
+        a.value_parser(parser)
+    }
+}
+
+const TIMELINE_EXAMPLES: &str = "\
+Examples:
+  cat etcd.log | raftlog timeline
+  raftlog timeline n1.log n2.log.gz n3.log
+  raftlog timeline --all --since 2h logs/          every event, the last two hours
+  raftlog timeline -f json --events logs/ | jq .terms";
+
+const TERMS_EXAMPLES: &str = "\
+Examples:
+  raftlog terms logs/
+  raftlog terms -f csv logs/ > terms.csv
+  raftlog terms -f json must-gather/ | jq '.terms[] | select(.cause.code==\"leader_stall\")'";
+
+const EVENTS_EXAMPLES: &str = "\
+Examples:
+  raftlog events logs/ | jq 'select(.kind==\"became_leader\")'
+  raftlog events --raw --since '2024-07-24 16:50' logs/    with each event's log line
+  raftlog events -f csv logs/ > events.csv";
+
+const DIAGNOSE_EXAMPLES: &str = "\
+Examples:
+  raftlog diagnose logs/ metrics-*.txt status.json
+  raftlog diagnose --fail-on storm --fail-on split-brain logs/    exit 1 when found
+  raftlog diagnose -f json logs/ > diagnosis.json";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  raftlog report logs/ > incident.md
+  raftlog report -f html --output incident.html logs/
+  raftlog report --redact --redact-names logs/ > shareable.md";
+
+const METRICS_EXAMPLES: &str = "\
+Examples:
+  curl -s http://10.0.0.1:2379/metrics > n1.metrics; raftlog metrics n1.metrics n2.metrics
+  etcdctl endpoint status -w json --cluster > status.json; raftlog metrics *.metrics status.json";
+
+const RULES_EXAMPLES: &str = "\
+Examples:
+  raftlog rules > etcd-raftlog.rules.yml && promtool check rules etcd-raftlog.rules.yml
+  raftlog rules --selector 'job=\"etcd\"' logs/n1.log    heartbeat threshold from the logs";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  raftlog completions bash > /etc/bash_completion.d/raftlog
+  raftlog completions zsh > \"${fpath[1]}/_raftlog\"
+  raftlog completions fish > ~/.config/fish/completions/raftlog.fish";
+
+/// `raftlog completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Write the completion script for `shell`. Generated in memory first: the generator
+/// panics on a write error, and `| head` closes the pipe.
+pub fn write_completions(
+    shell: clap_complete::Shell,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "raftlog", &mut buf);
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+/// Write the manual page (roff).
+pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    out.write_all(&buf)?;
+    out.flush()
 }
 
 /// Output formats.
@@ -146,14 +285,14 @@ pub enum FailOn {
     Storm,
     /// A leaderless window at least --leaderless-threshold long.
     Leaderless,
-    /// Two leaders in one term.
-    #[value(alias = "split-brain")]
+    /// Two leaders in one term (also split_brain, as the JSON names it).
+    #[value(alias = "split_brain")]
     SplitBrain,
-    /// A member's clock disagrees with term order.
-    #[value(alias = "skew", alias = "clock-skew")]
+    /// A member's clock disagrees with term order (also skew, clock_skew).
+    #[value(alias = "skew", alias = "clock_skew")]
     ClockSkew,
-    /// A member's term went backwards.
-    #[value(alias = "term-regression")]
+    /// A member's term went backwards (also term_regression).
+    #[value(alias = "term_regression")]
     TermRegression,
 }
 
@@ -206,8 +345,8 @@ pub struct Common {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
-    /// Report: write to this file; - is standard output. A regular file (or a link's
-    /// target) is replaced only when the report is complete; a device or FIFO is written
+    /// Write the output to this file; - is standard output. A regular file (or a link's
+    /// target) is replaced only when the output is complete; a device or FIFO is written
     /// in place; an input is refused.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<String>,

@@ -181,6 +181,21 @@ pub fn parse_name(s: &str) -> Result<(NodeId, String), String> {
     Ok((n, name.trim().to_string()))
 }
 
+/// The shared options that do nothing for a command (hidden from its help): refused with
+/// what they are for, rather than silently ignored.
+fn refuse_unused(mode: Mode, c: &Common) -> Result<(), String> {
+    if c.all && mode != Mode::Timeline {
+        return Err("--all is for `raftlog timeline` (every event, not only the election steps); `raftlog events` lists every event already".into());
+    }
+    if c.events && matches!(mode, Mode::Events | Mode::Report) {
+        return Err("--events adds the events array to a JSON document of timeline, terms or diagnose; `raftlog events` lists them itself".into());
+    }
+    if c.raw && mode == Mode::Report {
+        return Err("--raw is for `raftlog events` (and JSON --events); a report quotes its evidence lines already".into());
+    }
+    Ok(())
+}
+
 impl Config {
     /// Validate a parsed command line. Errors are usage errors (exit 2).
     pub fn from_cli(cmd: Command) -> Result<Config, String> {
@@ -190,10 +205,11 @@ impl Config {
             Command::Events(c) => (Mode::Events, c),
             Command::Diagnose(c) => (Mode::Diagnose, c),
             Command::Report(c) => (Mode::Report, c),
-            Command::Metrics(_) | Command::Rules(_) => {
-                return Err("internal: metrics and rules have their own configuration".into())
+            Command::Metrics(_) | Command::Rules(_) | Command::Completions(_) | Command::Man => {
+                return Err("internal: this command has its own configuration".into())
             }
         };
+        refuse_unused(mode, &c)?;
         let tz = if c.utc {
             Zone::Utc
         } else {

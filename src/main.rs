@@ -33,6 +33,13 @@ fn main() -> ExitCode {
             let code = raftlog::run_rules(args, &mut out, &mut io::stderr());
             return ExitCode::from(code as u8);
         }
+        raftlog::cli::Command::Completions(args) => {
+            return done(raftlog::cli::write_completions(
+                args.shell,
+                &mut stdout.lock(),
+            ));
+        }
+        raftlog::cli::Command::Man => return done(raftlog::cli::write_man(&mut stdout.lock())),
         _ => {}
     }
     let mut cfg = match raftlog::config::Config::from_cli(cli.command) {
@@ -50,4 +57,16 @@ fn main() -> ExitCode {
     let code = raftlog::run(&cfg, io::stdin().is_terminal(), &mut out, &mut err);
     let _ = err.flush();
     ExitCode::from(code as u8)
+}
+
+/// Exit status of a command that only writes to stdout: a closed pipe is a quiet end.
+fn done(r: io::Result<()>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("raftlog: error: {e}");
+            ExitCode::from(raftlog::EXIT_ERROR as u8)
+        }
+    }
 }

@@ -269,7 +269,7 @@ fn closed_pipe_exits_quietly() {
     let bin = assert_cmd::cargo::cargo_bin("raftlog");
     let mut child = P::new(bin)
         .current_dir(root())
-        .args(["events", "--all", "fixtures/real", "fixtures/built"])
+        .args(["events", "fixtures/real", "fixtures/built"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -864,4 +864,123 @@ fn etcd_lines_without_a_leader_give_no_health_verdict() {
         .args(["report", "fixtures/real/capnslog-3-quiet"])
         .assert()
         .stdout(predicate::str::contains("never without a leader"));
+}
+
+/// Each command's help lists the options and formats that change what it prints, with
+/// examples; the shared options that do nothing for it are refused, saying what they are for.
+#[test]
+fn each_command_lists_and_takes_only_its_options() {
+    let help = |cmd: &str| {
+        let o = raftlog().args([cmd, "--help"]).output().unwrap();
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let report = help("report");
+    for absent in [
+        "--all", "--raw", "--events", "--color", "- table:", "- json:",
+    ] {
+        assert!(!report.contains(absent), "report --help lists {absent}");
+    }
+    assert!(report.contains("- html:") && report.contains("raftlog report -f html --output"));
+    let terms = help("terms");
+    assert!(!terms.contains("--all") && terms.contains("- csv:") && !terms.contains("- ndjson:"));
+    let timeline = help("timeline");
+    assert!(timeline.contains("--all") && !timeline.contains("- csv:"));
+    assert!(help("events").contains("- ndjson:"));
+    for (args, says) in [
+        (&["terms", "--all"][..], "--all is for `raftlog timeline`"),
+        (&["report", "--raw"][..], "--raw is for `raftlog events`"),
+        (
+            &["events", "--events"][..],
+            "--events adds the events array",
+        ),
+        (&["terms", "-f", "html"][..], "invalid value 'html'"),
+    ] {
+        raftlog()
+            .args(args)
+            .arg(ZAP)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+#[test]
+fn fail_on_takes_both_spellings() {
+    // the JSON names anomalies split_brain, clock_skew, term_regression; the options
+    // are kebab-case: both are accepted
+    for c in [
+        "split_brain",
+        "split-brain",
+        "clock_skew",
+        "clock-skew",
+        "skew",
+        "term_regression",
+        "term-regression",
+    ] {
+        raftlog()
+            .args(["diagnose", "-q", "--fail-on", c, ZAP])
+            .assert()
+            .code(0);
+    }
+    // zap-3-mixed has a storm: the condition is found
+    raftlog()
+        .args(["diagnose", "-q", "--fail-on", "storm", ZAP])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for (shell, marker) in [
+        ("bash", "complete -F _raftlog"),
+        ("zsh", "#compdef raftlog"),
+        ("fish", "complete -c raftlog"),
+        ("elvish", "raftlog"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let o = raftlog().args(["completions", shell]).output().unwrap();
+        assert!(o.status.success(), "{shell}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}");
+        // every subcommand and a command-specific option are completed
+        for word in ["diagnose", "--storm-window"] {
+            assert!(text.contains(word), "{shell}: {word}");
+        }
+    }
+    let o = raftlog().arg("man").output().unwrap();
+    assert!(o.status.success());
+    let man = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH raftlog 1"),
+        "{}",
+        &man[..200]
+    );
+    assert!(man.contains("Reconstruct etcd Raft elections"));
+    raftlog()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'tcsh'"));
+}
+
+#[test]
+fn version_names_the_commit() {
+    let o = raftlog().arg("--version").output().unwrap();
+    let v = String::from_utf8(o.stdout).unwrap();
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_string());
+    assert!(
+        v.starts_with(&format!("raftlog {} (", env!("CARGO_PKG_VERSION"))),
+        "{v}"
+    );
+    if let Some(h) = head {
+        assert!(v.contains(&h), "{v} does not name {h}");
+    }
 }
