@@ -23,6 +23,20 @@ struct Span {
     lines: Vec<usize>,
 }
 
+impl Span {
+    /// A start line never closed: the work is known at that instant only.
+    fn at(node: NodeId, work: DiskWork, t: i64, line: usize) -> Span {
+        Span {
+            node,
+            work,
+            from: t,
+            to: t,
+            took_ms: None,
+            lines: vec![line],
+        }
+    }
+}
+
 /// The spans of every member's background disk work. An end line with a duration
 /// covers that duration; one without (snapshots, capnslog defrags) is paired with the
 /// member's last start line of the same work; a start never closed covers its instant.
@@ -43,7 +57,7 @@ fn spans(a: &Analysis) -> Vec<Span> {
         };
         if started {
             if let Some((from, j)) = open.insert((node, work), (t.0, i)) {
-                out.push(span(node, work, from, from, None, vec![j]));
+                out.push(Span::at(node, work, from, j));
             }
             continue;
         }
@@ -56,30 +70,19 @@ fn spans(a: &Analysis) -> Vec<Span> {
         let mut lines: Vec<usize> = start.map(|(_, j)| j).into_iter().collect();
         lines.push(i);
         let took = took_ms.or_else(|| start.map(|(s, _)| (t.0 - s) as f64 / 1e6));
-        out.push(span(node, work, from, t.0, took, lines));
+        out.push(Span {
+            node,
+            work,
+            from,
+            to: t.0,
+            took_ms: took,
+            lines,
+        });
     }
     for ((node, work), (from, j)) in open {
-        out.push(span(node, work, from, from, None, vec![j]));
+        out.push(Span::at(node, work, from, j));
     }
     out
-}
-
-fn span(
-    node: NodeId,
-    work: DiskWork,
-    from: i64,
-    to: i64,
-    took_ms: Option<f64>,
-    lines: Vec<usize>,
-) -> Span {
-    Span {
-        node,
-        work,
-        from,
-        to,
-        took_ms,
-        lines,
-    }
 }
 
 /// When each stalled member was in trouble: its slow syncs and late heartbeats (each
