@@ -11,6 +11,9 @@ use crate::report::{Evidence, Recommendation};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod disk_work;
+mod near_miss;
+
+pub use near_miss::near_misses;
 
 fn ev(a: &Analysis, i: usize) -> Evidence {
     Evidence::of(&a.events[i], &a.input_names)

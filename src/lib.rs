@@ -292,6 +292,7 @@ pub fn analyze_listing_unknown(
         diagnose::cross_check(&mut a, &m);
         a.metrics = Some(m);
     }
+    a.report.near_misses = diagnose::near_misses(&a);
     a.report.recommendations = diagnose::recommendations(&a);
     Ok((a, unknown))
 }
