@@ -1025,15 +1025,17 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
     summary.not_kept_minutes = c
         .not_kept
         .iter()
-        .map(|(&(node, _, kind), (count, worst, line, first, last))| NotKeptMinute {
-            node,
-            kind,
-            count: *count,
-            worst_ms: *worst,
-            first_line: *line,
-            first_ts: at(first),
-            last_ts: at(last),
-        })
+        .map(
+            |(&(node, _, kind), (count, worst, line, first, last))| NotKeptMinute {
+                node,
+                kind,
+                count: *count,
+                worst_ms: *worst,
+                first_line: *line,
+                first_ts: at(first),
+                last_ts: at(last),
+            },
+        )
         .collect();
     let raw = c.raw;
     summary.lines = c.line_no;

@@ -279,7 +279,11 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
 
     if !r.near_misses.is_empty() {
         writeln!(w)?;
-        writeln!(w, "{}", bold(o, "Near misses (health trouble that cost no election)"))?;
+        writeln!(
+            w,
+            "{}",
+            bold(o, "Near misses (health trouble that cost no election)")
+        )?;
         for nm in &r.near_misses {
             writeln!(
                 w,

@@ -338,7 +338,7 @@ pub struct CauseCount {
 #[derive(Clone, Debug, Serialize)]
 pub struct Recommendation {
     /// `enable_pre_vote`, `tune_timers`, `check_disk`, `check_stall`, `check_network`, `check_clocks`,
-    /// `check_crash`, `check_membership`, `add_missing_logs`.
+    /// `check_crash`, `check_membership`, `add_missing_logs`, `check_near_misses`.
     pub code: String,
     /// What to change or check, in one sentence.
     pub summary: String,
@@ -392,11 +392,7 @@ impl NearMiss {
             };
             format!("{n} {}", if n == 1 { one } else { many })
         }
-        let counts: Vec<String> = self
-            .counts
-            .iter()
-            .map(|(k, n)| label(k, *n))
-            .collect();
+        let counts: Vec<String> = self.counts.iter().map(|(k, n)| label(k, *n)).collect();
         format!(
             "{}{}; {}",
             counts.join(", "),
