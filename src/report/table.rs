@@ -324,7 +324,7 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
     if !any {
         writeln!(
             w,
-            "  none (no storm, no leaderless window over the threshold, no anomaly, no near miss)"
+            "  none (no storm, no leaderless window over the threshold, no anomaly)"
         )?;
     }
     Ok(())
