@@ -95,23 +95,26 @@ pub(super) fn timer_advice(a: &Analysis, inp: &TimerInputs<'_>) -> Option<Recomm
         );
     }
     let (rtt, left_out) = clean_rtt(a, &inp.stalled);
+    let left = format!(
+        "{left_out} link(s) to or from {} left out (a paused or stalled member inflates them)",
+        inp.stalled
+            .iter()
+            .map(|h| super::member_name(a, h))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let skipped = if left_out > 0 {
-        format!(
-            " ({left_out} link(s) to or from {} left out: a paused or stalled member inflates them)",
-            inp.stalled
-                .iter()
-                .map(|h| super::member_name(a, h))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("; {left}")
     } else {
         String::new()
     };
+    let late = worst > 0.0 && worst * 1.5 > et_min;
+    let rtt_used = rtt.as_ref().is_some_and(|r| r.0 > hb_max);
     if let Some((ms, link)) = rtt.as_ref().filter(|r| r.0 > hb_max) {
         hb_new = hb_new.max(nice_ms(*ms));
         et_floor = et_floor.max(10 * nice_ms(*ms));
         why.push(format!(
-            "the mean peer round trip {link} is {ms:.1} ms, above the heartbeat interval ({hb_max} ms) (etcd_network_peer_round_trip_time_seconds, highest mean of the links{skipped}); the heartbeat should be near the RTT and the election timeout 10x it"
+            "the mean peer round trip {link} is {ms:.1} ms, above the heartbeat interval ({hb_max} ms): the heartbeat should be near the RTT and the election timeout 10x it (etcd_network_peer_round_trip_time_seconds, the highest mean of the links){skipped}"
         ));
     }
     if why.is_empty() {
@@ -121,17 +124,18 @@ pub(super) fn timer_advice(a: &Analysis, inp: &TimerInputs<'_>) -> Option<Recomm
     if hb_new as f64 <= hb_max && et_new as f64 <= et_min {
         return None;
     }
-    if let (Some((ms, link)), false) = (&rtt, why.iter().any(|w| w.contains("round trip"))) {
+    if let (Some((ms, link)), false) = (&rtt, rtt_used) {
         why.push(format!(
-            "the highest mean peer round trip of the healthy links is {ms:.1} ms ({link}{skipped}), within the heartbeat"
+            "the highest mean peer round trip is {ms:.1} ms ({link}), within the heartbeat{skipped}"
         ));
     } else if rtt.is_none() && left_out > 0 {
-        why.push(format!("no peer round trip is used{skipped}"));
+        why.push(format!("no peer round trip is used: {left}"));
     }
     Some(Recommendation {
         code: "tune_timers".into(),
         summary: format!(
-            "set --heartbeat-interval={hb_new} --election-timeout={et_new} on every member (now {hb_max} / {et_min} ms), after fixing what made the leaders late: longer timeouts also mean longer leaderless windows when a leader really dies"
+            "set --heartbeat-interval={hb_new} --election-timeout={et_new} on every member (now {hb_max} / {et_min} ms){}: longer timeouts also mean longer leaderless windows when a leader really dies",
+            if late { ", after fixing what made the leaders late" } else { "" }
         ),
         because: format!("computed from: {}", why.join("; ")),
         members: members.into_iter().collect(),
