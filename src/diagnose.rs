@@ -11,6 +11,11 @@ use crate::report::{Evidence, Recommendation};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod disk_work;
+mod near_miss;
+mod timers;
+
+use near_miss::near_miss_advice;
+pub use near_miss::near_misses;
 
 fn ev(a: &Analysis, i: usize) -> Evidence {
     Evidence::of(&a.events[i], &a.input_names)
@@ -56,21 +61,6 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
             .take(6)
             .collect()
     };
-
-    // configured timers, as the logs show them
-    let hb: Vec<f64> = r
-        .nodes
-        .iter()
-        .filter_map(|n| n.heartbeat_interval_ms)
-        .collect();
-    let et: Vec<f64> = r
-        .nodes
-        .iter()
-        .filter_map(|n| n.election_timeout_ms)
-        .collect();
-    let hb_max = hb.iter().copied().fold(0.0, f64::max);
-    let et_min = et.iter().copied().fold(f64::INFINITY, f64::min);
-    let timers_known = hb_max > 0.0 && et_min.is_finite();
 
     // 1. pre-vote against disruptive members
     let disruptive = causes_of("disruptive_candidate");
@@ -175,57 +165,17 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
     if let Some(rec) = out.get_mut(before_stall_advice) {
         disk_work::name_disk_work(a, rec);
     }
-    if timers_known && (!over.is_empty() || !stalls.is_empty()) {
-        // election timeout must cover the longest silence a healthy-but-slow leader showed
-        let worst = over.iter().map(|x| x.0).fold(0.0, f64::max);
-        let hb_new = nice_ms(hb_max);
-        let mut et_new = nice_ms((worst * 1.5).max(10.0 * hb_new as f64)).min(50_000);
-        if et_new < 5 * hb_new {
-            et_new = 5 * hb_new;
-        }
-        if (et_new as f64) > et_min && worst > 0.0 {
-            out.push(Recommendation {
-                code: "tune_timers".into(),
-                summary: format!(
-                    "raise the election timeout above the leader's worst observed stall: --heartbeat-interval={hb_new} --election-timeout={et_new} (only after fixing the cause; longer timeouts also mean longer leaderless windows when a leader really dies)"
-                ),
-                because: format!(
-                    "the leader's heartbeats were up to {} late while the election timeout is {} ms (heartbeat {} ms)",
-                    crate::time::human_ms(worst as i64),
-                    et_min,
-                    hb_max
-                ),
-                members: Vec::new(),
-                terms: stalls.iter().map(|t| t.term).collect(),
-                actions: vec![
-                    format!("etcd --heartbeat-interval={hb_new} --election-timeout={et_new}   (the same on every member; keep election timeout >= 5x heartbeat and <= 50000)"),
-                    "measure the peer round-trip time first (etcd_network_peer_round_trip_time_seconds): the heartbeat should be close to it".into(),
-                ],
-                evidence: over.iter().take(3).map(|(_, i)| ev(a, *i)).collect(),
-            });
-        }
-    }
-    if timers_known && et_min < 5.0 * hb_max {
-        out.push(Recommendation {
-            code: "tune_timers".into(),
-            summary: format!(
-                "the election timeout ({et_min} ms) is below 5x the heartbeat interval ({hb_max} ms): set --election-timeout={} or more",
-                nice_ms(10.0 * hb_max).min(50_000)
-            ),
-            because: "etcd's tuning guide keeps the election timeout at 5 to 10 times the heartbeat interval".into(),
-            members: r.nodes.iter().filter(|n| n.election_timeout_ms.is_some_and(|e| e < 5.0 * hb_max)).map(|n| n.id.clone()).collect(),
-            terms: Vec::new(),
-            actions: vec![format!("etcd --heartbeat-interval={} --election-timeout={}", nice_ms(hb_max), nice_ms(10.0 * hb_max).min(50_000))],
-            evidence: a
-                .events
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| matches!(e.kind, Kind::TimingConfig { .. }))
-                .take(3)
-                .map(|(i, _)| ev(a, i))
-                .collect(),
-        });
-    }
+    let mut quiet_stalled: BTreeSet<String> = stalled.iter().cloned().collect();
+    quiet_stalled.extend(starved.iter().cloned());
+    quiet_stalled.extend(r.near_misses.iter().map(|n| n.node.clone()));
+    let timer_inputs = timers::TimerInputs {
+        over: &over,
+        stall_terms: stalls.iter().map(|t| t.term).collect(),
+        stalled: quiet_stalled,
+    };
+    out.extend(timers::timer_advice(a, &timer_inputs));
+
+    near_miss_advice(a, &mut out);
 
     // 2b. figures from /metrics dumps given with the logs
     if let Some(m) = &a.metrics {
@@ -246,28 +196,6 @@ pub fn recommendations(a: &Analysis) -> Vec<Recommendation> {
                     members: mem.id.clone().into_iter().collect(),
                     terms: Vec::new(),
                     actions: vec!["iostat -x 1   (await and %util of the WAL device)".into()],
-                    evidence: Vec::new(),
-                });
-            }
-        }
-        if let Some(w) = m.worst_peer_rtt() {
-            let rtt_ms = w.mean_seconds.unwrap_or(0.0) * 1000.0;
-            if timers_known && rtt_ms > hb_max {
-                let hb_new = nice_ms(rtt_ms);
-                let et_new = nice_ms((10 * hb_new) as f64).min(50_000);
-                out.push(Recommendation {
-                    code: "tune_timers".into(),
-                    summary: format!(
-                        "the heartbeat interval ({hb_max} ms) is below the measured peer round-trip time: --heartbeat-interval={hb_new} --election-timeout={et_new}"
-                    ),
-                    because: format!(
-                        "mean RTT {} -> {} is {rtt_ms:.1} ms (etcd_network_peer_round_trip_time_seconds); etcd's tuning guide puts the heartbeat near the RTT and the election timeout at 10x it",
-                        w.member,
-                        w.peer_name.clone().unwrap_or_else(|| w.peer.clone())
-                    ),
-                    members: w.member_id.clone().into_iter().chain([w.peer.clone()]).collect(),
-                    terms: Vec::new(),
-                    actions: vec![format!("etcd --heartbeat-interval={hb_new} --election-timeout={et_new}   (every member)"), "ping -c 100 between the two members to confirm the RTT".into()],
                     evidence: Vec::new(),
                 });
             }

@@ -40,6 +40,29 @@ pub struct IngestOptions {
     pub progress: Option<Arc<AtomicU64>>,
 }
 
+/// Bulk evidence lines of one member, minute and kind that were counted, not kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotKeptMinute {
+    /// The member that wrote them, when known.
+    pub node: Option<NodeId>,
+    /// Event kind name.
+    pub kind: &'static str,
+    /// How many.
+    pub count: u64,
+    /// The longest duration they printed.
+    pub worst_ms: Option<f64>,
+    /// The first of them: its line and time.
+    pub first_line: u64,
+    /// Time of the first (the minute is the one it falls in).
+    pub first_ts: time::Instant,
+    /// Time of the last.
+    pub last_ts: time::Instant,
+}
+
+/// Per-minute counter of lines not kept while reading: (count, worst, first line, first
+/// time, last time).
+type NotKeptCounter = (u64, Option<f64>, u64, RawTime, RawTime);
+
 /// What reading one input found.
 #[derive(Clone, Debug, Default)]
 pub struct InputSummary {
@@ -71,6 +94,9 @@ pub struct InputSummary {
     /// [`KEEP_AROUND_S`] seconds from any election activity of the input: counted by
     /// kind, not kept as events.
     pub evidence_not_kept: BTreeMap<&'static str, u64>,
+    /// The same lines counted per member, minute and kind, so that a member's health
+    /// episodes (`near_misses[]`) still count them.
+    pub not_kept_minutes: Vec<NotKeptMinute>,
     /// Samples of raft lines with unknown text: (line, text).
     pub unknown_samples: Vec<(u64, String)>,
     /// Events left without a member (no identity line in the input, or lines of several
@@ -520,6 +546,8 @@ struct Consumer<'o> {
     /// Index of the stream of lines that name no writer, once seen.
     none_stream: Option<usize>,
     held: VecDeque<Staged>,
+    /// Bulk lines not kept, per (member, minute as printed, kind).
+    not_kept: BTreeMap<(Option<NodeId>, i64, &'static str), NotKeptCounter>,
     /// Time (seconds) of the latest election activity: bulk evidence within
     /// [`KEEP_AROUND_S`] of it is kept at once.
     anchor: Option<i64>,
@@ -724,6 +752,19 @@ impl Consumer<'_> {
     fn drop_held(&mut self, h: &Staged) {
         if let Some(k) = bulk(&h.ev.kind) {
             *self.summary.evidence_not_kept.entry(k).or_default() += 1;
+            let Some(t) = h.time else { return };
+            let node = h.node.or(self.streams[h.stream].current);
+            let took = match &h.ev.kind {
+                Kind::SlowApply { took_ms, .. } => *took_ms,
+                _ => None,
+            };
+            let c = self
+                .not_kept
+                .entry((node, secs(&t).div_euclid(60), k))
+                .or_insert((0, None, h.line, t, t));
+            c.0 += 1;
+            c.1 = c.1.into_iter().chain(took).reduce(f64::max);
+            c.4 = t;
         }
     }
 
@@ -867,6 +908,7 @@ fn read_reader_inner<R: BufRead + Send>(
         stream_ix: HashMap::new(),
         none_stream: None,
         held: VecDeque::new(),
+        not_kept: BTreeMap::new(),
         anchor: None,
         first_year: None,
         yearless: false,
@@ -973,6 +1015,28 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
             summary.unattributed += 1;
         }
     }
+    let at = |t: &RawTime| {
+        if t.has_year {
+            t.instant(opts.assume_tz)
+        } else {
+            t.with_year(year_base).instant(opts.assume_tz)
+        }
+    };
+    summary.not_kept_minutes = c
+        .not_kept
+        .iter()
+        .map(
+            |(&(node, _, kind), (count, worst, line, first, last))| NotKeptMinute {
+                node,
+                kind,
+                count: *count,
+                worst_ms: *worst,
+                first_line: *line,
+                first_ts: at(first),
+                last_ts: at(last),
+            },
+        )
+        .collect();
     let raw = c.raw;
     summary.lines = c.line_no;
     summary.events = events.len() as u64;

@@ -261,6 +261,12 @@ pub fn analyze_listing_unknown(
             )));
         }
     }
+    // the minutes of lines counted, not kept, that reach into the range
+    for r in results.iter_mut() {
+        r.summary.not_kept_minutes.retain(|k| {
+            since.is_none_or(|s| k.last_ts >= s) && until.is_none_or(|u| k.first_ts <= u)
+        });
+    }
     let filter = move |e: &event::Event| match e.ts {
         Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
         None => since.is_none() && until.is_none(),
@@ -292,6 +298,7 @@ pub fn analyze_listing_unknown(
         diagnose::cross_check(&mut a, &m);
         a.metrics = Some(m);
     }
+    a.report.near_misses = diagnose::near_misses(&a);
     a.report.recommendations = diagnose::recommendations(&a);
     Ok((a, unknown))
 }

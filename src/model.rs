@@ -497,6 +497,7 @@ pub fn analyze(
                     .iter()
                     .map(|(k, v)| (k.to_string(), *v))
                     .collect(),
+                not_kept_minutes: s.not_kept_minutes.clone(),
                 unattributed: s.unattributed,
                 sources: s
                     .sources
@@ -1479,6 +1480,7 @@ fn build(
         storms,
         anomalies,
         recommendations: Vec::new(),
+        near_misses: Vec::new(),
         metrics: None,
         events: None,
     };

@@ -777,6 +777,11 @@ impl Redactor {
                 self.input(&mut e.source.input);
             }
         }
+        for nm in r.near_misses.iter_mut() {
+            for e in nm.evidence.iter_mut() {
+                self.input(&mut e.source.input);
+            }
+        }
         if let Some(evs) = &mut r.events {
             let mut evs = std::mem::take(evs);
             for v in evs.iter_mut() {

@@ -456,6 +456,19 @@ pub fn parse_go_duration_ms(s: &str) -> Option<f64> {
     any.then_some(total)
 }
 
+/// A duration between two instants at the precision of their timestamps: `<1s` when
+/// both ends are whole seconds (second-precision lines: Go `log` raft lines, journald
+/// short formats) and under a second apart, where `0ms` would be a false precision;
+/// [`human_ms`] otherwise.
+pub fn human_span(ms: i64, from: Option<Instant>, to: Option<Instant>) -> String {
+    let whole = |t: Option<Instant>| t.is_some_and(|t| t.0 % 1_000_000_000 == 0);
+    if (0..1000).contains(&ms) && whole(from) && whole(to) {
+        "<1s".into()
+    } else {
+        human_ms(ms)
+    }
+}
+
 /// Human duration for tables: `850ms`, `2.4s`, `3m12s`, `2h05m`, `3d4h`.
 pub fn human_ms(ms: i64) -> String {
     let neg = ms < 0;

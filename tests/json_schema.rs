@@ -21,6 +21,9 @@ struct Doc {
     storms: Vec<Storm>,
     anomalies: Vec<Anomaly>,
     recommendations: Vec<Recommendation>,
+    /// Present only when there is one.
+    #[serde(default)]
+    near_misses: Vec<NearMiss>,
     metrics: Option<serde_json::Value>,
     #[serde(default)]
     events: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
@@ -218,6 +221,19 @@ struct Storm {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
+struct NearMiss {
+    node: String,
+    from: String,
+    to: String,
+    leader: bool,
+    counts: BTreeMap<String, u64>,
+    worst_ms: Option<f64>,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct Anomaly {
     kind: String,
     summary: String,
@@ -295,6 +311,22 @@ fn output_matches_the_documented_schema() {
                 an.kind
             );
         }
+        for nm in &doc.near_misses {
+            for k in nm.counts.keys() {
+                assert!(
+                    [
+                        "slow_fsync",
+                        "heartbeat_overrun",
+                        "slow_apply",
+                        "tick_missed",
+                        "read_index_slow",
+                        "buffer_full"
+                    ]
+                    .contains(&k.as_str()),
+                    "{k}"
+                );
+            }
+        }
         for r in &doc.recommendations {
             assert!(
                 [
@@ -306,7 +338,8 @@ fn output_matches_the_documented_schema() {
                     "check_clocks",
                     "check_crash",
                     "check_membership",
-                    "add_missing_logs"
+                    "add_missing_logs",
+                    "check_near_misses"
                 ]
                 .contains(&r.code.as_str()),
                 "{}",

@@ -6,7 +6,7 @@ use crate::model::Analysis;
 use crate::report::table::TableOptions;
 use crate::report::Evidence;
 use crate::sanitize::terminal;
-use crate::time::human_ms;
+use crate::time::{human_ms, human_span};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -212,7 +212,7 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
             "  term {:<6} {at}  {who}{}",
             t.term,
             t.election_ms
-                .map(|m| format!(" in {}", human_ms(m)))
+                .map(|m| format!(" in {}", human_span(m, t.started_at, t.elected_at)))
                 .unwrap_or_default()
         )?;
         writeln!(
@@ -256,7 +256,7 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
                 "  {}  {:>8}  terms {:<10} {}{}{}",
                 o.tz.display(lw.from, 3),
                 lw.duration_ms
-                    .map(human_ms)
+                    .map(|m| human_span(m, Some(lw.from), lw.to))
                     .unwrap_or_else(|| "open".into()),
                 lw.terms
                     .iter()
@@ -274,6 +274,28 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
                     ""
                 }
             )?;
+        }
+    }
+
+    if !r.near_misses.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            bold(o, "Near misses (health trouble that cost no election)")
+        )?;
+        for nm in &r.near_misses {
+            writeln!(
+                w,
+                "  {}{} {}: {}",
+                terminal(&name_of(a, &nm.node)),
+                if nm.leader { " (leader)" } else { "" },
+                nm.when(|t| o.tz.display(t, 3)),
+                nm.what()
+            )?;
+            for e in nm.evidence.iter().take(3) {
+                writeln!(w, "{}", evidence_line(a, o, e))?;
+            }
         }
     }
 

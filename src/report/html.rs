@@ -174,6 +174,13 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         }
         out.push_str("</ul>\n");
     }
+    if !d.near_misses.is_empty() {
+        out.push_str("<h2 id=\"near-misses\">Near misses</h2>\n<p>Health trouble that cost no election (yet):</p>\n<ul>\n");
+        for nm in &d.near_misses {
+            let _ = writeln!(out, "<li>{}</li>", rich(nm));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("<h2 id=\"evidence\">Evidence</h2>\n");
     if d.evidence.is_empty() {
         out.push_str("<p>No election with evidence lines.</p>\n");

@@ -11,7 +11,7 @@ use crate::event::NodeId;
 use crate::model::Analysis;
 use crate::report::{Evidence, TermRow};
 use crate::sanitize::terminal;
-use crate::time::{human_ms, Instant, Zone};
+use crate::time::{human_ms, human_span, Instant, Zone};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
@@ -141,6 +141,8 @@ pub(crate) struct Doc {
     pub no_windows: String,
     /// Anomalies.
     pub anomalies: Vec<Rich>,
+    /// Near misses: health trouble that cost no election.
+    pub near_misses: Vec<Rich>,
     /// Evidence per election.
     pub evidence: Vec<EvidenceBlock>,
     /// Elections with evidence left out.
@@ -797,7 +799,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             vec![t(when(o, row.elected_at.or(row.started_at)))],
             vec![t(row
                 .election_ms
-                .map(human_ms)
+                .map(|m| human_span(m, row.started_at, row.elected_at))
                 .unwrap_or_else(|| "-".into()))],
             cause,
             vec![t(culprit)],
@@ -847,7 +849,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         for w in r.leaderless.iter().take(cap) {
             let dur = w
                 .duration_ms
-                .map(human_ms)
+                .map(|m| human_span(m, Some(w.from), w.to))
                 .unwrap_or_else(|| "open (to the end of the logs)".into());
             let dur = if w.over_threshold {
                 vec![b(format!("{dur} (over threshold)"))]
@@ -908,6 +910,26 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         d.windows = Some(tb);
     }
 
+    // ---- near misses
+    for nm in &r.near_misses {
+        let mut item = vec![b(format!(
+            "{}{}",
+            name_of(a, &nm.node),
+            if nm.leader { " (leader)" } else { "" }
+        ))];
+        item.push(t(format!(
+            " {}: {}",
+            nm.when(|x| when(o, Some(x))),
+            nm.what()
+        )));
+        if let Some(e) = nm.evidence.first() {
+            item.push(t(" ("));
+            item.push(c(format!("{}:{}", e.source.input, e.source.line)));
+            item.push(t(")"));
+        }
+        d.near_misses.push(item);
+    }
+
     // ---- anomalies
     for an in &r.anomalies {
         d.anomalies
@@ -944,7 +966,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
                 name_of(a, l),
                 when(o, row.elected_at),
                 row.election_ms
-                    .map(|m| format!(" after {}", human_ms(m)))
+                    .map(|m| format!(" after {}", human_span(m, row.started_at, row.elected_at)))
                     .unwrap_or_default()
             ),
             None => " No leader was elected.".into(),
@@ -1405,6 +1427,16 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         writeln!(w)?;
         for an in &d.anomalies {
             writeln!(w, "- {}", md_rich(an, false))?;
+        }
+        writeln!(w)?;
+    }
+    if !d.near_misses.is_empty() {
+        writeln!(w, "## Near misses")?;
+        writeln!(w)?;
+        writeln!(w, "Health trouble that cost no election (yet):")?;
+        writeln!(w)?;
+        for nm in &d.near_misses {
+            writeln!(w, "- {}", md_rich(nm, false))?;
         }
         writeln!(w)?;
     }

@@ -105,6 +105,9 @@ pub struct InputRow {
     pub duplicate_events: u64,
     /// Bulk evidence lines far from any election activity: counted by kind, not kept.
     pub evidence_not_kept: BTreeMap<String, u64>,
+    /// The same lines per member, minute and kind (for `near_misses[]`).
+    #[serde(skip)]
+    pub not_kept_minutes: Vec<crate::ingest::NotKeptMinute>,
     /// Events tied to no member (see `docs/json.md`).
     pub unattributed: u64,
     /// Sources named by a prefix or an export's labels, with the members (hex ids)
@@ -335,7 +338,7 @@ pub struct CauseCount {
 #[derive(Clone, Debug, Serialize)]
 pub struct Recommendation {
     /// `enable_pre_vote`, `tune_timers`, `check_disk`, `check_stall`, `check_network`, `check_clocks`,
-    /// `check_crash`, `check_membership`, `add_missing_logs`.
+    /// `check_crash`, `check_membership`, `add_missing_logs`, `check_near_misses`.
     pub code: String,
     /// What to change or check, in one sentence.
     pub summary: String,
@@ -349,6 +352,73 @@ pub struct Recommendation {
     pub actions: Vec<String>,
     /// Supporting lines.
     pub evidence: Vec<Evidence>,
+}
+
+/// `near_misses[]`: one member's health trouble in one episode (minutes with health
+/// lines, at most one quiet minute apart) that did not cost an election.
+#[derive(Clone, Debug, Serialize)]
+pub struct NearMiss {
+    /// Member (hex).
+    pub node: String,
+    /// The first health line of the episode.
+    pub from: Instant,
+    /// The last one.
+    pub to: Instant,
+    /// The member led the cluster during the episode.
+    pub leader: bool,
+    /// Lines by event kind (`slow_fsync`, `heartbeat_overrun`, `slow_apply`,
+    /// `tick_missed`, `read_index_slow`, `buffer_full`).
+    pub counts: BTreeMap<String, u64>,
+    /// The longest duration the lines printed (fdatasync or apply took, heartbeat late
+    /// by), in milliseconds.
+    pub worst_ms: Option<f64>,
+    /// The first line of each kind.
+    pub evidence: Vec<Evidence>,
+}
+
+impl NearMiss {
+    /// What happened, in words: `3 slow fdatasyncs, 12 late heartbeats (worst 1.1s); kept
+    /// its leadership`.
+    pub fn what(&self) -> String {
+        fn label(k: &str, n: u64) -> String {
+            let (one, many) = match k {
+                "slow_fsync" => ("slow fdatasync", "slow fdatasyncs"),
+                "heartbeat_overrun" => ("late heartbeat", "late heartbeats"),
+                "slow_apply" => ("slow apply", "slow applies"),
+                "tick_missed" => ("missed tick", "missed ticks"),
+                "read_index_slow" => ("slow read-index wait", "slow read-index waits"),
+                "buffer_full" => ("full send buffer", "full send buffers"),
+                other => (other, other),
+            };
+            format!("{n} {}", if n == 1 { one } else { many })
+        }
+        let counts: Vec<String> = self.counts.iter().map(|(k, n)| label(k, *n)).collect();
+        format!(
+            "{}{}; {}",
+            counts.join(", "),
+            self.worst_ms
+                .map(|w| format!(" (worst {})", crate::time::human_ms(w as i64)))
+                .unwrap_or_default(),
+            if self.leader {
+                "kept its leadership"
+            } else {
+                "no election followed"
+            }
+        )
+    }
+
+    /// When: `from <t> for <d>`, or `at <t>` for a single moment.
+    pub fn when(&self, show: impl Fn(Instant) -> String) -> String {
+        if self.from == self.to {
+            format!("at {}", show(self.from))
+        } else {
+            format!(
+                "from {} for {}",
+                show(self.from),
+                crate::time::human_ms(self.from.ms_until(self.to))
+            )
+        }
+    }
 }
 
 /// `anomalies[]`.
@@ -416,6 +486,10 @@ pub struct Report {
     pub anomalies: Vec<Anomaly>,
     /// What to change or check next, each tied to its evidence.
     pub recommendations: Vec<Recommendation>,
+    /// Health trouble of a member that cost no election (yet), one per member and
+    /// episode; absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub near_misses: Vec<NearMiss>,
     /// Figures from /metrics dumps and etcdctl outputs read with the logs (the document
     /// of `raftlog metrics --format json`, docs/metrics.md), or null.
     pub metrics: Option<serde_json::Value>,

@@ -7,7 +7,7 @@ use crate::event::{Event, Kind, NodeId};
 use crate::model::Analysis;
 use crate::report::markdown::{led_terms, ReportOptions};
 use crate::sanitize::terminal;
-use crate::time::{human_ms, Instant, Zone};
+use crate::time::{human_ms, human_span, Instant, Zone};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -439,6 +439,38 @@ fn span_text(o: &ReportOptions, from: Instant, to: Instant) -> String {
 }
 
 /// Write the timeline SVG.
+/// A thin orange bar at the foot of a member's lane for each of its near misses.
+fn near_miss_marks(
+    a: &Analysis,
+    o: &ReportOptions,
+    sc: &Scale,
+    lane_y: &BTreeMap<NodeId, f64>,
+    out: &mut String,
+) {
+    for nm in &a.report.near_misses {
+        let Some(y) = u64::from_str_radix(&nm.node, 16)
+            .ok()
+            .and_then(|i| lane_y.get(&i))
+        else {
+            continue;
+        };
+        let x1 = sc.x(nm.from);
+        let wd = (sc.x(nm.to) - x1).max(3.0);
+        let title = format!(
+            "near miss of {} {}: {}",
+            a.name(u64::from_str_radix(&nm.node, 16).unwrap_or(0)),
+            nm.when(|t| o.tz.display(t, 3)),
+            nm.what()
+        );
+        let _ = writeln!(
+            out,
+            r##"<rect class="near-miss" x="{x1:.2}" y="{:.1}" width="{wd:.2}" height="4" fill="#fb8c00" fill-opacity="0.85"><title>{}</title></rect>"##,
+            y + LANE_H - 4.0,
+            esc(&title)
+        );
+    }
+}
+
 pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     let r = &a.report;
     let (Some(from), Some(to)) = (r.summary.from, r.summary.to) else {
@@ -626,6 +658,7 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
             lanes_bottom + 2.0
         );
     }
+    near_miss_marks(a, o, &sc, &lane_y, out);
     // leaderless windows across all lanes
     for w in &r.leaderless {
         if agg.as_ref().is_some_and(|g| g.covers_window(w, t1)) {
@@ -638,7 +671,7 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         let title = format!(
             "no leader for {} from {}{} (terms {}){}{}",
             w.duration_ms
-                .map(human_ms)
+                .map(|m| human_span(m, Some(w.from), w.to))
                 .unwrap_or_else(|| "the rest of the logs".into()),
             o.tz.display(w.from, 3),
             w.to.map(|t| format!(" to {}", o.tz.display(t, 3)))
@@ -711,7 +744,12 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
                     a.name(id),
                     o.tz.display(at, 3),
                     row.election_ms
-                        .map(|m| format!(", election took {}", human_ms(m)))
+                        .map(|m| {
+                            format!(
+                                ", election took {}",
+                                human_span(m, row.started_at, row.elected_at)
+                            )
+                        })
                         .unwrap_or_default(),
                     cause
                 );

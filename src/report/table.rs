@@ -3,7 +3,7 @@
 use crate::model::Analysis;
 use crate::report::{Report, TermRow};
 use crate::sanitize::terminal;
-use crate::time::{human_ms, Instant, Zone};
+use crate::time::{human_ms, human_span, Instant, Zone};
 use std::io::{self, Write};
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
@@ -169,12 +169,9 @@ fn leader_cell(a: &Analysis, r: &TermRow) -> String {
 /// How long the election took; `<1s` when both ends come from whole-second lines (the 3.4
 /// raft Go log), where a zero would be a false precision.
 fn took(r: &TermRow) -> String {
-    let whole = |t: Option<Instant>| t.is_some_and(|t| t.0 % 1_000_000_000 == 0);
-    match r.election_ms {
-        Some(ms) if ms < 1000 && whole(r.started_at) && whole(r.elected_at) => "<1s".into(),
-        Some(ms) => human_ms(ms),
-        None => "-".into(),
-    }
+    r.election_ms
+        .map(|ms| human_span(ms, r.started_at, r.elected_at))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// `raftlog terms`: one row per term.
@@ -284,7 +281,9 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
             w,
             "  {} no leader for {} from {} (terms {}){}",
             p.yellow("LEADERLESS"),
-            wd.duration_ms.map(human_ms).unwrap_or_else(|| "?".into()),
+            wd.duration_ms
+                .map(|m| human_span(m, Some(wd.from), wd.to))
+                .unwrap_or_else(|| "?".into()),
             time(o.tz, Some(wd.from)),
             wd.terms
                 .iter()
@@ -305,6 +304,21 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
             "  {} {}",
             p.red(&an.kind.to_uppercase()),
             terminal(&an.summary)
+        )?;
+    }
+    for nm in &r.near_misses {
+        any = true;
+        let node = u64::from_str_radix(&nm.node, 16)
+            .map(|id| a.name(id))
+            .unwrap_or_else(|_| nm.node.clone());
+        writeln!(
+            w,
+            "  {} {}{} {}: {}",
+            p.yellow("NEAR MISS"),
+            terminal(&node),
+            if nm.leader { " (leader)" } else { "" },
+            nm.when(|t| time(o.tz, Some(t))),
+            nm.what()
         )?;
     }
     if !any {
