@@ -43,21 +43,21 @@ pub enum ClusterBy {
 
 /// What one member's own lines in one input show.
 #[derive(Default)]
-struct Own {
+struct Own<'a> {
     /// Raft lines with a time and a term: (time ns, term), in file order.
     terms: Vec<(i64, u64)>,
     /// Time span of the raft lines.
     span: Option<(i64, i64)>,
-    /// (time, term, content digest) of the raft lines, to tell a copy from another log.
-    keys: HashSet<(i64, Option<u64>, u64)>,
+    /// The raft lines, to tell a copy of the log from another log over the same span.
+    lines: Vec<&'a Event>,
 }
 
 /// What an input shows about the cluster it belongs to.
 #[derive(Default)]
-struct Profile {
+struct Profile<'a> {
     cluster_ids: BTreeSet<String>,
     members: BTreeSet<NodeId>,
-    own: BTreeMap<NodeId, Own>,
+    own: BTreeMap<NodeId, Own<'a>>,
     span: Option<(i64, i64)>,
 }
 
@@ -95,7 +95,7 @@ fn widen(span: &mut Option<(i64, i64)>, t: i64) {
     *span = Some(span.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
 }
 
-fn profile(events: &[Event]) -> Profile {
+fn profile(events: &[Event]) -> Profile<'_> {
     let mut p = Profile::default();
     for e in events {
         if let Some(t) = e.ts {
@@ -117,8 +117,7 @@ fn profile(events: &[Event]) -> Profile {
         if let Some(term) = e.term {
             own.terms.push((t.0, term));
         }
-        own.keys
-            .insert((t.0, e.term, crate::model::kind_digest(&e.kind)));
+        own.lines.push(e);
     }
     p
 }
@@ -149,12 +148,21 @@ fn different_lines_meanwhile(a: &Own, b: &Own) -> bool {
     if lo > hi {
         return false;
     }
-    let only = |x: &Own, y: &Own| {
-        x.keys
+    // (time, term, content digest) of the lines inside the common span only: a member
+    // in two unrelated inputs rarely overlaps, a copy overlaps whole
+    let keys = |x: &Own| -> HashSet<(i64, Option<u64>, u64)> {
+        x.lines
             .iter()
-            .any(|k| k.0 >= lo && k.0 <= hi && !y.keys.contains(k))
+            .filter_map(|e| {
+                let t = e.ts?.0;
+                (lo..=hi)
+                    .contains(&t)
+                    .then(|| (t, e.term, crate::model::kind_digest(&e.kind)))
+            })
+            .collect()
     };
-    only(a, b) && only(b, a)
+    let (ka, kb) = (keys(a), keys(b));
+    !ka.is_subset(&kb) && !kb.is_subset(&ka)
 }
 
 fn contradicts(a: &Profile, b: &Profile, by: ClusterBy) -> bool {
@@ -186,7 +194,7 @@ fn overlaps(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> bool {
 /// order; groups in order of their first timestamp. One group holds every input when
 /// nothing tells clusters apart.
 pub fn group(inputs: &[InputResult], by: ClusterBy) -> Vec<Vec<usize>> {
-    if by == ClusterBy::Input {
+    if by == ClusterBy::Input || inputs.len() < 2 {
         return (0..inputs.len()).map(|i| vec![i]).collect();
     }
     let profiles: Vec<Profile> = inputs.iter().map(|i| profile(&i.events)).collect();
