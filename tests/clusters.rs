@@ -200,3 +200,16 @@ fn redaction_covers_every_cluster() {
         }
     }
 }
+
+#[test]
+fn fail_on_split_brain_does_not_fire_across_clusters() {
+    // before clusters were told apart, these two captures gave "term 2 has 2 leaders"
+    // (and seven more terms alike) and --fail-on split-brain exited 1
+    let out = Command::cargo_bin("raftlog")
+        .unwrap()
+        .current_dir(root())
+        .args(["terms", "-q", "--fail-on", "split-brain", ZAP, CAPNSLOG])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
