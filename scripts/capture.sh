@@ -3,6 +3,7 @@
 # usage: capture.sh [OUTROOT] [NAME...]
 #   OUTROOT defaults to fixtures/real (relative to the repository root).
 #   With NAMEs, only those captures are (re)made.
+# The two-default-single captures run scripts/etcd-default-single.sh instead.
 # The runs are strictly sequential (2-core machine; never two clusters at once),
 # with HB=100 ET=1000 and a distinct BASE port per run. VERSION is 3.4 (Debian's etcd
 # on PATH), 3.5 (etcd 3.5.1 from scripts/get-etcd35.sh) or 3.4+3.5 (odd members 3.4,
@@ -47,6 +48,22 @@ export CPU_PERIOD_US=1000000 CPU_QUOTA_US=2000
 
 mkdir -p "$OUTROOT"
 rc=0
+# two default-configured single-member clusters, one after the other (their own script:
+# no flag but the data directory; ports 2379 and 2380)
+for name in two-default-single etcd35-two-default-single; do
+  [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue
+  bins=()
+  if [ "$name" = etcd35-two-default-single ]; then
+    d=$("$here/get-etcd35.sh") || exit 1
+    bins+=(ETCD="$root/$d/etcd" ETCDCTL="$root/$d/etcdctl")
+  fi
+  echo "== $name: etcd-default-single.sh $OUTROOT/$name" >&2
+  rm -rf "${OUTROOT:?}/$name"
+  if ! env "${bins[@]}" nice -n -15 "$here/etcd-default-single.sh" "$OUTROOT/$name"; then
+    echo "capture.sh: $name failed" >&2
+    rc=1
+  fi
+done
 for r in "${runs[@]}"; do
   read -r name base logger n scen prevote version <<<"$r"
   [ "$only" = "  " ] || [[ $only == *" $name "* ]] || continue

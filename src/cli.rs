@@ -278,6 +278,17 @@ pub enum ColorWhen {
     Never,
 }
 
+/// `--cluster-by`: how the inputs are grouped into clusters (docs/clusters.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterBy {
+    /// Cluster IDs, member links, and terms and times that cannot belong together.
+    Auto,
+    /// Cluster IDs and member links only.
+    Id,
+    /// Each input is a cluster.
+    Input,
+}
+
 /// Conditions for `--fail-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -443,6 +454,18 @@ pub struct Common {
         help_heading = "Analysis"
     )]
     pub storm_window: i64,
+
+    /// How the inputs are grouped into clusters, each analysed on its own: auto (cluster
+    /// IDs, member links, and terms and times that cannot belong together), id (cluster
+    /// IDs and member links only), input (each input is a cluster).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "HOW",
+        help_heading = "Analysis"
+    )]
+    pub cluster_by: ClusterBy,
 
     /// Leader changes within the storm window that make a storm.
     #[arg(

@@ -68,6 +68,8 @@ pub struct Config {
     pub ingest: IngestOptions,
     /// Analysis options.
     pub model: ModelOptions,
+    /// `--cluster-by`.
+    pub cluster_by: crate::cluster::ClusterBy,
     /// `--fail-on`.
     pub fail_on: Vec<FailOn>,
     /// `--metrics` inputs.
@@ -290,6 +292,11 @@ impl Config {
                 leaderless_threshold_ms: c.leaderless_threshold,
                 skew_tolerance_ms: c.skew_tolerance,
                 names,
+            },
+            cluster_by: match c.cluster_by {
+                crate::cli::ClusterBy::Auto => crate::cluster::ClusterBy::Auto,
+                crate::cli::ClusterBy::Id => crate::cluster::ClusterBy::Id,
+                crate::cli::ClusterBy::Input => crate::cluster::ClusterBy::Input,
             },
             fail_on: c.fail_on,
             metrics: c.metrics,

@@ -17,6 +17,7 @@
 
 pub mod cause;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod diagnose;
 pub mod error;
@@ -271,8 +272,11 @@ pub fn analyze_listing_unknown(
         Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
         None => since.is_none() && until.is_none(),
     };
-    let mut a = model::analyze(results, &cfg.model, filter);
+    let mut a = analyze_clusters(results, cfg, filter);
     a.show_raw = cfg.raw;
+    for s in a.sections.iter_mut() {
+        s.show_raw = cfg.raw;
+    }
     if !metric_paths.is_empty() {
         let load = metrics::LoadOptions {
             time: resolve(cfg.metrics_time),
@@ -295,12 +299,44 @@ pub fn analyze_listing_unknown(
                 .collect(),
         };
         let m = metrics::analyze(inputs, &opts);
-        diagnose::cross_check(&mut a, &m);
+        if a.sections.is_empty() {
+            diagnose::cross_check(&mut a, &m);
+        } else {
+            a.report.summary.notes.push(format!(
+                "the metrics dumps and etcdctl outputs were not checked against the logs: the logs hold {} clusters",
+                a.sections.len()
+            ));
+        }
         a.metrics = Some(m);
     }
-    a.report.near_misses = diagnose::near_misses(&a);
-    a.report.recommendations = diagnose::recommendations(&a);
+    if a.sections.is_empty() {
+        a.report.near_misses = diagnose::near_misses(&a);
+        a.report.recommendations = diagnose::recommendations(&a);
+    }
     Ok((a, unknown))
+}
+
+/// The model of each cluster among the inputs (see [`cluster`]), each with its
+/// recommendations; one analysis as before when the inputs hold one cluster.
+fn analyze_clusters(
+    results: Vec<ingest::InputResult>,
+    cfg: &Config,
+    filter: impl Fn(&event::Event) -> bool,
+) -> model::Analysis {
+    let groups = cluster::group(&results, cfg.cluster_by);
+    if groups.len() < 2 {
+        return model::analyze(results, &cfg.model, filter);
+    }
+    let sections = cluster::split(results, &groups)
+        .into_iter()
+        .map(|inputs| {
+            let mut s = model::analyze(inputs, &cfg.model, &filter);
+            s.report.near_misses = diagnose::near_misses(&s);
+            s.report.recommendations = diagnose::recommendations(&s);
+            s
+        })
+        .collect();
+    cluster::combine(sections, &groups)
 }
 
 /// `--metrics` takes dumps and `--status` etcdctl outputs: a file of another kind given to
@@ -353,6 +389,9 @@ pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Res
         color: cfg.color,
         all: cfg.all,
     };
+    if !a.sections.is_empty() {
+        return render_sections(cfg, a, out);
+    }
     match (cfg.mode, cfg.format) {
         (Mode::Timeline, Format::Table) => report::table::write_timeline(a, &topt, out),
         (Mode::Diagnose, Format::Table) => report::diagnose::write(a, &topt, out),
@@ -374,6 +413,38 @@ pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Res
         | (_, Format::Markdown | Format::Html) => {
             Err(io::Error::other("format not available for this command"))
         }
+    }
+}
+
+/// [`render`] for a run whose inputs hold several clusters: one section per cluster
+/// ([`report::clusters`]).
+fn render_sections(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Result<()> {
+    use report::clusters as c;
+    let md = |s: &str| format!("# {}", report::markdown::md_text(s));
+    match (cfg.mode, cfg.format) {
+        (Mode::Timeline | Mode::Terms | Mode::Diagnose, Format::Json) => {
+            c::write_document(a, cfg.with_events, out)
+        }
+        (Mode::Events, Format::Json) => c::write_event_array(a, out),
+        (Mode::Events, Format::Ndjson) => c::write_ndjson(a, out),
+        (Mode::Events, Format::Csv) => c::write_csv(a, report::csv::write_events, out),
+        (Mode::Terms, Format::Csv) => c::write_csv(a, report::csv::write_terms, out),
+        (Mode::Report, Format::Html) => c::write_html(a, &report_opts(cfg), out),
+        (Mode::Report, Format::Markdown) => c::write_sections(
+            a,
+            cfg.tz,
+            md,
+            &|s, w| report::markdown::write(s, &report_opts(cfg), w),
+            out,
+        ),
+        (_, Format::Table) => c::write_sections(
+            a,
+            cfg.tz,
+            sanitize::terminal,
+            &|s, w| render(cfg, s, w),
+            out,
+        ),
+        _ => render(cfg, &a.sections[0], out),
     }
 }
 
@@ -715,6 +786,11 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
     };
     if cfg.redact {
         let mut r = redact::Redactor::new(cfg.redact_names);
+        // the clusters first: their lines teach the redactor what the rows together
+        // (copies of their rows) must hide
+        for s in a.sections.iter_mut() {
+            r.apply(s);
+        }
         r.apply(&mut a);
         for (input, _, msg) in unknown.iter_mut() {
             *input = r.input_label(input);

@@ -57,6 +57,10 @@ pub struct Analysis {
     pub show_raw: bool,
     /// Figures from /metrics dumps and etcdctl outputs given with the logs.
     pub metrics: Option<crate::metrics::MetricsReport>,
+    /// One analysis per cluster when the inputs held more than one (docs/clusters.md):
+    /// then this analysis holds their rows together and no events of its own. Empty for
+    /// one cluster.
+    pub sections: Vec<Analysis>,
 }
 
 impl Analysis {
@@ -550,7 +554,7 @@ pub fn analyze(
 /// inside one input are real and kept. Returns, per input name, the number dropped and
 /// the inputs that already had them.
 /// A 64-bit digest of an event's content (kind and fields), without building its text.
-fn kind_digest(k: &Kind) -> u64 {
+pub(crate) fn kind_digest(k: &Kind) -> u64 {
     use std::hash::Hasher;
     struct Feed<'a>(&'a mut std::collections::hash_map::DefaultHasher);
     impl std::fmt::Write for Feed<'_> {
@@ -1493,6 +1497,7 @@ fn build(
         names,
         show_raw: false,
         metrics: None,
+        sections: Vec::new(),
     }
 }
 

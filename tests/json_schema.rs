@@ -27,12 +27,32 @@ struct Doc {
     metrics: Option<serde_json::Value>,
     #[serde(default)]
     events: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+    #[serde(default)]
+    clusters: Option<Vec<ClusterRow>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ClusterRow {
+    cluster: u64,
+    cluster_ids: Vec<String>,
+    inputs: Vec<String>,
+    nodes: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+    terms_seen: u64,
+    elections: u64,
+    leaderless_ms: i64,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Recommendation {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     code: String,
     summary: String,
     because: String,
@@ -72,6 +92,9 @@ struct Summary {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Input {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     name: String,
     formats: Vec<String>,
     wrappers: Vec<String>,
@@ -104,6 +127,9 @@ struct Gap {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Node {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     id: String,
     name: Option<String>,
     peer_urls: Vec<String>,
@@ -167,6 +193,9 @@ struct Learned {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Term {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     term: u64,
     leader: Option<String>,
     leader_name: Option<String>,
@@ -189,6 +218,9 @@ struct Term {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Window {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     from: String,
     to: Option<String>,
     duration_ms: Option<i64>,
@@ -204,6 +236,9 @@ struct Window {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Storm {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     from: String,
     to: String,
     elections: u64,
@@ -235,6 +270,9 @@ struct NearMiss {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Anomaly {
+    /// docs/json.md, "Several clusters in one run".
+    #[serde(default)]
+    cluster: Option<u64>,
     kind: String,
     summary: String,
     nodes: Vec<String>,
@@ -291,7 +329,23 @@ fn output_matches_the_documented_schema() {
             }
         }
         for w in doc.terms.windows(2) {
-            assert!(w[0].term < w[1].term, "terms ascending");
+            assert!(
+                (w[0].cluster, w[0].term) < (w[1].cluster, w[1].term),
+                "terms ascending by (cluster, term)"
+            );
+        }
+        // several clusters: every row names one of them, one cluster: none does
+        let n = doc.clusters.as_ref().map_or(0, |c| c.len() as u64);
+        assert_ne!(n, 1);
+        let ks = doc
+            .terms
+            .iter()
+            .map(|t| t.cluster)
+            .chain(doc.nodes.iter().map(|x| x.cluster))
+            .chain(doc.anomalies.iter().map(|x| x.cluster));
+        for k in ks {
+            assert_eq!(k.is_some(), n > 0);
+            assert!(k.is_none_or(|k| (1..=n).contains(&k)));
         }
         for an in &doc.anomalies {
             assert!(

@@ -77,69 +77,76 @@ fn model_invariants_hold_on_every_fixture() {
         }
     }
     for d in dirs {
-        let a = analyze(&["terms", d.to_str().unwrap()]);
+        let whole = analyze(&["terms", d.to_str().unwrap()]);
         let name = d.display().to_string();
-        // at most one leader per term, or a split_brain anomaly
-        let mut leaders: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> =
-            Default::default();
-        for e in &a.events {
-            let l = match &e.kind {
-                raftlog::event::Kind::BecameLeader => e.node,
-                raftlog::event::Kind::ElectedLeader { leader }
-                | raftlog::event::Kind::ChangedLeader { leader, .. } => Some(*leader),
-                _ => None,
-            };
-            if let (Some(l), Some(t)) = (l, e.term) {
-                leaders.entry(t).or_default().insert(l);
+        // a directory of several clusters (docs/clusters.md): each holds them alone
+        let parts: Vec<&raftlog::model::Analysis> = if whole.sections.is_empty() {
+            vec![&whole]
+        } else {
+            whole.sections.iter().collect()
+        };
+        for a in parts {
+            // at most one leader per term, or a split_brain anomaly
+            let mut leaders: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> =
+                Default::default();
+            for e in &a.events {
+                let l = match &e.kind {
+                    raftlog::event::Kind::BecameLeader => e.node,
+                    raftlog::event::Kind::ElectedLeader { leader }
+                    | raftlog::event::Kind::ChangedLeader { leader, .. } => Some(*leader),
+                    _ => None,
+                };
+                if let (Some(l), Some(t)) = (l, e.term) {
+                    leaders.entry(t).or_default().insert(l);
+                }
             }
-        }
-        let split = a.report.anomalies.iter().any(|x| x.kind == "split_brain");
-        for (t, ls) in &leaders {
+            let split = a.report.anomalies.iter().any(|x| x.kind == "split_brain");
+            for (t, ls) in &leaders {
+                assert!(
+                    ls.len() <= 1 || split,
+                    "{name}: term {t} has leaders {ls:?} and no split_brain anomaly"
+                );
+                let row = a.report.terms.iter().find(|r| r.term == *t).unwrap();
+                assert_eq!(
+                    row.leader
+                        .as_deref()
+                        .map(|x| u64::from_str_radix(x, 16).unwrap()),
+                    ls.iter().next().copied(),
+                    "{name}: term {t}"
+                );
+            }
+            assert!(!split, "{name}");
+            // terms never decrease within a member (except across a restart, reported if so)
             assert!(
-                ls.len() <= 1 || split,
-                "{name}: term {t} has leaders {ls:?} and no split_brain anomaly"
+                !a.report
+                    .anomalies
+                    .iter()
+                    .any(|x| x.kind == "term_regression"),
+                "{name}: {:?}",
+                a.report.anomalies
             );
-            let row = a.report.terms.iter().find(|r| r.term == *t).unwrap();
-            assert_eq!(
-                row.leader
-                    .as_deref()
-                    .map(|x| u64::from_str_radix(x, 16).unwrap()),
-                ls.iter().next().copied(),
-                "{name}: term {t}"
-            );
-        }
-        assert!(!split, "{name}");
-        // terms never decrease within a member (except across a restart, reported if so)
-        assert!(
-            !a.report
-                .anomalies
-                .iter()
-                .any(|x| x.kind == "term_regression"),
-            "{name}: {:?}",
-            a.report.anomalies
-        );
-        // every leaderless window lies between a leader loss and a leader gain
-        for w in &a.report.leaderless {
-            if let Some(to) = w.to {
-                assert!(w.from <= to, "{name}");
-                let gained =
-                    a.report.terms.iter().any(|t| {
+            // every leaderless window lies between a leader loss and a leader gain
+            for w in &a.report.leaderless {
+                if let Some(to) = w.to {
+                    assert!(w.from <= to, "{name}");
+                    let gained = a.report.terms.iter().any(|t| {
                         t.elected_at.is_some_and(|e| e <= to) && w.terms.contains(&t.term)
                     });
-                assert!(gained, "{name}: window {:?} has no leader gain", w);
+                    assert!(gained, "{name}: window {:?} has no leader gain", w);
+                }
+                let led_before = a
+                    .report
+                    .terms
+                    .iter()
+                    .any(|t| t.elected_at.is_some_and(|e| e <= w.from));
+                assert!(led_before, "{name}: window before any leader");
             }
-            let led_before = a
-                .report
-                .terms
-                .iter()
-                .any(|t| t.elected_at.is_some_and(|e| e <= w.from));
-            assert!(led_before, "{name}: window before any leader");
+            // JSON output deserialises back
+            let mut out = Vec::new();
+            raftlog::report::json::write_document(a, true, &mut out).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(v["schema_version"], 1);
         }
-        // JSON output deserialises back
-        let mut out = Vec::new();
-        raftlog::report::json::write_document(&a, true, &mut out).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(v["schema_version"], 1);
     }
 }
 

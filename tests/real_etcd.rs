@@ -756,3 +756,57 @@ fn real_etcd_lossy_network() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Two default-configured single-member clusters (no flag but the data directory), run
+/// one after the other and read together: two clusters with the same member and
+/// cluster IDs, each analysed on its own and agreeing with its own `etcdctl endpoint
+/// status`; no split brain, no term regression, no leaderless window between them.
+#[test]
+fn real_etcd_two_default_clusters() {
+    if !enabled("RAFTLOG_REAL_ETCD") {
+        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd");
+        return;
+    }
+    let work = workdir("two-default");
+    for v in versions() {
+        let out = work.join(v);
+        {
+            let _one = one_cluster();
+            run_harness("etcd-default-single.sh", &out, &[], &binaries(v));
+        }
+        let logs = ["a", "b"].map(|r| out.join(format!("{r}.log")).display().to_string());
+        let a = analyze(&["terms", &logs[0], &logs[1]]);
+        assert_eq!(a.sections.len(), 2, "{v}: two clusters");
+        assert!(
+            a.report.anomalies.is_empty(),
+            "{v}: {:?}",
+            a.report.anomalies
+        );
+        for (s, run) in a.sections.iter().zip(["a", "b"]) {
+            let raw = std::fs::read_to_string(out.join(format!("status-{run}.json"))).unwrap();
+            let st: serde_json::Value = serde_json::from_str(&raw).unwrap();
+            let st = &st[0]["Status"];
+            let hex = |v: &serde_json::Value| format!("{:x}", v.as_u64().unwrap());
+            assert_eq!(s.report.inputs.len(), 1);
+            assert!(s.report.inputs[0].name.ends_with(&format!("{run}.log")));
+            let last = s.report.terms.last().unwrap();
+            assert_eq!(last.term, st["raftTerm"].as_u64().unwrap(), "{v} {run}");
+            assert_eq!(last.leader, Some(hex(&st["leader"])), "{v} {run}");
+            assert_eq!(
+                s.report.nodes[0].cluster_id,
+                Some(hex(&st["header"]["cluster_id"])),
+                "{v} {run}"
+            );
+            assert!(s.report.leaderless.is_empty(), "{v} {run}");
+        }
+        // the same logs trusted by their IDs alone are one member going back in term
+        let merged = analyze(&["terms", "--cluster-by", "id", &logs[0], &logs[1]]);
+        assert!(merged.sections.is_empty());
+        assert!(merged
+            .report
+            .anomalies
+            .iter()
+            .any(|x| x.kind == "term_regression"));
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

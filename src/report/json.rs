@@ -47,6 +47,9 @@ impl Serialize for EventArray<'_> {
 
 /// Write the whole document, pretty-printed, with a trailing newline.
 pub fn write_document(a: &Analysis, with_events: bool, w: &mut dyn Write) -> io::Result<()> {
+    if !a.sections.is_empty() {
+        return super::clusters::write_document(a, with_events, w);
+    }
     if with_events {
         let mut report = a.report.clone();
         report.events = Some(event_values(a));
@@ -59,6 +62,9 @@ pub fn write_document(a: &Analysis, with_events: bool, w: &mut dyn Write) -> io:
 
 /// Write one JSON object per event per line.
 pub fn write_ndjson(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    if !a.sections.is_empty() {
+        return super::clusters::write_ndjson(a, w);
+    }
     for (i, e) in a.events.iter().enumerate() {
         serde_json::to_writer(&mut *w, &event_value(a, i, e))?;
         w.write_all(b"\n")?;
@@ -68,6 +74,9 @@ pub fn write_ndjson(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
 
 /// Write the events as one JSON array.
 pub fn write_event_array(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    if !a.sections.is_empty() {
+        return super::clusters::write_event_array(a, w);
+    }
     serde_json::to_writer_pretty(&mut *w, &EventArray(a))?;
     w.write_all(b"\n")
 }

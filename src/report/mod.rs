@@ -1,6 +1,7 @@
 //! The report value (the JSON document of design.md §4, documented in `docs/json.md`)
 //! and one renderer per output format.
 
+pub mod clusters;
 pub mod csv;
 pub mod diagnose;
 pub mod html;
