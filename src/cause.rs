@@ -20,6 +20,7 @@
 //! 10. otherwise `unknown`, saying which logs are missing.
 
 use crate::event::{hex, Event, Kind, NodeId};
+use crate::lives::Life;
 use crate::report::{Cause, Evidence, TermRow};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +37,12 @@ pub struct Context<'a> {
     pub has_log: &'a BTreeSet<NodeId>,
     /// Election timeout per member, when known (ms).
     pub election_ms: f64,
+    /// Every member known (with a log or named by others).
+    pub members: &'a BTreeSet<NodeId>,
+    /// Each member's process lifetimes.
+    pub lives: BTreeMap<NodeId, Vec<Life>>,
+    /// Voter sets logged (`switched to configuration`), by event index.
+    confs: Vec<(usize, BTreeSet<NodeId>)>,
     /// (time, index) of the events with a time, sorted: time windows are found by
     /// binary search, not by a scan of every event (a storm has millions).
     by_time: Vec<(i64, usize)>,
@@ -59,6 +66,7 @@ impl<'a> Context<'a> {
         input_names: &'a [String],
         names: &'a BTreeMap<NodeId, String>,
         has_log: &'a BTreeSet<NodeId>,
+        members: &'a BTreeSet<NodeId>,
         election_ms: f64,
     ) -> Self {
         let mut by_time: Vec<(i64, usize)> = events
@@ -79,6 +87,18 @@ impl<'a> Context<'a> {
             names,
             has_log,
             election_ms,
+            members,
+            lives: crate::lives::lives(events),
+            confs: events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &e.kind {
+                    Kind::ConfigChange { voters, .. } if !voters.is_empty() => {
+                        Some((i, voters.iter().copied().collect()))
+                    }
+                    _ => None,
+                })
+                .collect(),
             by_time,
             by_term,
         }
@@ -146,6 +166,8 @@ fn mk(
         confidence: confidence.to_string(),
         summary,
         evidence: ev,
+        stopped_members: None,
+        planned: None,
     }
 }
 
@@ -168,8 +190,11 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             .first()
             .filter(|(c, at)| leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et))
             .copied();
+        let lost = quorum_lost(ctx, &rows[i], &campaigns);
+        let in_vain = lost.is_some();
         let cause = match (start, prev_led, first_solo) {
             (None, _, _) => None,
+            _ if in_vain => lost,
             (Some(_), _, Some((c, at))) => Some(alone(ctx, c, rows[i].term, at)),
             (Some(s), None, None) => Some(first_election(ctx, &rows[i], s)),
             (Some(s), Some(p), None) => {
@@ -181,12 +206,87 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             prev_led = Some(i);
             isolated.clear();
         }
-        // a member cut off while this term was won elsewhere keeps campaigning alone
-        for (c, at) in &campaigns {
+        // a member cut off while this term was won elsewhere keeps campaigning alone (one
+        // left without a quorum was not cut off: nobody was there to hear it)
+        for (c, at) in campaigns.iter().filter(|_| !in_vain) {
             if leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et) {
                 isolated.entry(*c).or_default().push(*at);
             }
         }
+    }
+}
+
+/// Rule 0, for a term nobody won: when it was first campaigned for, too few members were
+/// running for a quorum (the others stopped, or their logs had ended). No network claim:
+/// nobody was there to hear the candidate.
+fn quorum_lost(ctx: &Context<'_>, row: &TermRow, campaigns: &[(NodeId, usize)]) -> Option<Cause> {
+    if row.leader.is_some() {
+        return None;
+    }
+    let &(c, at) = campaigns.first()?;
+    let e = &ctx.events[at];
+    // a second-precision stamp is up to a second early
+    let t = e.ts.map(|t| {
+        if e.coarse_ts {
+            Instant(t.0 + SEC - 1)
+        } else {
+            t
+        }
+    })?;
+    let voters = voters_at(ctx, at);
+    let down: Vec<(NodeId, &Life)> = voters
+        .iter()
+        .filter(|n| **n != c)
+        .filter_map(|n| {
+            let ls = ctx.lives.get(n)?;
+            crate::lives::down_at(ls, ctx.events, t).map(|k| (*n, &ls[k]))
+        })
+        .collect();
+    let running = voters.len() - down.len();
+    let quorum = voters.len() / 2 + 1;
+    if down.is_empty() || running >= quorum {
+        return None;
+    }
+    let planned = down.iter().all(|(_, l)| l.stop.is_some());
+    let gone = down
+        .iter()
+        .map(|(n, l)| {
+            let how = if l.stop.is_some() {
+                "stopped by a signal"
+            } else {
+                "its log ends there"
+            };
+            format!("{} ({how})", ctx.name(*n))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut ev: Vec<usize> = down.iter().map(|(_, l)| l.stop.unwrap_or(l.last)).collect();
+    ev.push(at);
+    let mut cause = mk(
+        ctx,
+        "quorum_lost",
+        None,
+        if planned { "high" } else { "medium" },
+        format!(
+            "only {running} of {} members were running when {} campaigned for term {} ({quorum} needed): {gone}; no election could succeed until enough of them were back",
+            voters.len(),
+            ctx.name(c),
+            row.term
+        ),
+        ev,
+    );
+    cause.stopped_members = Some(down.iter().map(|(n, _)| hex(*n)).collect());
+    cause.planned = Some(planned);
+    Some(cause)
+}
+
+/// The voting members at event `at`: the last configuration logged before it, else every
+/// member known.
+fn voters_at(ctx: &Context<'_>, at: usize) -> BTreeSet<NodeId> {
+    let k = ctx.confs.partition_point(|(i, _)| *i < at);
+    match k {
+        0 => ctx.members.clone(),
+        _ => ctx.confs[k - 1].1.clone(),
     }
 }
 
@@ -835,15 +935,7 @@ fn lease_ignored(
     ))
 }
 
-/// A process (re)start: the start banner, or raft's `newRaft` line that every boot logs
-/// (some versions' start banners are not in the input).
-pub fn is_start(k: &Kind) -> bool {
-    matches!(k, Kind::ProcessStart { .. } | Kind::RaftBoot { .. })
-        || matches!(
-            k,
-            Kind::MemberIdentity(id) if id.restart && id.member.is_some()
-        )
-}
+pub use crate::lives::is_start;
 
 /// Other members' link errors about `l` that say its process was gone.
 pub fn refused_about(ctx: &Context<'_>, l: NodeId, from: i64, to: i64) -> Vec<usize> {
@@ -873,12 +965,15 @@ fn first_loss(ctx: &Context<'_>, l: NodeId, start: i64) -> Vec<usize> {
         .collect()
 }
 
-/// Whether a term's cause makes it a planned change (not counted in storms).
+/// Whether a term's cause makes it a planned change (not counted in storms): a transfer,
+/// a graceful stop of the leader, or the campaigns of members left without a quorum by
+/// stop signals (a maintenance or a rolling restart).
 pub fn planned(row: &TermRow) -> bool {
-    matches!(
-        row.cause.as_ref().map(|c| c.code.as_str()),
-        Some("leader_transfer")
-    )
+    row.cause.as_ref().is_some_and(|c| match c.code.as_str() {
+        "leader_transfer" | "leader_shutdown" => true,
+        "quorum_lost" => c.planned == Some(true),
+        _ => false,
+    })
 }
 
 /// For leaderless windows: when the old leader's own late-heartbeat report shows it went

@@ -1042,11 +1042,13 @@ fn build(
         .values()
         .filter_map(|a| a.election)
         .fold(0.0f64, f64::max);
+    let members: BTreeSet<NodeId> = nodes.keys().copied().collect();
     let ctx = crate::cause::Context::new(
         &events,
         &input_names,
         &names,
         &has_log,
+        &members,
         if election_ms > 0.0 {
             election_ms
         } else {
@@ -1366,10 +1368,7 @@ fn build(
     let mut node_rows: Vec<NodeRow> = nodes
         .iter()
         .map(|(id, a)| {
-            let mut starts = a.starts.clone();
-            starts.sort();
-            // a start banner and the raft boot line of the same start are one start
-            starts.dedup_by(|b, a| b.0 - a.0 < 10_000_000_000);
+            let lives: &[crate::lives::Life] = ctx.lives.get(id).map_or(&[], Vec::as_slice);
             NodeRow {
                 id: hex(*id),
                 name: a.name.clone(),
@@ -1384,7 +1383,12 @@ fn build(
                 pre_vote: a
                     .pre_vote_cfg
                     .or(if a.pre_rounds > 0 { Some(true) } else { None }),
-                restarts: starts.iter().skip(1).copied().collect(),
+                restarts: lives.iter().skip(1).filter_map(|l| l.from).collect(),
+                crashes: lives
+                    .iter()
+                    .filter(|l| l.end == crate::lives::End::Crashed)
+                    .filter_map(|l| l.to)
+                    .collect(),
                 shutdowns: a.shutdowns.clone(),
                 pre_vote_rounds: a.pre_rounds,
                 campaigns: a.campaigns,
