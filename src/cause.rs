@@ -1279,4 +1279,176 @@ mod tests {
         let a = l.run(&[]);
         assert_eq!(cause(&a, 3), ("network".into(), h(A), "high".into()));
     }
+
+    fn stop(l: &mut Log, ms: i64, n: NodeId) {
+        l.at(
+            ms,
+            n,
+            None,
+            Kind::ProcessShutdown {
+                signal: Some("terminated".into()),
+            },
+        );
+    }
+
+    /// The leader `A` left alone after `B` and `C` went: it steps down, then campaigns
+    /// for terms 3, 4 and 5 with nobody to answer.
+    fn left_alone(l: &mut Log) {
+        l.at(7500, A, Some(2), Kind::SteppedDown);
+        l.at(7500, A, Some(2), Kind::BecameFollower);
+        for (k, term) in [3u64, 4, 5].into_iter().enumerate() {
+            let ms = 9000 + 1500 * k as i64;
+            l.at(ms, A, Some(term - 1), Kind::ElectionStarted);
+            l.at(ms, A, Some(term), Kind::BecameCandidate);
+        }
+    }
+
+    fn lost(a: &crate::model::Analysis, term: u64) -> crate::report::Cause {
+        let t = a.report.terms.iter().find(|t| t.term == term).unwrap();
+        t.cause.clone().unwrap()
+    }
+
+    #[test]
+    fn members_stopped_until_no_quorum_make_planned_quorum_lost() {
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, C);
+        stop(&mut l, 6000, B);
+        left_alone(&mut l);
+        let a = l.run(&[]);
+        for term in [3, 4, 5] {
+            let c = lost(&a, term);
+            assert_eq!(
+                (c.code.as_str(), c.culprit.clone(), c.confidence.as_str()),
+                ("quorum_lost", None, "high"),
+                "term {term}"
+            );
+            assert_eq!(c.planned, Some(true));
+            assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+            assert!(c.summary.starts_with("only 1 of 3 members were running"));
+        }
+        // campaigns that could not succeed are no term inflation, and planned: no storm
+        assert!(a
+            .report
+            .anomalies
+            .iter()
+            .all(|x| x.kind != "term_inflation"));
+        assert!(a.report.storms.is_empty());
+    }
+
+    #[test]
+    fn a_member_whose_log_ends_without_a_stop_is_an_unplanned_loss() {
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, C);
+        // B's last line, and no stop line: it died (or its log was cut)
+        l.at(6000, B, Some(2), Kind::BecameFollower);
+        left_alone(&mut l);
+        let a = l.run(&[]);
+        let c = lost(&a, 3);
+        assert_eq!(
+            (c.code.as_str(), c.confidence.as_str()),
+            ("quorum_lost", "medium")
+        );
+        assert_eq!(c.planned, Some(false));
+        assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+        assert!(
+            c.summary.contains("b (its log ends there)"),
+            "{}",
+            c.summary
+        );
+    }
+
+    #[test]
+    fn one_member_stopped_of_three_leaves_a_quorum() {
+        // C stopped; A and B still run: a campaign nobody answered is not quorum_lost
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, C);
+        l.at(9000, B, Some(2), Kind::ElectionStarted);
+        l.at(9000, B, Some(3), Kind::BecameCandidate);
+        l.at(12000, A, Some(2), Kind::BecameFollower);
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3).0, "network");
+        assert!(lost(&a, 3).planned.is_none());
+    }
+
+    #[test]
+    fn members_not_yet_started_are_not_stopped() {
+        // B and C's logs begin after A's lonely campaign: nothing says they were down
+        let mut l = Log::new();
+        l.at(0, A, None, Kind::ProcessStart { version: None });
+        l.at(1, A, Some(1), Kind::BecameFollower);
+        l.at(1000, A, Some(2), Kind::BecameCandidate);
+        for n in [B, C] {
+            l.at(3000, n, None, Kind::ProcessStart { version: None });
+        }
+        let a = l.run(&[]);
+        assert_ne!(cause(&a, 2).0, "quorum_lost");
+    }
+
+    #[test]
+    fn a_kill_and_restart_seconds_after_the_first_start_is_a_restart_and_a_crash() {
+        let mut l = Log::boot(A);
+        // A's last line at 3 s, then it is killed; B takes over; A starts again at 6 s
+        l.at(3000, A, Some(2), Kind::ElectedLeader { leader: A });
+        l.elect(4500, B, 3, &[C]);
+        l.at(6000, A, None, Kind::ProcessStart { version: None });
+        l.at(6001, A, Some(2), Kind::BecameFollower);
+        l.at(
+            6001,
+            A,
+            Some(2),
+            Kind::RaftBoot {
+                peers: vec![],
+                commit: 5,
+                last_index: 5,
+                last_term: 2,
+            },
+        );
+        l.at(6100, A, Some(3), Kind::BecameFollower);
+        let a = l.run(&[]);
+        let n = a.report.nodes.iter().find(|n| n.id == "a").unwrap();
+        assert_eq!(n.restarts, vec![Instant(6000 * 1_000_000)]);
+        assert_eq!(n.crashes, vec![Instant(3000 * 1_000_000)]);
+        // B and C started once: their boot lines are one start each
+        for x in a.report.nodes.iter().filter(|n| n.id != "a") {
+            assert!(x.restarts.is_empty() && x.crashes.is_empty(), "{}", x.id);
+        }
+        assert!(a
+            .report
+            .summary
+            .notes
+            .iter()
+            .any(|s| s.contains("started again (crashed or killed) once")));
+        assert_eq!(cause(&a, 3).0, "leader_crash");
+    }
+
+    #[test]
+    fn leaders_stopped_in_turn_are_not_a_storm() {
+        // a rolling restart: each leader stopped in turn hands over; 4 leader changes in
+        // a few seconds, every one planned
+        let mut l = Log::boot(A);
+        let order = [(A, B, C), (B, C, A), (C, A, B), (A, B, C)];
+        for (k, (old, new, other)) in order.into_iter().enumerate() {
+            let ms = 5000 + 3000 * k as i64;
+            let term = 3 + k as u64;
+            stop(&mut l, ms, old);
+            l.at(ms, old, Some(term - 1), Kind::TransferStarted { to: new });
+            l.at(
+                ms + 1,
+                new,
+                Some(term - 1),
+                Kind::TimeoutNowReceived { from: old },
+            );
+            l.elect(ms + 1, new, term, &[other]);
+            l.at(ms + 1000, old, None, Kind::ProcessStart { version: None });
+            l.at(ms + 1001, old, Some(term), Kind::BecameFollower);
+        }
+        let a = l.run(&[]);
+        for term in 3..=6 {
+            assert_eq!(cause(&a, term).0, "leader_shutdown", "term {term}");
+        }
+        assert!(a.report.storms.is_empty(), "{:?}", a.report.storms);
+        let n = a.report.nodes.iter().find(|n| n.id == "a").unwrap();
+        assert_eq!(n.restarts.len(), 2);
+        assert!(n.crashes.is_empty());
+    }
 }

@@ -1278,16 +1278,18 @@ fn build(
     }
 
     // term inflation: terms rising much faster than leaders change (split votes, a member
-    // campaigning alone)
+    // campaigning alone); not the campaigns of members left without a quorum, which no
+    // setting could have won
+    let in_vain = |r: &TermRow| r.cause.as_ref().is_some_and(|c| c.code == "quorum_lost");
     let failed_elections: Vec<u64> = rows
         .iter()
-        .filter(|r| r.leader.is_none() && !r.candidates.is_empty())
+        .filter(|r| r.leader.is_none() && !r.candidates.is_empty() && !in_vain(r))
         .map(|r| r.term)
         .collect();
     let led_count = rows.iter().filter(|r| r.leader.is_some()).count();
     if failed_elections.len() >= 3 && failed_elections.len() >= led_count.saturating_sub(1) {
         let mut by: BTreeMap<String, usize> = BTreeMap::new();
-        for r in rows.iter().filter(|r| r.leader.is_none()) {
+        for r in rows.iter().filter(|r| r.leader.is_none() && !in_vain(r)) {
             for c in &r.candidates {
                 *by.entry(c.clone()).or_default() += 1;
             }
@@ -1445,6 +1447,19 @@ fn build(
             "only one member's log was read: leaders, windows and votes are that member's view"
                 .to_string(),
         );
+    }
+    // a crash + restart is easy to miss in a long log: say so wherever notes are shown
+    for n in node_rows.iter().filter(|n| !n.crashes.is_empty()) {
+        let k = n.crashes.len();
+        notes.push(format!(
+            "{}: its lines ended without a stop line and it started again (crashed or killed) {}",
+            n.name.clone().unwrap_or_else(|| n.id.clone()),
+            if k == 1 {
+                "once".to_string()
+            } else {
+                format!("{k} times")
+            }
+        ));
     }
     let without_log = nodes
         .iter()
