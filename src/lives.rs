@@ -64,9 +64,40 @@ fn booted(k: &Kind) -> bool {
         || (k.is_raft() && !matches!(k, Kind::BecameFollower | Kind::ConfigChange { .. }))
 }
 
+/// Lines a start logs before its start banner (3.5's `Running:` arguments, identity and
+/// timer settings): when a new start follows them, they belong to it, not to the lifetime
+/// before (whose last line would otherwise be the new process's first).
+fn setup(k: &Kind) -> bool {
+    matches!(k, Kind::TimingConfig { .. } | Kind::MemberIdentity(_))
+}
+
 struct Open {
     life: Life,
     booted: bool,
+    /// Its setup lines since its last other line.
+    tail: Vec<usize>,
+    /// Its last line that is not a setup line, and the latest time up to it.
+    core: Option<(usize, Option<Instant>)>,
+}
+
+/// How long before its start banner a start's setup lines can come (they come within
+/// milliseconds; a second-precision stamp can make it look like a second).
+const SETUP_SLACK: i64 = 2_000_000_000;
+
+fn fresh(i: usize) -> Open {
+    Open {
+        life: Life {
+            first: i,
+            last: i,
+            from: None,
+            to: None,
+            stop: None,
+            end: End::LogEnds,
+        },
+        booted: false,
+        tail: Vec::new(),
+        core: None,
+    }
 }
 
 /// The lifetimes of every member with lines, in order, from events in merged order (a
@@ -84,20 +115,34 @@ pub fn lives(events: &[Event]) -> BTreeMap<NodeId, Vec<Life>> {
                 } else {
                     End::Crashed
                 };
+                // only the setup lines logged just before the start line: a quiet member
+                // logs nothing for long after its last `published` line
+                let near = |k: &usize| match (events[*k].ts, e.ts) {
+                    (Some(a), Some(b)) => b.0 - a.0 <= SETUP_SLACK,
+                    _ => false,
+                };
+                let keep = o.tail.iter().rev().take_while(|k| near(k)).count();
+                let tail = o.tail.split_off(o.tail.len() - keep);
+                let core = match o.tail.last() {
+                    Some(k) => Some((*k, o.life.to.min(events[*k].ts).or(o.life.to))),
+                    None => o.core,
+                };
+                let mut next = fresh(tail.first().copied().unwrap_or(i));
+                if let (Some((last, to)), false) = (core, tail.is_empty()) {
+                    (o.life.last, o.life.to) = (last, to);
+                    for k in &tail {
+                        next.life.last = *k;
+                        if let Some(t) = events[*k].ts {
+                            next.life.from.get_or_insert(t);
+                            next.life.to = Some(next.life.to.map_or(t, |x| x.max(t)));
+                        }
+                    }
+                }
                 done.entry(n).or_default().push(o.life);
+                open.insert(n, next);
             }
         }
-        let o = open.entry(n).or_insert_with(|| Open {
-            life: Life {
-                first: i,
-                last: i,
-                from: None,
-                to: None,
-                stop: None,
-                end: End::LogEnds,
-            },
-            booted: false,
-        });
+        let o = open.entry(n).or_insert_with(|| fresh(i));
         o.life.last = i;
         if let Some(t) = e.ts {
             o.life.from.get_or_insert(t);
@@ -107,6 +152,12 @@ pub fn lives(events: &[Event]) -> BTreeMap<NodeId, Vec<Life>> {
             o.life.stop = Some(i);
         }
         o.booted |= booted(&e.kind);
+        if setup(&e.kind) {
+            o.tail.push(i);
+        } else {
+            o.tail.clear();
+            o.core = Some((i, o.life.to));
+        }
     }
     for (n, mut o) in open {
         if o.life.stop.is_some() {
