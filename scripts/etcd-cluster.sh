@@ -11,6 +11,10 @@
 #             storm    6 pauses of the current leader, 2.5 s each (> 2x ET with ET=1000)
 #             mixed    pause, transfer, kill+restart, 3 pauses, stop+restart, transfer
 #             quiet    nothing (only the bootstrap election)
+#             slowstop quiet, then the final stop takes its time: followers first, STOP_GAP_S
+#                      (5) seconds apart, the leader last, as a maintenance or a
+#                      `docker compose down` one member at a time; the members still
+#                      running lose quorum and campaign in vain (each stop in truth.log)
 #             slowdisk the leader's disk slowed for SLOW_S s (6) under a write load: its
 #                      process's writes throttled to SLOW_IOPS (1) per second (cgroup v1
 #                      blkio.throttle.write_iops_device on the data dir's device), so
@@ -32,6 +36,7 @@
 #      EVEN_ETCD (another etcd binary for the even-numbered members: a mixed-version
 #      cluster, as during an upgrade; not ETCD_…: etcd takes ETCD_* variables for flags),
 #      SNAPSHOT_COUNT (--snapshot-count of every member; etcd's default when unset),
+#      STOP_GAP_S (slowstop: seconds between two stops at the end, default 5),
 #      KEEP_DATA=1 keeps the data dirs.
 #
 # Output in OUTDIR:
@@ -53,11 +58,12 @@ HB=${HB:-100}; ET=${ET:-1000}; BASE=${BASE:-24000}
 ETCD=${ETCD:-etcd}; ETCDCTL=${ETCDCTL:-etcdctl}
 export ETCDCTL_API=3
 
-case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowdisk|slowdisk-control|slowdisk-defrag|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
+case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowstop|slowdisk|slowdisk-control|slowdisk-defrag|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$N'"
-for v in HB ET BASE; do [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, not '${!v}'"; done
+STOP_GAP_S=${STOP_GAP_S:-5}
+for v in HB ET BASE STOP_GAP_S; do [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be an integer, not '${!v}'"; done
 command -v "$ETCD" >/dev/null 2>&1 || die "etcd binary '$ETCD' not found (install etcd-server or set ETCD=/path/to/etcd)"
 command -v "$ETCDCTL" >/dev/null 2>&1 || die "etcdctl binary '$ETCDCTL' not found (install etcd-client or set ETCDCTL=/path/to/etcdctl)"
 for t in python3 curl; do command -v $t >/dev/null 2>&1 || die "$t not found"; done
@@ -240,7 +246,7 @@ case $SCEN in
   transfer) transfer ;;
   storm) for r in 1 2 3 4 5 6; do pause 2.5; done ;;
   mixed) pause 3; transfer; killer 2; for r in 1 2 3; do pause 2.5; done; stopper 2; transfer ;;
-  quiet) sleep 2 ;;
+  quiet|slowstop) sleep 2 ;;
   slowdisk) l=$(need_leader) || exit 1; slow_disk "$l"; settle ;;
   slowdisk-control) l=$(need_leader) || exit 1; truth "CONTROL n$l start (write load, no throttle)"
     writer 9; truth "CONTROL n$l end"; settle ;;
@@ -257,8 +263,16 @@ sleep 1; snap; metrics
 
 # Stop followers first, so that the stopping leader has nobody to hand leadership to.
 L=$(leader_idx)
-for i in $(seq 1 "$N"); do [ "$i" = "$L" ] || stop_member "$i" TERM; done
-[ -n "$L" ] && stop_member "$L" TERM
+if [ "$SCEN" = slowstop ]; then
+  for i in $(seq 1 "$N"); do
+    [ "$i" = "$L" ] && continue
+    truth "SIGTERM n$i"; stop_member "$i" TERM; truth "exited n$i"; sleep "$STOP_GAP_S"
+  done
+  [ -n "$L" ] && { truth "SIGTERM n$L"; stop_member "$L" TERM; truth "exited n$L"; }
+else
+  for i in $(seq 1 "$N"); do [ "$i" = "$L" ] || stop_member "$i" TERM; done
+  [ -n "$L" ] && stop_member "$L" TERM
+fi
 truth "stopped"
 
 python3 - "$OUT" "$SCEN" "$LOGGER" "$N" "$SNAP" <<'EOF'

@@ -20,6 +20,7 @@
 //! 10. otherwise `unknown`, saying which logs are missing.
 
 use crate::event::{hex, Event, Kind, NodeId};
+use crate::lives::Life;
 use crate::report::{Cause, Evidence, TermRow};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +37,12 @@ pub struct Context<'a> {
     pub has_log: &'a BTreeSet<NodeId>,
     /// Election timeout per member, when known (ms).
     pub election_ms: f64,
+    /// Every member known (with a log or named by others).
+    pub members: &'a BTreeSet<NodeId>,
+    /// Each member's process lifetimes.
+    pub lives: BTreeMap<NodeId, Vec<Life>>,
+    /// Voter sets logged (`switched to configuration`), by event index.
+    confs: Vec<(usize, BTreeSet<NodeId>)>,
     /// (time, index) of the events with a time, sorted: time windows are found by
     /// binary search, not by a scan of every event (a storm has millions).
     by_time: Vec<(i64, usize)>,
@@ -59,6 +66,7 @@ impl<'a> Context<'a> {
         input_names: &'a [String],
         names: &'a BTreeMap<NodeId, String>,
         has_log: &'a BTreeSet<NodeId>,
+        members: &'a BTreeSet<NodeId>,
         election_ms: f64,
     ) -> Self {
         let mut by_time: Vec<(i64, usize)> = events
@@ -79,6 +87,18 @@ impl<'a> Context<'a> {
             names,
             has_log,
             election_ms,
+            members,
+            lives: crate::lives::lives(events),
+            confs: events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &e.kind {
+                    Kind::ConfigChange { voters, .. } if !voters.is_empty() => {
+                        Some((i, voters.iter().copied().collect()))
+                    }
+                    _ => None,
+                })
+                .collect(),
             by_time,
             by_term,
         }
@@ -146,6 +166,8 @@ fn mk(
         confidence: confidence.to_string(),
         summary,
         evidence: ev,
+        stopped_members: None,
+        planned: None,
     }
 }
 
@@ -168,8 +190,11 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             .first()
             .filter(|(c, at)| leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et))
             .copied();
+        let lost = quorum_lost(ctx, &rows[i], &campaigns);
+        let in_vain = lost.is_some();
         let cause = match (start, prev_led, first_solo) {
             (None, _, _) => None,
+            _ if in_vain => lost,
             // members that start together campaign before their peers listen: an
             // unanswered campaign is part of the bootstrap, not a member cut off
             (Some(s), None, solo) => Some(first_election(ctx, &rows[i], s))
@@ -186,12 +211,87 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             prev_led = Some(i);
             isolated.clear();
         }
-        // a member cut off while this term was won elsewhere keeps campaigning alone
-        for (c, at) in campaigns.iter().filter(|_| !bootstrap) {
+        // a member cut off while this term was won elsewhere keeps campaigning alone (one
+        // left without a quorum was not cut off: nobody was there to hear it)
+        for (c, at) in campaigns.iter().filter(|_| !in_vain && !bootstrap) {
             if leader != Some(*c) && solo(ctx, *c, rows[i].term, *at, et) {
                 isolated.entry(*c).or_default().push(*at);
             }
         }
+    }
+}
+
+/// Rule 0, for a term nobody won: when it was first campaigned for, too few members were
+/// running for a quorum (the others stopped, or their logs had ended). No network claim:
+/// nobody was there to hear the candidate.
+fn quorum_lost(ctx: &Context<'_>, row: &TermRow, campaigns: &[(NodeId, usize)]) -> Option<Cause> {
+    if row.leader.is_some() {
+        return None;
+    }
+    let &(c, at) = campaigns.first()?;
+    let e = &ctx.events[at];
+    // a second-precision stamp is up to a second early
+    let t = e.ts.map(|t| {
+        if e.coarse_ts {
+            Instant(t.0 + SEC - 1)
+        } else {
+            t
+        }
+    })?;
+    let voters = voters_at(ctx, at);
+    let down: Vec<(NodeId, &Life)> = voters
+        .iter()
+        .filter(|n| **n != c)
+        .filter_map(|n| {
+            let ls = ctx.lives.get(n)?;
+            crate::lives::down_at(ls, ctx.events, t).map(|k| (*n, &ls[k]))
+        })
+        .collect();
+    let running = voters.len() - down.len();
+    let quorum = voters.len() / 2 + 1;
+    if down.is_empty() || running >= quorum {
+        return None;
+    }
+    let planned = down.iter().all(|(_, l)| l.stop.is_some());
+    let gone = down
+        .iter()
+        .map(|(n, l)| {
+            let how = if l.stop.is_some() {
+                "stopped by a signal"
+            } else {
+                "its log ends there"
+            };
+            format!("{} ({how})", ctx.name(*n))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut ev: Vec<usize> = down.iter().map(|(_, l)| l.stop.unwrap_or(l.last)).collect();
+    ev.push(at);
+    let mut cause = mk(
+        ctx,
+        "quorum_lost",
+        None,
+        if planned { "high" } else { "medium" },
+        format!(
+            "only {running} of {} members were running when {} campaigned for term {} ({quorum} needed): {gone}; no election could succeed until enough of them were back",
+            voters.len(),
+            ctx.name(c),
+            row.term
+        ),
+        ev,
+    );
+    cause.stopped_members = Some(down.iter().map(|(n, _)| hex(*n)).collect());
+    cause.planned = Some(planned);
+    Some(cause)
+}
+
+/// The voting members at event `at`: the last configuration logged before it, else every
+/// member known.
+fn voters_at(ctx: &Context<'_>, at: usize) -> BTreeSet<NodeId> {
+    let k = ctx.confs.partition_point(|(i, _)| *i < at);
+    match k {
+        0 => ctx.members.clone(),
+        _ => ctx.confs[k - 1].1.clone(),
     }
 }
 
@@ -885,15 +985,7 @@ fn lease_ignored(
     ))
 }
 
-/// A process (re)start: the start banner, or raft's `newRaft` line that every boot logs
-/// (some versions' start banners are not in the input).
-pub fn is_start(k: &Kind) -> bool {
-    matches!(k, Kind::ProcessStart { .. } | Kind::RaftBoot { .. })
-        || matches!(
-            k,
-            Kind::MemberIdentity(id) if id.restart && id.member.is_some()
-        )
-}
+pub use crate::lives::is_start;
 
 /// Other members' link errors about `l` that say its process was gone.
 pub fn refused_about(ctx: &Context<'_>, l: NodeId, from: i64, to: i64) -> Vec<usize> {
@@ -923,12 +1015,15 @@ fn first_loss(ctx: &Context<'_>, l: NodeId, start: i64) -> Vec<usize> {
         .collect()
 }
 
-/// Whether a term's cause makes it a planned change (not counted in storms).
+/// Whether a term's cause makes it a planned change (not counted in storms): a transfer,
+/// a graceful stop of the leader, or the campaigns of members left without a quorum by
+/// stop signals (a maintenance or a rolling restart).
 pub fn planned(row: &TermRow) -> bool {
-    matches!(
-        row.cause.as_ref().map(|c| c.code.as_str()),
-        Some("leader_transfer")
-    )
+    row.cause.as_ref().is_some_and(|c| match c.code.as_str() {
+        "leader_transfer" | "leader_shutdown" => true,
+        "quorum_lost" => c.planned == Some(true),
+        _ => false,
+    })
 }
 
 /// For leaderless windows: when the old leader's own late-heartbeat report shows it went
@@ -1233,5 +1328,177 @@ mod tests {
         l.elect(6500, B, 3, &[C]);
         let a = l.run(&[]);
         assert_eq!(cause(&a, 3), ("network".into(), h(A), "high".into()));
+    }
+
+    fn stop(l: &mut Log, ms: i64, n: NodeId) {
+        l.at(
+            ms,
+            n,
+            None,
+            Kind::ProcessShutdown {
+                signal: Some("terminated".into()),
+            },
+        );
+    }
+
+    /// The leader `A` left alone after `B` and `C` went: it steps down, then campaigns
+    /// for terms 3, 4 and 5 with nobody to answer.
+    fn left_alone(l: &mut Log) {
+        l.at(7500, A, Some(2), Kind::SteppedDown);
+        l.at(7500, A, Some(2), Kind::BecameFollower);
+        for (k, term) in [3u64, 4, 5].into_iter().enumerate() {
+            let ms = 9000 + 1500 * k as i64;
+            l.at(ms, A, Some(term - 1), Kind::ElectionStarted);
+            l.at(ms, A, Some(term), Kind::BecameCandidate);
+        }
+    }
+
+    fn lost(a: &crate::model::Analysis, term: u64) -> crate::report::Cause {
+        let t = a.report.terms.iter().find(|t| t.term == term).unwrap();
+        t.cause.clone().unwrap()
+    }
+
+    #[test]
+    fn members_stopped_until_no_quorum_make_planned_quorum_lost() {
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, C);
+        stop(&mut l, 6000, B);
+        left_alone(&mut l);
+        let a = l.run(&[]);
+        for term in [3, 4, 5] {
+            let c = lost(&a, term);
+            assert_eq!(
+                (c.code.as_str(), c.culprit.clone(), c.confidence.as_str()),
+                ("quorum_lost", None, "high"),
+                "term {term}"
+            );
+            assert_eq!(c.planned, Some(true));
+            assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+            assert!(c.summary.starts_with("only 1 of 3 members were running"));
+        }
+        // campaigns that could not succeed are no term inflation, and planned: no storm
+        assert!(a
+            .report
+            .anomalies
+            .iter()
+            .all(|x| x.kind != "term_inflation"));
+        assert!(a.report.storms.is_empty());
+    }
+
+    #[test]
+    fn a_member_whose_log_ends_without_a_stop_is_an_unplanned_loss() {
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, C);
+        // B's last line, and no stop line: it died (or its log was cut)
+        l.at(6000, B, Some(2), Kind::BecameFollower);
+        left_alone(&mut l);
+        let a = l.run(&[]);
+        let c = lost(&a, 3);
+        assert_eq!(
+            (c.code.as_str(), c.confidence.as_str()),
+            ("quorum_lost", "medium")
+        );
+        assert_eq!(c.planned, Some(false));
+        assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+        assert!(
+            c.summary.contains("b (its log ends there)"),
+            "{}",
+            c.summary
+        );
+    }
+
+    #[test]
+    fn one_member_stopped_of_three_leaves_a_quorum() {
+        // C stopped; A and B still run: a campaign nobody answered is not quorum_lost
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, C);
+        l.at(9000, B, Some(2), Kind::ElectionStarted);
+        l.at(9000, B, Some(3), Kind::BecameCandidate);
+        l.at(12000, A, Some(2), Kind::BecameFollower);
+        let a = l.run(&[]);
+        assert_eq!(cause(&a, 3).0, "network");
+        assert!(lost(&a, 3).planned.is_none());
+    }
+
+    #[test]
+    fn members_not_yet_started_are_not_stopped() {
+        // B and C's logs begin after A's lonely campaign: nothing says they were down
+        let mut l = Log::new();
+        l.at(0, A, None, Kind::ProcessStart { version: None });
+        l.at(1, A, Some(1), Kind::BecameFollower);
+        l.at(1000, A, Some(2), Kind::BecameCandidate);
+        for n in [B, C] {
+            l.at(3000, n, None, Kind::ProcessStart { version: None });
+        }
+        let a = l.run(&[]);
+        assert_ne!(cause(&a, 2).0, "quorum_lost");
+    }
+
+    #[test]
+    fn a_kill_and_restart_seconds_after_the_first_start_is_a_restart_and_a_crash() {
+        let mut l = Log::boot(A);
+        // A's last line at 3 s, then it is killed; B takes over; A starts again at 6 s
+        l.at(3000, A, Some(2), Kind::ElectedLeader { leader: A });
+        l.elect(4500, B, 3, &[C]);
+        l.at(6000, A, None, Kind::ProcessStart { version: None });
+        l.at(6001, A, Some(2), Kind::BecameFollower);
+        l.at(
+            6001,
+            A,
+            Some(2),
+            Kind::RaftBoot {
+                peers: vec![],
+                commit: 5,
+                last_index: 5,
+                last_term: 2,
+            },
+        );
+        l.at(6100, A, Some(3), Kind::BecameFollower);
+        let a = l.run(&[]);
+        let n = a.report.nodes.iter().find(|n| n.id == "a").unwrap();
+        assert_eq!(n.restarts, vec![Instant(6000 * 1_000_000)]);
+        assert_eq!(n.crashes, vec![Instant(3000 * 1_000_000)]);
+        // B and C started once: their boot lines are one start each
+        for x in a.report.nodes.iter().filter(|n| n.id != "a") {
+            assert!(x.restarts.is_empty() && x.crashes.is_empty(), "{}", x.id);
+        }
+        assert!(a
+            .report
+            .summary
+            .notes
+            .iter()
+            .any(|s| s.contains("started again (crashed or killed) once")));
+        assert_eq!(cause(&a, 3).0, "leader_crash");
+    }
+
+    #[test]
+    fn leaders_stopped_in_turn_are_not_a_storm() {
+        // a rolling restart: each leader stopped in turn hands over; 4 leader changes in
+        // a few seconds, every one planned
+        let mut l = Log::boot(A);
+        let order = [(A, B, C), (B, C, A), (C, A, B), (A, B, C)];
+        for (k, (old, new, other)) in order.into_iter().enumerate() {
+            let ms = 5000 + 3000 * k as i64;
+            let term = 3 + k as u64;
+            stop(&mut l, ms, old);
+            l.at(ms, old, Some(term - 1), Kind::TransferStarted { to: new });
+            l.at(
+                ms + 1,
+                new,
+                Some(term - 1),
+                Kind::TimeoutNowReceived { from: old },
+            );
+            l.elect(ms + 1, new, term, &[other]);
+            l.at(ms + 1000, old, None, Kind::ProcessStart { version: None });
+            l.at(ms + 1001, old, Some(term), Kind::BecameFollower);
+        }
+        let a = l.run(&[]);
+        for term in 3..=6 {
+            assert_eq!(cause(&a, term).0, "leader_shutdown", "term {term}");
+        }
+        assert!(a.report.storms.is_empty(), "{:?}", a.report.storms);
+        let n = a.report.nodes.iter().find(|n| n.id == "a").unwrap();
+        assert_eq!(n.restarts.len(), 2);
+        assert!(n.crashes.is_empty());
     }
 }

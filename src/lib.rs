@@ -24,6 +24,7 @@ pub mod error;
 pub mod event;
 pub mod ingest;
 pub mod input;
+pub mod lives;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -1047,11 +1047,13 @@ fn build(
         .values()
         .filter_map(|a| a.election)
         .fold(0.0f64, f64::max);
+    let members: BTreeSet<NodeId> = nodes.keys().copied().collect();
     let ctx = crate::cause::Context::new(
         &events,
         &input_names,
         &names,
         &has_log,
+        &members,
         if election_ms > 0.0 {
             election_ms
         } else {
@@ -1281,16 +1283,18 @@ fn build(
     }
 
     // term inflation: terms rising much faster than leaders change (split votes, a member
-    // campaigning alone)
+    // campaigning alone); not the campaigns of members left without a quorum, which no
+    // setting could have won
+    let in_vain = |r: &TermRow| r.cause.as_ref().is_some_and(|c| c.code == "quorum_lost");
     let failed_elections: Vec<u64> = rows
         .iter()
-        .filter(|r| r.leader.is_none() && !r.candidates.is_empty())
+        .filter(|r| r.leader.is_none() && !r.candidates.is_empty() && !in_vain(r))
         .map(|r| r.term)
         .collect();
     let led_count = rows.iter().filter(|r| r.leader.is_some()).count();
     if failed_elections.len() >= 3 && failed_elections.len() >= led_count.saturating_sub(1) {
         let mut by: BTreeMap<String, usize> = BTreeMap::new();
-        for r in rows.iter().filter(|r| r.leader.is_none()) {
+        for r in rows.iter().filter(|r| r.leader.is_none() && !in_vain(r)) {
             for c in &r.candidates {
                 *by.entry(c.clone()).or_default() += 1;
             }
@@ -1371,10 +1375,7 @@ fn build(
     let mut node_rows: Vec<NodeRow> = nodes
         .iter()
         .map(|(id, a)| {
-            let mut starts = a.starts.clone();
-            starts.sort();
-            // a start banner and the raft boot line of the same start are one start
-            starts.dedup_by(|b, a| b.0 - a.0 < 10_000_000_000);
+            let lives: &[crate::lives::Life] = ctx.lives.get(id).map_or(&[], Vec::as_slice);
             NodeRow {
                 id: hex(*id),
                 name: a.name.clone(),
@@ -1389,7 +1390,12 @@ fn build(
                 pre_vote: a
                     .pre_vote_cfg
                     .or(if a.pre_rounds > 0 { Some(true) } else { None }),
-                restarts: starts.iter().skip(1).copied().collect(),
+                restarts: lives.iter().skip(1).filter_map(|l| l.from).collect(),
+                crashes: lives
+                    .iter()
+                    .filter(|l| l.end == crate::lives::End::Crashed)
+                    .filter_map(|l| l.to)
+                    .collect(),
                 shutdowns: a.shutdowns.clone(),
                 pre_vote_rounds: a.pre_rounds,
                 campaigns: a.campaigns,
@@ -1446,6 +1452,19 @@ fn build(
             "only one member's log was read: leaders, windows and votes are that member's view"
                 .to_string(),
         );
+    }
+    // a crash + restart is easy to miss in a long log: say so wherever notes are shown
+    for n in node_rows.iter().filter(|n| !n.crashes.is_empty()) {
+        let k = n.crashes.len();
+        notes.push(format!(
+            "{}: its lines ended without a stop line and it started again (crashed or killed) {}",
+            n.name.clone().unwrap_or_else(|| n.id.clone()),
+            if k == 1 {
+                "once".to_string()
+            } else {
+                format!("{k} times")
+            }
+        ));
     }
     let without_log = nodes
         .iter()

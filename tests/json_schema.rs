@@ -142,6 +142,7 @@ struct Node {
     election_timeout_ms: Option<f64>,
     pre_vote: Option<bool>,
     restarts: Vec<String>,
+    crashes: Vec<String>,
     shutdowns: Vec<String>,
     pre_vote_rounds: u64,
     campaigns: u64,
@@ -179,6 +180,12 @@ struct Cause {
     confidence: String,
     summary: String,
     evidence: Vec<Evidence>,
+    /// `quorum_lost` only.
+    #[serde(default)]
+    stopped_members: Option<Vec<String>>,
+    /// `quorum_lost` only.
+    #[serde(default)]
+    planned: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +292,7 @@ const CAUSES: &[&str] = &[
     "membership_change",
     "leader_transfer",
     "leader_shutdown",
+    "quorum_lost",
     "leader_crash",
     "leader_stall",
     "network",
@@ -317,6 +325,10 @@ fn output_matches_the_documented_schema() {
             if let Some(c) = &t.cause {
                 assert!(CAUSES.contains(&c.code.as_str()), "{}", c.code);
                 assert!(["high", "medium", "low"].contains(&c.confidence.as_str()));
+                // the quorum_lost fields come with that code only, and always with it
+                let q = c.code == "quorum_lost";
+                assert_eq!(c.stopped_members.is_some(), q, "{}", c.code);
+                assert_eq!(c.planned.is_some(), q, "{}", c.code);
             }
             for id in t.leader.iter().chain(&t.candidates).chain(&t.votes_for) {
                 assert!(

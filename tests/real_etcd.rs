@@ -810,3 +810,170 @@ fn real_etcd_two_default_clusters() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Members stopped one at a time at the end (`slowstop`, as in a maintenance): every term
+/// the last member campaigned for in vain is `quorum_lost`, planned, with the members the
+/// harness had stopped before it, no culprit, and no network cause, network advice or
+/// term-inflation finding. A leader killed and restarted (`kill`) is recorded as a restart
+/// after a crash, and its leadership bar ends where it died.
+#[test]
+fn real_etcd_stops_and_crash_restart() {
+    if !enabled("RAFTLOG_REAL_ETCD") {
+        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd");
+        return;
+    }
+    let _one = one_cluster();
+    let work = workdir("stops");
+    for (k, version) in versions().into_iter().enumerate() {
+        let base = 30000 + k as u32 * 100;
+        let env = |b: u32| {
+            let mut e = binaries(version);
+            e.extend([
+                ("BASE", b.to_string()),
+                ("HB", "100".into()),
+                ("ET", "1000".into()),
+            ]);
+            e
+        };
+        let out = work.join(format!("{version}-slowstop"));
+        run_harness(
+            "etcd-cluster.sh",
+            &out,
+            &["slowstop", "zap", "3", "false"],
+            &env(base),
+        );
+        check_slowstop(&out, version);
+        let out = work.join(format!("{version}-kill"));
+        run_harness(
+            "etcd-cluster.sh",
+            &out,
+            &["kill", "zap", "3", "false"],
+            &env(base + 20),
+        );
+        check_kill(&out, version);
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn check_slowstop(out: &Path, version: &str) {
+    let truth = Truth::load(out);
+    let a = analyze(&["diagnose", out.to_str().unwrap()]);
+    check_leaders(&a, &truth);
+    let stops: Vec<(raftlog::time::Instant, String)> = truth
+        .actions
+        .iter()
+        .filter(|x| x.1 == "SIGTERM")
+        .map(|x| (x.0, truth.ids[&x.2].clone()))
+        .collect();
+    assert_eq!(stops.len(), 3, "{version}: three stops in truth.log");
+    // the terms campaigned for after the second stop: one member was left
+    let in_vain: Vec<&raftlog::report::TermRow> = a
+        .report
+        .terms
+        .iter()
+        .filter(|t| t.started_at.is_some_and(|s| s > stops[1].0) && !t.candidates.is_empty())
+        .collect();
+    assert!(
+        !in_vain.is_empty(),
+        "{version}: the last member campaigned alone ({:?})",
+        a.report.terms.iter().map(|t| t.term).collect::<Vec<_>>()
+    );
+    let want: std::collections::BTreeSet<String> = stops[..2].iter().map(|s| s.1.clone()).collect();
+    for t in &in_vain {
+        assert!(
+            t.leader.is_none(),
+            "{version}: term {} had no leader",
+            t.term
+        );
+        let c = t.cause.as_ref().expect("cause");
+        assert_eq!(c.code, "quorum_lost", "{version}: term {}", t.term);
+        assert_eq!(c.culprit, None, "{version}: term {}", t.term);
+        assert_eq!(c.planned, Some(true), "{version}: term {}", t.term);
+        let got: std::collections::BTreeSet<String> =
+            c.stopped_members.clone().unwrap().into_iter().collect();
+        assert_eq!(got, want, "{version}: term {}: stopped members", t.term);
+    }
+    for t in &a.report.terms {
+        let code = t.cause.as_ref().map(|c| c.code.as_str());
+        assert_ne!(code, Some("network"), "{version}: term {}", t.term);
+    }
+    assert!(
+        advice(&a, "check_network").is_none(),
+        "{version}: no network advice"
+    );
+    assert!(
+        !a.report
+            .anomalies
+            .iter()
+            .any(|x| x.kind == "term_inflation"),
+        "{version}: no term inflation"
+    );
+    eprintln!(
+        "{version} slowstop: {} term(s) campaigned for in vain, all quorum_lost (planned)",
+        in_vain.len()
+    );
+}
+
+fn check_kill(out: &Path, version: &str) {
+    let truth = Truth::load(out);
+    let a = analyze(&["report", out.to_str().unwrap()]);
+    check_leaders(&a, &truth);
+    let (killed_at, name) = truth
+        .actions
+        .iter()
+        .find(|x| x.1 == "SIGKILL")
+        .map(|x| (x.0, x.2.clone()))
+        .expect("SIGKILL in truth.log");
+    let id = truth.ids[&name].clone();
+    let restarted_at = std::fs::read_to_string(out.join("truth.log"))
+        .unwrap()
+        .lines()
+        .find(|l| l.ends_with(&format!(" restart {name}")))
+        .map(|l| ts(l.split(' ').next().unwrap()))
+        .expect("restart in truth.log");
+    let node = a.report.nodes.iter().find(|n| n.id == id).unwrap();
+    assert_eq!(node.restarts.len(), 1, "{version}: {:?}", node.restarts);
+    assert_eq!(node.crashes.len(), 1, "{version}: {:?}", node.crashes);
+    // its last line before the kill, and its restart after the harness started it again
+    assert!(
+        node.crashes[0] <= killed_at,
+        "{version}: crash at its last line"
+    );
+    assert!(
+        node.restarts[0] >= restarted_at && node.restarts[0].0 < restarted_at.0 + 5_000_000_000,
+        "{version}: restart {:?} vs {restarted_at:?}",
+        node.restarts[0]
+    );
+    let o = raftlog::report::markdown::ReportOptions::default();
+    let mut md = Vec::new();
+    raftlog::report::markdown::write(&a, &o, &mut md).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {name} |")))
+        .expect("members row");
+    assert!(row.contains("| 1 (1 after a crash) |"), "{version}: {row}");
+    // the killed leader's bar in the swimlane ends before it started again, not at the end
+    // of the log (UTC times in the marks' titles sort as text)
+    let mut html = Vec::new();
+    raftlog::report::html::write(&a, &o, &mut html).unwrap();
+    let html = String::from_utf8(html).unwrap();
+    let prefix = format!("<title>{name}: leader of term ");
+    let bar_end = html
+        .split(prefix.as_str())
+        .nth(1)
+        .and_then(|s| s.split(" – ").nth(1))
+        .map(|s| s[..23].to_string())
+        .expect("a leadership bar for the killed leader");
+    let restart_text = restarted_at
+        .to_utc()
+        .format("%Y-%m-%d %H:%M:%S%.3f")
+        .to_string();
+    assert!(
+        bar_end.as_str() < restart_text.as_str(),
+        "{version}: leader bar of {name} ends at {bar_end}, after its restart at {restart_text}"
+    );
+    eprintln!(
+        "{version} kill: restart and crash of {name} recorded, its leader bar ends at its death"
+    );
+}

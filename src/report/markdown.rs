@@ -1110,7 +1110,10 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             vec![if n.has_log { t("yes") } else { b("no") }],
             vec![t(when(o, n.first_seen))],
             vec![t(when(o, n.last_seen))],
-            vec![t(n.restarts.len().to_string())],
+            vec![t(match n.crashes.len() {
+                0 => n.restarts.len().to_string(),
+                k => format!("{} ({k} after a crash)", n.restarts.len()),
+            })],
             vec![t(n.terms_led.len().to_string())],
             vec![t(n.etcd_version.clone().unwrap_or_else(|| "-".into()))],
         ]);

@@ -156,6 +156,9 @@ pub struct NodeRow {
     pub pre_vote: Option<bool>,
     /// Process starts seen after the first one.
     pub restarts: Vec<Instant>,
+    /// The last line of each lifetime that ended without a stop signal before the member
+    /// started again (crashed, killed, OOM).
+    pub crashes: Vec<Instant>,
     /// Graceful stops seen (signal received).
     pub shutdowns: Vec<Instant>,
     /// Pre-vote rounds (`became pre-candidate`).
@@ -219,6 +222,14 @@ pub struct Cause {
     pub summary: String,
     /// Supporting lines.
     pub evidence: Vec<Evidence>,
+    /// `quorum_lost` only: the members (hex) that were stopped or gone when the term was
+    /// campaigned for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_members: Option<Vec<String>>,
+    /// `quorum_lost` only: every one of them was stopped by a signal (maintenance, a
+    /// rolling restart), not lost to a crash or an unexplained end of its log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned: Option<bool>,
 }
 
 /// When a member learned the leader of a term.

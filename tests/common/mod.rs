@@ -27,7 +27,7 @@ pub fn analyze(args: &[&str]) -> Analysis {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&err)))
 }
 
-fn ts(s: &str) -> Instant {
+pub fn ts(s: &str) -> Instant {
     parse_iso(s.as_bytes()).expect(s).0.instant(Zone::Utc)
 }
 
