@@ -261,11 +261,8 @@ pub fn analyze_listing_unknown(
             )));
         }
     }
-    let filter = move |e: &event::Event| match e.ts {
-        Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
-        None => since.is_none() && until.is_none(),
-    };
-    let mut a = model::analyze(results, &cfg.model, filter);
+    // the window is a view: everything is analysed, then what meets it is kept
+    let mut a = model::analyze(results, &cfg.model, |_| true);
     a.show_raw = cfg.raw;
     if !metric_paths.is_empty() {
         let load = metrics::LoadOptions {
@@ -292,6 +289,7 @@ pub fn analyze_listing_unknown(
         diagnose::cross_check(&mut a, &m);
         a.metrics = Some(m);
     }
+    model::view::apply(&mut a, model::view::View { since, until });
     a.report.recommendations = diagnose::recommendations(&a);
     Ok((a, unknown))
 }
