@@ -323,15 +323,19 @@ impl TermRow {
             .map(|c| (c.granted.len(), c.rejected.len()))
     }
 
-    /// Members that campaigned (real rounds) for this term, by their own line or
-    /// others' votes.
+    /// The real (not pre-vote) rounds known to have asked for this term: the
+    /// candidate's own line, or a vote granted or rejected (they print the term asked
+    /// for). A round known only from ignored requests is placed here by a guess (they
+    /// print the voter's lower term), so it is not counted as having run.
+    pub fn ran(&self) -> impl Iterator<Item = &Candidacy> {
+        self.candidacies.iter().filter(|c| {
+            !c.pre_vote && (c.source == "self" || !c.granted.is_empty() || !c.rejected.is_empty())
+        })
+    }
+
+    /// Members that campaigned for this term (see [`TermRow::ran`]).
     pub fn candidate_count(&self) -> usize {
-        let s: std::collections::BTreeSet<&str> = self
-            .candidacies
-            .iter()
-            .filter(|c| !c.pre_vote)
-            .map(|c| c.node.as_str())
-            .collect();
+        let s: std::collections::BTreeSet<&str> = self.ran().map(|c| c.node.as_str()).collect();
         s.len()
     }
 }

@@ -184,11 +184,9 @@ fn votes_cell(r: &TermRow) -> String {
     let ran = r.candidate_count();
     let tally = match r.winner_tally() {
         Some(t) => Some(t),
-        None if r.leader.is_none() && ran == 1 => r
-            .candidacies
-            .iter()
-            .rfind(|c| !c.pre_vote)
-            .map(|c| (c.granted.len(), c.rejected.len())),
+        None if r.leader.is_none() && ran == 1 => {
+            r.ran().last().map(|c| (c.granted.len(), c.rejected.len()))
+        }
         None => None,
     };
     match (tally, ran) {
