@@ -317,9 +317,9 @@ impl TermRow {
     /// The winner's real (not pre-vote) round: granted and rejected counts.
     pub fn winner_tally(&self) -> Option<(usize, usize)> {
         let l = self.leader.as_deref()?;
-        self.candidacies
-            .iter()
-            .rfind(|c| !c.pre_vote && c.node == l)
+        self.ran()
+            .filter(|c| c.node == l)
+            .last()
             .map(|c| (c.granted.len(), c.rejected.len()))
     }
 
