@@ -398,10 +398,12 @@ pub struct Common {
     #[arg(long, help_heading = "Input")]
     pub ignore_unreadable: bool,
 
-    /// Only events at or after this time: RFC 3339 (2024-07-24T16:50:41Z),
+    /// Show what lasts until this time or later: RFC 3339 (2024-07-24T16:50:41Z),
     /// 'YYYY-MM-DD HH:MM[:SS]' in the --tz zone, @UNIX-SECONDS, or a duration like 2h
     /// meaning that long before the NEWEST timestamp in the input (logs are usually read
-    /// after the fact, so this is not measured from now).
+    /// after the fact, so this is not measured from now). A view: every line is still
+    /// analysed (names, earlier leaders, causes); the terms, windows, storms and events
+    /// that meet the range are shown, and --fail-on judges them.
     #[arg(
         long,
         value_name = "TIME",
@@ -410,7 +412,8 @@ pub struct Common {
     )]
     pub since: Option<String>,
 
-    /// Only events at or before this time (same forms as --since).
+    /// Show what began at this time or earlier (same forms as --since; a view, as
+    /// --since).
     #[arg(
         long,
         value_name = "TIME",

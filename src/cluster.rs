@@ -313,6 +313,7 @@ pub fn combine(sections: Vec<Analysis>, groups: &[Vec<usize>]) -> Analysis {
             .filter_map(|s| s.report.summary.longest_leaderless_ms)
             .max(),
         notes,
+        window: combined_window(&sections),
     };
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
@@ -364,6 +365,32 @@ pub fn combine(sections: Vec<Analysis>, groups: &[Vec<usize>]) -> Analysis {
         metrics: None,
         sections,
     }
+}
+
+/// The window's totals over every cluster (each section counted its own).
+fn combined_window(sections: &[Analysis]) -> Option<crate::report::WindowSummary> {
+    let windows: Vec<&crate::report::WindowSummary> = sections
+        .iter()
+        .filter_map(|s| s.report.summary.window.as_ref())
+        .collect();
+    let first = windows.first()?;
+    let mut totals = crate::report::WindowTotals::default();
+    for w in &windows {
+        let t = &w.totals;
+        totals.terms_seen += t.terms_seen;
+        totals.elections += t.elections;
+        totals.leader_changes += t.leader_changes;
+        totals.planned_transfers += t.planned_transfers;
+        totals.leaderless_windows += t.leaderless_windows;
+        totals.leaderless_ms += t.leaderless_ms;
+        totals.storms += t.storms;
+        totals.anomalies += t.anomalies;
+    }
+    Some(crate::report::WindowSummary {
+        since: first.since,
+        until: first.until,
+        totals,
+    })
 }
 
 #[cfg(test)]

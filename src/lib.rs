@@ -263,17 +263,16 @@ pub fn analyze_listing_unknown(
             )));
         }
     }
-    // the minutes of lines counted, not kept, that reach into the range
+    // the minutes of lines counted, not kept, that reach into the range (near misses
+    // are found in the view)
     for r in results.iter_mut() {
         r.summary.not_kept_minutes.retain(|k| {
             since.is_none_or(|s| k.last_ts >= s) && until.is_none_or(|u| k.first_ts <= u)
         });
     }
-    let filter = move |e: &event::Event| match e.ts {
-        Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
-        None => since.is_none() && until.is_none(),
-    };
-    let mut a = analyze_clusters(results, cfg, filter);
+    // the window is a view: everything is analysed, then what meets it is kept
+    let view = model::view::View { since, until };
+    let mut a = analyze_clusters(results, cfg, view);
     a.show_raw = cfg.raw;
     for s in a.sections.iter_mut() {
         s.show_raw = cfg.raw;
@@ -311,6 +310,7 @@ pub fn analyze_listing_unknown(
         a.metrics = Some(m);
     }
     if a.sections.is_empty() {
+        model::view::apply(&mut a, view);
         a.report.near_misses = diagnose::near_misses(&a);
         a.report.recommendations = diagnose::recommendations(&a);
     }
@@ -322,16 +322,17 @@ pub fn analyze_listing_unknown(
 fn analyze_clusters(
     results: Vec<ingest::InputResult>,
     cfg: &Config,
-    filter: impl Fn(&event::Event) -> bool,
+    view: model::view::View,
 ) -> model::Analysis {
     let groups = cluster::group(&results, cfg.cluster_by);
     if groups.len() < 2 {
-        return model::analyze(results, &cfg.model, filter);
+        return model::analyze(results, &cfg.model, |_| true);
     }
     let sections = cluster::split(results, &groups)
         .into_iter()
         .map(|inputs| {
-            let mut s = model::analyze(inputs, &cfg.model, &filter);
+            let mut s = model::analyze(inputs, &cfg.model, |_| true);
+            model::view::apply(&mut s, view);
             s.report.near_misses = diagnose::near_misses(&s);
             s.report.recommendations = diagnose::recommendations(&s);
             s

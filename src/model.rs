@@ -4,12 +4,15 @@
 use crate::event::{hex, Event, Kind, NodeId};
 use crate::ingest::InputResult;
 use crate::report::{
-    Anomaly, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow, TimelineRow, Window,
-    SCHEMA_VERSION,
+    Anomaly, Candidacy, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow,
+    TimelineRow, Window, SCHEMA_VERSION,
 };
 use crate::time::{human_ms, Instant};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+
+pub mod view;
+pub mod votes;
 
 /// Analysis settings.
 #[derive(Clone, Debug)]
@@ -934,6 +937,7 @@ fn build(
     let disp = |id: NodeId| names.get(&id).cloned().unwrap_or_else(|| hex(id));
     let mut rows: Vec<TermRow> = Vec::new();
     let mut split: Vec<(u64, BTreeSet<NodeId>)> = Vec::new();
+    let mut round_rows = candidacies(&events, &names);
     for (t, ta) in &terms {
         let mut claim: BTreeSet<NodeId> = ta.self_leaders.keys().copied().collect();
         let acked: BTreeSet<NodeId> = ta.acks.iter().map(|a| a.0).collect();
@@ -986,10 +990,12 @@ fn build(
                 vf.insert(*c);
             }
         }
+        // with no winner, a member that voted for one candidate and rejected another
+        // voted: it is not against (terms[].candidacies tells whom it chose)
         let va: BTreeSet<NodeId> = ta
             .rejected
             .iter()
-            .filter(|(_, c)| cand_set.contains(c))
+            .filter(|(v, c)| cand_set.contains(c) && (leader.is_some() || !vf.contains(v)))
             .map(|(v, _)| *v)
             .collect();
         let mut learned: BTreeMap<NodeId, Option<Instant>> = BTreeMap::new();
@@ -1015,6 +1021,7 @@ fn build(
             pre_candidates: sorted_ids(&pre_into.get(t).cloned().unwrap_or_default(), &names),
             votes_for: sorted_ids(&vf, &names),
             votes_against: sorted_ids(&va, &names),
+            candidacies: round_rows.remove(t).unwrap_or_default(),
             learned: lr
                 .into_iter()
                 .map(|(id, at)| Learned { node: hex(id), at })
@@ -1471,23 +1478,17 @@ fn build(
         .filter(|(_, a)| !a.has_log)
         .map(|(id, _)| disp(*id));
     notes.extend(unreadable_note(&input_rows, without_log.collect()));
+    let (elections, leader_changes, planned_transfers) = term_counts(&rows);
     let summary = Summary {
+        window: None,
         from,
         to,
         members: node_rows.len() as u64,
         members_with_logs: logged as u64,
         terms_seen: rows.len() as u64,
-        elections: rows.iter().filter(|r| !r.candidates.is_empty()).count() as u64,
-        leader_changes: rows.iter().filter(|r| r.leader.is_some()).count() as u64,
-        planned_transfers: rows
-            .iter()
-            .filter(|r| {
-                r.leader.is_some()
-                    && r.cause
-                        .as_ref()
-                        .is_some_and(|c| c.code == "leader_transfer")
-            })
-            .count() as u64,
+        elections,
+        leader_changes,
+        planned_transfers,
         leaderless_ms,
         longest_leaderless_ms: windows.iter().filter_map(|w| w.duration_ms).max(),
         notes,
@@ -1518,6 +1519,46 @@ fn build(
         metrics: None,
         sections: Vec::new(),
     }
+}
+
+/// Elections (terms somebody campaigned for), leader changes (terms with a leader) and
+/// planned transfers among them.
+fn term_counts(rows: &[TermRow]) -> (u64, u64, u64) {
+    let elections = rows.iter().filter(|r| !r.candidates.is_empty()).count();
+    let led = rows.iter().filter(|r| r.leader.is_some());
+    let planned = led
+        .clone()
+        .filter(|r| {
+            r.cause
+                .as_ref()
+                .is_some_and(|c| c.code == "leader_transfer")
+        })
+        .count();
+    (elections as u64, led.count() as u64, planned as u64)
+}
+
+/// `terms[].candidacies`, by term.
+fn candidacies(
+    events: &[Event],
+    names: &BTreeMap<NodeId, String>,
+) -> BTreeMap<u64, Vec<Candidacy>> {
+    votes::rounds(events)
+        .into_iter()
+        .map(|(t, rs)| {
+            let rows = rs
+                .into_iter()
+                .map(|r| Candidacy {
+                    node: hex(r.node),
+                    source: if r.own_line { "self" } else { "peers" }.to_string(),
+                    pre_vote: r.pre_vote,
+                    granted: sorted_ids(&r.granted, names),
+                    rejected: sorted_ids(&r.rejected, names),
+                    ignored: sorted_ids(&r.ignored, names),
+                })
+                .collect();
+            (t, rows)
+        })
+        .collect()
 }
 
 fn sorted_ids(s: &BTreeSet<NodeId>, names: &BTreeMap<NodeId, String>) -> Vec<String> {

@@ -86,6 +86,44 @@ struct Summary {
     leaderless_ms: i64,
     longest_leaderless_ms: Option<i64>,
     notes: Vec<String>,
+    /// only with --since/--until
+    #[serde(default)]
+    window: Option<WindowSummary>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct WindowSummary {
+    since: Option<String>,
+    until: Option<String>,
+    totals: WindowTotals,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct WindowTotals {
+    terms_seen: u64,
+    elections: u64,
+    leader_changes: u64,
+    planned_transfers: u64,
+    leaderless_windows: u64,
+    leaderless_ms: i64,
+    storms: u64,
+    anomalies: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Candidacy {
+    node: String,
+    source: String,
+    pre_vote: bool,
+    granted: Vec<String>,
+    rejected: Vec<String>,
+    ignored: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +254,7 @@ struct Term {
     pre_candidates: Vec<String>,
     votes_for: Vec<String>,
     votes_against: Vec<String>,
+    candidacies: Vec<Candidacy>,
     learned: Vec<Learned>,
     transfer: bool,
     cause: Option<Cause>,
@@ -314,8 +353,23 @@ fn output_matches_the_documented_schema() {
     }
     dirs.sort();
     assert!(dirs.len() > 20);
-    for d in dirs {
-        let a = analyze(&["timeline", d.to_str().unwrap()]);
+    // and one document with a window (summary.window)
+    let windowed = [
+        "timeline",
+        "--since",
+        "2026-11-25T16:15:46Z",
+        "--until",
+        "2026-11-25T16:16:02Z",
+    ];
+    let windowed: Vec<String> = windowed.iter().map(|s| s.to_string()).collect();
+    let mut runs: Vec<Vec<String>> = dirs
+        .iter()
+        .map(|d| vec!["timeline".to_string(), d.display().to_string()])
+        .collect();
+    runs.push([windowed, vec![fixture("real/zap-3-mixed")]].concat());
+    for args in runs {
+        let d = std::path::PathBuf::from(args.last().unwrap());
+        let a = analyze(&args.iter().map(String::as_str).collect::<Vec<_>>());
         let mut out = Vec::new();
         raftlog::report::json::write_document(&a, true, &mut out).unwrap();
         let doc: Doc =
@@ -330,7 +384,25 @@ fn output_matches_the_documented_schema() {
                 assert_eq!(c.stopped_members.is_some(), q, "{}", c.code);
                 assert_eq!(c.planned.is_some(), q, "{}", c.code);
             }
-            for id in t.leader.iter().chain(&t.candidates).chain(&t.votes_for) {
+            let voters = t
+                .candidacies
+                .iter()
+                .flat_map(|c| [&c.granted, &c.rejected, &c.ignored].into_iter().flatten());
+            for c in &t.candidacies {
+                assert!(
+                    ["self", "peers"].contains(&c.source.as_str()),
+                    "{}",
+                    c.source
+                );
+            }
+            for id in t
+                .leader
+                .iter()
+                .chain(&t.candidates)
+                .chain(&t.votes_for)
+                .chain(t.candidacies.iter().map(|c| &c.node))
+                .chain(voters)
+            {
                 assert!(
                     !id.is_empty()
                         && id.len() <= 16

@@ -977,3 +977,65 @@ fn check_kill(out: &Path, version: &str) {
         "{version} kill: restart and crash of {name} recorded, its leader bar ends at its death"
     );
 }
+
+/// `--since` in the middle of an incident (halfway between the `mixed` scenario's
+/// SIGKILL of the leader and its next fault, from truth.log) shows the same members,
+/// leaders, causes and votes as the whole run, which itself matches etcdctl's status.
+#[test]
+fn real_etcd_window_is_a_view() {
+    if !enabled("RAFTLOG_REAL_ETCD") {
+        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd");
+        return;
+    }
+    let _one = one_cluster();
+    let work = workdir("window");
+    for (k, version) in versions().into_iter().enumerate() {
+        let out = work.join(format!("{version}-mixed"));
+        let mut env = binaries(version);
+        env.extend([
+            ("BASE", (32000 + k as u32 * 200).to_string()),
+            ("HB", "100".into()),
+            ("ET", "1000".into()),
+        ]);
+        run_harness(
+            "etcd-cluster.sh",
+            &out,
+            &["mixed", "zap", "3", "false"],
+            &env,
+        );
+        let truth = Truth::load(&out);
+        let dir = out.to_str().unwrap();
+        let full = analyze(&["terms", dir]);
+        let matched = check_leaders(&full, &truth);
+        let since = after_the_kill(&truth);
+        let win = analyze(&["terms", "--since", &since.rfc3339(), dir]);
+        let shown = check_window_view(&full, &win, since);
+        assert!(shown >= 4, "etcd {version}: {shown} terms shown");
+        // the dumps were taken at the end: the counters still match with --until before it
+        let until = analyze(&["terms", "--until", &since.rfc3339(), dir]);
+        let kinds: Vec<&str> = until
+            .report
+            .anomalies
+            .iter()
+            .map(|a| a.kind.as_str())
+            .collect();
+        assert!(
+            !kinds.contains(&"counter_mismatch"),
+            "etcd {version}: {kinds:?}"
+        );
+        assert_eq!(
+            until
+                .report
+                .summary
+                .window
+                .as_ref()
+                .map(|w| w.totals.leader_changes),
+            Some(full.report.summary.leader_changes)
+        );
+        eprintln!(
+            "etcd {version} mixed, --since {}: {shown} terms shown, as in the whole run ({matched} terms match etcdctl status)",
+            since.rfc3339()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

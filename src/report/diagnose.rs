@@ -61,6 +61,9 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
         s.members,
         crate::report::table::unreadable_coverage(r)
     )?;
+    if let Some(b) = r.window_brief(o.tz) {
+        writeln!(w, "  window: {b}")?;
+    }
     let leaderless = if r.leaderless.is_empty() && !r.leader_seen() {
         "unknown (no leader seen)".to_string()
     } else {

@@ -437,6 +437,11 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         )));
     }
     d.summary.push(p1);
+    if let Some(b) = r.window_brief(o.tz) {
+        d.summary.push(vec![t(format!(
+            "Only what meets the range given is shown: {b}."
+        ))]);
+    }
     let mut p2: Rich = Vec::new();
     if r.storms.is_empty() {
         p2.push(t("There was no election storm. "));

@@ -60,6 +60,34 @@ impl Report {
         }
     }
 
+    /// With `--since`/`--until`: the range shown and what met it beside the totals of
+    /// the whole logs, e.g. `since 2026-11-25 16:15:46 UTC: 6 of 9 elections, …`.
+    pub fn window_brief(&self, tz: crate::time::Zone) -> Option<String> {
+        let w = self.summary.window.as_ref()?;
+        let at = |t: Option<Instant>| t.map(|t| tz.display(t, 0));
+        let range = match (at(w.since), at(w.until)) {
+            (Some(s), Some(u)) => format!("{s} to {u}"),
+            (Some(s), None) => format!("since {s}"),
+            (None, Some(u)) => format!("until {u}"),
+            (None, None) => String::new(),
+        };
+        let (s, t) = (&self.summary, &w.totals);
+        let of = |n: u64, total: u64, what: &str| format!("{n} of {total} {what}");
+        Some(format!(
+            "{range} {}: {}, {}, {}, {}, {} meet it (the whole logs were analysed)",
+            tz.label(),
+            of(s.elections, t.elections, "elections"),
+            of(s.leader_changes, t.leader_changes, "leader changes"),
+            of(
+                self.leaderless.len() as u64,
+                t.leaderless_windows,
+                "leaderless windows"
+            ),
+            of(self.storms.len() as u64, t.storms, "storms"),
+            of(self.anomalies.len() as u64, t.anomalies, "anomalies"),
+        ))
+    }
+
     /// Names of the inputs that could not be read at all.
     pub fn unreadable(&self) -> Vec<&str> {
         self.inputs
@@ -270,12 +298,61 @@ pub struct TermRow {
     pub votes_for: Vec<String>,
     /// Members that rejected the leader's (or a candidate's) vote request.
     pub votes_against: Vec<String>,
+    /// Each candidate's campaign rounds for this term (pre-vote rounds into it
+    /// included), in order of first appearance.
+    pub candidacies: Vec<Candidacy>,
     /// When each member learned the leader.
     pub learned: Vec<Learned>,
     /// This term came from a planned transfer (MsgTimeoutNow).
     pub transfer: bool,
     /// Why the election into this term happened.
     pub cause: Option<Cause>,
+}
+
+/// `terms[].candidacies`: one campaign round of one member, and how each member
+/// answered it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Candidacy {
+    /// The candidate (hex).
+    pub node: String,
+    /// `self` (its own `became candidate`/`became pre-candidate` line was read) or
+    /// `peers` (known only from the other members' vote lines).
+    pub source: String,
+    /// A pre-vote round.
+    pub pre_vote: bool,
+    /// Members that granted the vote (the candidate itself with `self`).
+    pub granted: Vec<String>,
+    /// Members that rejected it.
+    pub rejected: Vec<String>,
+    /// Members that ignored it: their leader's lease had not expired.
+    pub ignored: Vec<String>,
+}
+
+impl TermRow {
+    /// The winner's real (not pre-vote) round: granted and rejected counts.
+    pub fn winner_tally(&self) -> Option<(usize, usize)> {
+        let l = self.leader.as_deref()?;
+        self.ran()
+            .filter(|c| c.node == l)
+            .last()
+            .map(|c| (c.granted.len(), c.rejected.len()))
+    }
+
+    /// The real (not pre-vote) rounds known to have asked for this term: the
+    /// candidate's own line, or a vote granted or rejected (they print the term asked
+    /// for). A round known only from ignored requests is placed here by a guess (they
+    /// print the voter's lower term), so it is not counted as having run.
+    pub fn ran(&self) -> impl Iterator<Item = &Candidacy> {
+        self.candidacies.iter().filter(|c| {
+            !c.pre_vote && (c.source == "self" || !c.granted.is_empty() || !c.rejected.is_empty())
+        })
+    }
+
+    /// Members that campaigned for this term (see [`TermRow::ran`]).
+    pub fn candidate_count(&self) -> usize {
+        let s: std::collections::BTreeSet<&str> = self.ran().map(|c| c.node.as_str()).collect();
+        s.len()
+    }
 }
 
 /// `leaderless[]`.
@@ -473,6 +550,42 @@ pub struct Summary {
     pub longest_leaderless_ms: Option<i64>,
     /// Notes on assumptions made (zones, years, missing logs).
     pub notes: Vec<String>,
+    /// With `--since`/`--until` only: the range shown and the figures of the whole
+    /// logs (the counts above cover what intersects the range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowSummary>,
+}
+
+/// `summary.window`: what `--since`/`--until` showed, and the totals beside it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowSummary {
+    /// `--since`, resolved (null: open).
+    pub since: Option<Instant>,
+    /// `--until`, resolved (null: open).
+    pub until: Option<Instant>,
+    /// The same figures over the whole logs.
+    pub totals: WindowTotals,
+}
+
+/// The figures of the whole logs beside a window's.
+#[derive(Clone, Copy, Debug, Serialize, Default)]
+pub struct WindowTotals {
+    /// Rows of `terms`.
+    pub terms_seen: u64,
+    /// Elections.
+    pub elections: u64,
+    /// Terms with a known leader.
+    pub leader_changes: u64,
+    /// Planned transfers among them.
+    pub planned_transfers: u64,
+    /// Cluster leaderless windows.
+    pub leaderless_windows: u64,
+    /// Their total length.
+    pub leaderless_ms: i64,
+    /// Storms.
+    pub storms: u64,
+    /// Anomalies.
+    pub anomalies: u64,
 }
 
 /// The whole document.

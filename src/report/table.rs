@@ -174,6 +174,26 @@ fn took(r: &TermRow) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The VOTES column: the winner's tally (granted, its own vote included, and
+/// rejected), and how many members ran when more than one did; with no winner, the one
+/// candidate's tally or `split`.
+fn votes_cell(r: &TermRow) -> String {
+    let ran = r.candidate_count();
+    let tally = match r.winner_tally() {
+        Some(t) => Some(t),
+        None if r.leader.is_none() && ran == 1 => {
+            r.ran().last().map(|c| (c.granted.len(), c.rejected.len()))
+        }
+        None => None,
+    };
+    match (tally, ran) {
+        (Some((g, x)), 0 | 1) => format!("+{g} -{x}"),
+        (Some((g, x)), n) => format!("+{g} -{x} ({n} ran)"),
+        (None, n) if n > 1 && r.leader.is_none() => format!("split ({n} ran)"),
+        (None, _) => "-".into(),
+    }
+}
+
 /// `raftlog terms`: one row per term.
 pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let p = Paint(o.color);
@@ -197,11 +217,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
     let mut inferred = false;
     for r in terms {
         inferred |= r.leader_source.as_deref() == Some("peers");
-        let votes = if r.votes_for.is_empty() && r.votes_against.is_empty() {
-            "-".to_string()
-        } else {
-            format!("+{} -{}", r.votes_for.len(), r.votes_against.len())
-        };
+        let votes = votes_cell(r);
         let cause = match &r.cause {
             Some(c) => match &c.culprit {
                 Some(cu) => {
@@ -343,6 +359,9 @@ fn write_summary(r: &Report, o: &TableOptions, p: &Paint, w: &mut dyn Write) -> 
     writeln!(w, "{}", p.bold("Summary"))?;
     let span = span(o.tz, s.from, s.to);
     writeln!(w, "  covered: {span}")?;
+    if let Some(b) = r.window_brief(o.tz) {
+        writeln!(w, "  window: {b}")?;
+    }
     let first = r.terms.first().map(|t| t.term);
     let last = r.terms.last().map(|t| t.term);
     writeln!(

@@ -441,3 +441,99 @@ pub fn never_culprit(a: &Analysis, member: &str) -> bool {
 pub fn advice<'a>(a: &'a Analysis, code: &str) -> Option<&'a raftlog::report::Recommendation> {
     a.report.recommendations.iter().find(|r| r.code == code)
 }
+
+/// `--since T` shows a part of the same analysis: against the run without it, the
+/// members keep their names, every term shown has the same leader, cause and votes, the
+/// term led at T and every term begun or elected after it are shown, the anomalies are
+/// among the whole run's, and `summary.window` holds the whole run's counts. Returns the
+/// number of terms compared.
+pub fn check_window_view(full: &Analysis, win: &Analysis, since: Instant) -> usize {
+    let names = |a: &Analysis| -> Vec<(String, Option<String>)> {
+        a.report
+            .nodes
+            .iter()
+            .map(|n| (n.id.clone(), n.name.clone()))
+            .collect()
+    };
+    assert_eq!(names(win), names(full), "members and their names");
+    for t in &win.report.terms {
+        let f = full
+            .report
+            .terms
+            .iter()
+            .find(|x| x.term == t.term)
+            .unwrap_or_else(|| panic!("term {} not in the whole run", t.term));
+        assert_eq!(t.leader, f.leader, "term {} leader", t.term);
+        assert_eq!(t.leader_name, f.leader_name, "term {} leader name", t.term);
+        let cause = |x: &raftlog::report::TermRow| {
+            x.cause
+                .as_ref()
+                .map(|c| (c.code.clone(), c.culprit.clone()))
+        };
+        assert_eq!(cause(t), cause(f), "term {} cause", t.term);
+        assert_eq!(t.candidacies, f.candidacies, "term {} votes", t.term);
+    }
+    let shown: Vec<u64> = win.report.terms.iter().map(|t| t.term).collect();
+    for f in &full.report.terms {
+        let after = [f.started_at, f.elected_at]
+            .iter()
+            .flatten()
+            .any(|t| *t >= since);
+        let led_at_since =
+            f.elected_at.is_some_and(|e| e <= since) && f.ended_at.is_none_or(|e| e >= since);
+        if after || led_at_since {
+            assert!(
+                shown.contains(&f.term),
+                "term {} not shown: {shown:?}",
+                f.term
+            );
+        }
+    }
+    for x in &win.report.anomalies {
+        assert!(
+            full.report
+                .anomalies
+                .iter()
+                .any(|y| y.kind == x.kind && y.summary == x.summary),
+            "{} not in the whole run: {}",
+            x.kind,
+            x.summary
+        );
+    }
+    let w = win.report.summary.window.as_ref().expect("summary.window");
+    let s = &full.report.summary;
+    assert_eq!(
+        (
+            w.totals.elections,
+            w.totals.leader_changes,
+            w.totals.terms_seen
+        ),
+        (s.elections, s.leader_changes, s.terms_seen)
+    );
+    assert_eq!(w.totals.storms, full.report.storms.len() as u64);
+    assert_eq!(
+        w.totals.leaderless_windows,
+        full.report.leaderless.len() as u64
+    );
+    assert_eq!(w.since, Some(since));
+    assert!(win.events.iter().all(|e| e.ts.is_some_and(|t| t >= since)));
+    let later = full
+        .events
+        .iter()
+        .filter(|e| e.ts.is_some_and(|t| t >= since))
+        .count();
+    assert_eq!(win.events.len(), later, "the events at or after --since");
+    shown.len()
+}
+
+/// The middle of a harness's run: halfway between its SIGKILL and the next fault.
+pub fn after_the_kill(truth: &Truth) -> Instant {
+    let kill = truth
+        .actions
+        .iter()
+        .position(|a| a.1 == "SIGKILL")
+        .expect("a SIGKILL in truth.log");
+    let next = &truth.actions[kill + 1];
+    let k = truth.actions[kill].0;
+    Instant(k.0 + (next.0 .0 - k.0) / 2)
+}

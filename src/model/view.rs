@@ -1,0 +1,188 @@
+//! `--since`/`--until` select what is shown, not what is analysed: the analysis reads
+//! every line (member names, the leader elected before the window, causes and counters
+//! stay what they are without the window), then the document keeps what intersects the
+//! window, with the totals beside the counts.
+
+use super::Analysis;
+use crate::event::{hex, Kind, NodeId};
+use crate::report::{Report, Summary, TermRow, WindowSummary, WindowTotals};
+use crate::time::Instant;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The time range shown; `None` ends are open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    /// Show what lasts until this time or later.
+    pub since: Option<Instant>,
+    /// Show what began at this time or earlier.
+    pub until: Option<Instant>,
+}
+
+impl View {
+    /// No bound: everything is shown.
+    pub fn is_all(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+
+    /// An instant inside the range (a time-less line is inside only with no bound).
+    pub fn contains(&self, t: Option<Instant>) -> bool {
+        match t {
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u),
+            None => self.is_all(),
+        }
+    }
+
+    /// A span `[from, to]` (`to` None: still open when the logs end) meets the range.
+    pub fn overlaps(&self, from: Option<Instant>, to: Option<Instant>) -> bool {
+        let Some(from) = from else {
+            return self.is_all();
+        };
+        let to_ok = match (self.since, to) {
+            (Some(s), Some(t)) => t >= s,
+            _ => true,
+        };
+        self.until.is_none_or(|u| from <= u) && to_ok
+    }
+}
+
+/// The figures a window's counts stand beside.
+fn totals(r: &Report) -> WindowTotals {
+    WindowTotals {
+        terms_seen: r.summary.terms_seen,
+        elections: r.summary.elections,
+        leader_changes: r.summary.leader_changes,
+        planned_transfers: r.summary.planned_transfers,
+        leaderless_windows: r.leaderless.len() as u64,
+        leaderless_ms: r.summary.leaderless_ms,
+        storms: r.storms.len() as u64,
+        anomalies: r.anomalies.len() as u64,
+    }
+}
+
+/// When each term was first seen in any member's raft lines.
+fn term_firsts(a: &Analysis) -> HashMap<u64, Instant> {
+    let mut first: HashMap<u64, Instant> = HashMap::new();
+    for e in a.events.iter().filter(|e| e.kind.is_raft()) {
+        if let (Some(t), Some(ts)) = (e.term, e.ts) {
+            let slot = first.entry(t).or_insert(ts);
+            *slot = (*slot).min(ts);
+        }
+    }
+    first
+}
+
+/// The span in which each term was the cluster's: from its first sign (a campaign, the
+/// election, any line printing it) to the end of its leadership, or for a term nobody
+/// led, to the next term's first sign; `None` ends are open.
+fn term_spans(a: &Analysis) -> Vec<(Option<Instant>, Option<Instant>)> {
+    let first = term_firsts(a);
+    let rows = &a.report.terms;
+    let start = |r: &TermRow| {
+        [r.started_at, r.elected_at, first.get(&r.term).copied()]
+            .into_iter()
+            .flatten()
+            .min()
+    };
+    let starts: Vec<Option<Instant>> = rows.iter().map(start).collect();
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let end = if r.elected_at.is_some() {
+                r.ended_at
+            } else {
+                starts[i + 1..].iter().flatten().next().copied()
+            };
+            (starts[i], end)
+        })
+        .collect()
+}
+
+/// Keep what intersects `view` in `a`: terms, leaderless windows, storms, anomalies
+/// about those terms (and those about no term), events, and the members' figures in
+/// time; summary counts cover the window and `summary.window` holds the totals.
+pub fn apply(a: &mut Analysis, view: View) {
+    if view.is_all() {
+        return;
+    }
+    let all = totals(&a.report);
+    let spans = term_spans(a);
+    let mut keep = spans.iter().map(|(f, t)| view.overlaps(*f, *t));
+    a.report.terms.retain(|_| keep.next().unwrap_or(false));
+    let kept: BTreeSet<u64> = a.report.terms.iter().map(|r| r.term).collect();
+    let r = &mut a.report;
+    r.leaderless.retain(|w| view.overlaps(Some(w.from), w.to));
+    r.storms.retain(|s| view.overlaps(Some(s.from), Some(s.to)));
+    r.anomalies
+        .retain(|x| x.terms.is_empty() || x.terms.iter().any(|t| kept.contains(t)));
+    let inside: Vec<bool> = a.events.iter().map(|e| view.contains(e.ts)).collect();
+    let mut i = 0..;
+    a.events.retain(|_| inside[i.next().unwrap_or(0)]);
+    let mut i = 0..;
+    a.leader_after.retain(|_| inside[i.next().unwrap_or(0)]);
+    if !a.raw.is_empty() {
+        let mut i = 0..;
+        a.raw.retain(|_| inside[i.next().unwrap_or(0)]);
+    }
+    nodes_in_view(a, view, &kept);
+    summary_in_view(
+        &mut a.report,
+        a.events.iter().filter_map(|e| e.ts),
+        view,
+        all,
+    );
+}
+
+/// The members' figures in time cover the window; who they are (names, URLs, versions,
+/// timers, first and last line) does not change.
+fn nodes_in_view(a: &mut Analysis, view: View, kept: &BTreeSet<u64>) {
+    #[derive(Default)]
+    struct Counts {
+        pre: u64,
+        campaigns: u64,
+        changes: u64,
+    }
+    let mut counts: BTreeMap<NodeId, Counts> = BTreeMap::new();
+    for e in &a.events {
+        let Some(n) = e.node else { continue };
+        let c = counts.entry(n).or_default();
+        match e.kind {
+            Kind::BecamePreCandidate => c.pre += 1,
+            Kind::BecameCandidate => c.campaigns += 1,
+            Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => c.changes += 1,
+            _ => {}
+        }
+    }
+    let by_hex: HashMap<String, Counts> = counts.into_iter().map(|(k, v)| (hex(k), v)).collect();
+    for n in a.report.nodes.iter_mut() {
+        let c = by_hex.get(&n.id);
+        n.pre_vote_rounds = c.map_or(0, |c| c.pre);
+        n.campaigns = c.map_or(0, |c| c.campaigns);
+        n.leader_changes_seen = c.map_or(0, |c| c.changes);
+        n.restarts.retain(|t| view.contains(Some(*t)));
+        n.shutdowns.retain(|t| view.contains(Some(*t)));
+        n.terms_led.retain(|t| kept.contains(t));
+        n.gaps.retain(|g| view.overlaps(Some(g.from), g.to));
+    }
+}
+
+/// Summary counts over what is shown, the totals beside them.
+fn summary_in_view(
+    r: &mut Report,
+    shown: impl Iterator<Item = Instant> + Clone,
+    view: View,
+    all: WindowTotals,
+) {
+    let counts = super::term_counts(&r.terms);
+    let s: &mut Summary = &mut r.summary;
+    s.from = shown.clone().min();
+    s.to = shown.max();
+    s.terms_seen = r.terms.len() as u64;
+    (s.elections, s.leader_changes, s.planned_transfers) = counts;
+    s.leaderless_ms = r.leaderless.iter().filter_map(|w| w.duration_ms).sum();
+    s.longest_leaderless_ms = r.leaderless.iter().filter_map(|w| w.duration_ms).max();
+    s.window = Some(WindowSummary {
+        since: view.since,
+        until: view.until,
+        totals: all,
+    });
+}
