@@ -274,6 +274,7 @@ impl Config {
                 leaderless_threshold_ms: c.leaderless_threshold,
                 skew_tolerance_ms: c.skew_tolerance,
                 names,
+                fallback_names: Default::default(),
             },
             fail_on: c.fail_on,
             metrics: c.metrics,
