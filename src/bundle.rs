@@ -707,4 +707,41 @@ mod tests {
 
         assert!(recognise(&["a/n1.log", "b/notes.txt"]).is_none());
     }
+
+    #[test]
+    fn member_list_names_win_over_pods_and_given_names_over_both() {
+        let mut opts = crate::model::ModelOptions::default();
+        opts.names.insert(3, "given".into());
+        let listed: Listed = [(1, "from-list"), (3, "listed-too")]
+            .into_iter()
+            .map(|(id, name)| {
+                let m = ListedMember {
+                    id: crate::event::hex(id),
+                    name: name.into(),
+                    ..Default::default()
+                };
+                (id, m)
+            })
+            .collect();
+        let input = |pod: &str, nodes: &[u64]| {
+            let mut r = crate::ingest::InputResult::default();
+            r.summary.pod = Some(pod.into());
+            r.summary.nodes = nodes.iter().copied().collect();
+            r
+        };
+        // a pod names its only member; an input of two members names neither
+        let results = [
+            input("etcd-a", &[1]),
+            input("etcd-b", &[2]),
+            input("both", &[4, 5]),
+        ];
+        name_members(&listed, &results, &mut opts);
+        assert_eq!(opts.names.get(&1).map(String::as_str), Some("from-list"));
+        assert_eq!(opts.names.get(&3).map(String::as_str), Some("given"));
+        assert_eq!(
+            opts.fallback_names.get(&2).map(String::as_str),
+            Some("etcd-b")
+        );
+        assert!(!opts.fallback_names.contains_key(&4) && !opts.names.contains_key(&4));
+    }
 }

@@ -332,3 +332,34 @@ fn a_damaged_archive_is_an_error_naming_it_and_the_run_goes_on() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("n1"));
 }
+
+#[test]
+fn a_member_no_line_names_is_shown_by_its_pod() {
+    // the last 60 lines of n2's real log: no line of them says n2's name
+    let tmp = tempfile::tempdir().unwrap();
+    let b = tmp.path().join("support-bundle-2026-11-25T16_30_00");
+    let log = b.join("etcd-logs/kube-system/etcd-m2/etcd.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(b.join("cluster-resources/pods")).unwrap();
+    std::fs::write(b.join("cluster-resources/pods/kube-system.json"), "{}\n").unwrap();
+    let text = std::fs::read_to_string(root().join(REAL).join("n2.log")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&log, lines[lines.len() - 60..].join("\n") + "\n").unwrap();
+    let (direct, _) = run_json(&["terms", "-f", "json", log.to_str().unwrap()]);
+    let (v, err) = run_json(&["terms", "-f", "json", tmp.path().to_str().unwrap()]);
+    assert!(
+        err.contains("troubleshoot.sh support bundle recognised"),
+        "{err}"
+    );
+    let name_of = |v: &Value| -> Value {
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == "63b302efdda86cd7")
+            .map(|n| n["name"].clone())
+            .unwrap()
+    };
+    assert_eq!(name_of(&direct), Value::Null);
+    assert_eq!(name_of(&v), "etcd-m2");
+}
