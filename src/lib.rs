@@ -201,7 +201,8 @@ pub fn analyze_listing_unknown(
     for e in &walk_errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
-    for b in &bundles {
+    // with the run's summary line: what was read, left out by -q
+    for b in bundles.iter().filter(|_| !cfg.quiet) {
         let _ = writeln!(err, "raftlog: support bundle: {}", b.summary());
     }
     let only_metrics = !has_logs && !metric_paths.is_empty();
