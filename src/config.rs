@@ -292,6 +292,7 @@ impl Config {
                 leaderless_threshold_ms: c.leaderless_threshold,
                 skew_tolerance_ms: c.skew_tolerance,
                 names,
+                fallback_names: Default::default(),
             },
             cluster_by: match c.cluster_by {
                 crate::cli::ClusterBy::Auto => crate::cluster::ClusterBy::Auto,

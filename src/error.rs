@@ -29,6 +29,14 @@ pub enum InputError {
     /// A directory held no file that looks like an etcd log.
     #[error("no etcd log found in directory: {0}: hint: raftlog reads files whose lines are etcd log records (zap JSON, capnslog, journald, CRI...)")]
     NoLogsInDir(PathBuf),
+    /// A support bundle whose layout was recognised but that holds no etcd log.
+    #[error("no etcd log found in {path} ({layout})")]
+    NoLogsInBundle {
+        /// The directory or archive.
+        path: PathBuf,
+        /// The layout's name for people.
+        layout: &'static str,
+    },
 }
 
 fn open_hint(e: &io::Error) -> &'static str {
@@ -76,7 +84,7 @@ impl InputError {
                 Some(path.display().to_string())
             }
             InputError::Read { name, .. } => Some(name.clone()),
-            InputError::NoLogsInDir(_) => None,
+            InputError::NoLogsInDir(_) | InputError::NoLogsInBundle { .. } => None,
         }
     }
 }

@@ -108,6 +108,10 @@ pub struct InputSummary {
     /// Streams in which lines of several members were interleaved with nothing naming
     /// the writer: their lines without a member id were left unattributed.
     pub interleaved: bool,
+    /// The support-bundle layout the input was found in (its name in JSON).
+    pub layout: Option<&'static str>,
+    /// The pod or node the bundle files the input under.
+    pub pod: Option<String>,
 }
 
 impl InputSummary {

@@ -23,6 +23,13 @@ pub enum Source {
     Path(PathBuf),
     /// Standard input.
     Stdin,
+    /// A file inside a support-bundle archive, streamed from it (never unpacked).
+    Member {
+        /// The archive on disk.
+        archive: PathBuf,
+        /// The file's path inside the archive.
+        path: String,
+    },
 }
 
 impl Source {
@@ -31,6 +38,7 @@ impl Source {
         match self {
             Source::Path(p) => p.display().to_string(),
             Source::Stdin => "<stdin>".to_string(),
+            Source::Member { archive, path } => format!("{}:{path}", archive.display()),
         }
     }
 }
@@ -265,11 +273,24 @@ pub fn open_counted(src: &Source, count: Option<Arc<AtomicU64>>) -> Result<Opene
             let size = md.is_file().then_some(md.len());
             (Box::new(f), md.modified().ok(), size)
         }
+        Source::Member { archive, path } => {
+            let m = crate::bundle::open_member(archive, path)?;
+            (m.reader, m.mtime, None)
+        }
     };
     let raw: Box<dyn Read + Send> = match count {
         Some(count) => Box::new(Counting { inner: raw, count }),
         None => raw,
     };
+    let mut opened = decode(src, raw)?;
+    opened.mtime = mtime;
+    opened.size = size;
+    Ok(opened)
+}
+
+/// The text of a raw byte stream: gzip sniffed by magic bytes and looked through, the
+/// encoding told and decoded, terminal escape sequences removed.
+pub fn decode(src: &Source, raw: Box<dyn Read + Send>) -> Result<Opened, InputError> {
     let mut br = BufReader::with_capacity(256 * 1024, raw);
     let head = br.fill_buf().map_err(|e| InputError::read(src, e))?;
     let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
@@ -308,9 +329,9 @@ pub fn open_counted(src: &Source, count: Option<Arc<AtomicU64>>) -> Result<Opene
     ));
     Ok(Opened {
         reader,
-        mtime,
+        mtime: None,
         gzip,
-        size,
+        size: None,
         encoding,
         escapes,
     })
@@ -391,7 +412,7 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
     let mut seen = HashSet::new();
     out.retain(|s| match s {
         Source::Path(p) => seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
-        Source::Stdin => true,
+        Source::Stdin | Source::Member { .. } => true,
     });
     (out, errs)
 }
@@ -452,15 +473,20 @@ pub fn walk_files(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
 pub fn looks_like_etcd_log(p: &Path) -> Result<bool, InputError> {
     let src = Source::Path(p.to_path_buf());
     let mut o = open(&src)?;
+    looks_like_etcd_text(&src, o.reader.as_mut())
+}
+
+/// [`looks_like_etcd_log`] on an opened (decoded) input.
+pub fn looks_like_etcd_text(src: &Source, reader: &mut dyn BufRead) -> Result<bool, InputError> {
     let mut buf = Vec::new();
     let mut total = 0usize;
     let st = crate::parse::envelope::EnvState::new(crate::time::current_year());
     for _ in 0..2000 {
-        match read_line(o.reader.as_mut(), &mut buf, 64 * 1024) {
+        match read_line(reader, &mut buf, 64 * 1024) {
             Ok(Some(_)) => {}
             Ok(None) => break,
             // damage before any etcd line: the file may well be a log, say so
-            Err(e) => return Err(InputError::read(&src, e)),
+            Err(e) => return Err(InputError::read(src, e)),
         }
         total += buf.len() + 1;
         if crate::parse::may_matter(&buf) {

@@ -15,6 +15,7 @@
 //! (see [`run`]), so almost everything is testable in process.
 #![deny(missing_docs)]
 
+pub mod bundle;
 pub mod cause;
 pub mod cli;
 pub mod cluster;
@@ -59,6 +60,8 @@ struct Gathered {
     metric_paths: Vec<std::path::PathBuf>,
     log_args: Vec<String>,
     errors: Vec<error::InputError>,
+    /// Support bundles (directories or archives) recognised by their layout.
+    bundles: Vec<bundle::Bundle>,
 }
 
 /// One walk per directory: each file is a metrics/status input, a log, or neither; a
@@ -74,9 +77,17 @@ fn gather(cfg: &Config) -> Gathered {
             .collect(),
         log_args: Vec::new(),
         errors: Vec::new(),
+        bundles: Vec::new(),
     };
     for a in &cfg.inputs {
         let p = std::path::Path::new(a);
+        if a != "-" && p.is_file() && bundle::is_archive(p) {
+            match bundle::scan_archive(p) {
+                Ok(b) => g.add_bundle(b),
+                Err(e) => g.errors.push(e),
+            }
+            continue;
+        }
         if a != "-" && p.is_file() {
             if let Ok(Some(_)) = metrics::detect_path(p) {
                 g.metric_paths.push(p.to_path_buf());
@@ -87,6 +98,11 @@ fn gather(cfg: &Config) -> Gathered {
             let (before, errors_before) = (g.log_args.len(), g.errors.len());
             let (files, e) = input::walk_files(p);
             g.errors.extend(e);
+            let rel = bundle::relative(p, &files);
+            if let Some(b) = bundle::Bundle::recognise(p, false, &rel) {
+                g.add_bundle(b);
+                continue;
+            }
             for f in files {
                 if let Ok(Some(_)) = metrics::detect_path(&f) {
                     g.metric_paths.push(f);
@@ -108,6 +124,25 @@ fn gather(cfg: &Config) -> Gathered {
         g.log_args.push(a.clone());
     }
     g
+}
+
+impl Gathered {
+    /// A recognised bundle is read when it holds etcd logs, and is an error otherwise.
+    fn add_bundle(&mut self, b: bundle::Bundle) {
+        if b.logs.is_empty() {
+            self.errors.push(error::InputError::NoLogsInBundle {
+                path: b.root.clone(),
+                layout: b.layout.title(),
+            });
+        } else {
+            self.bundles.push(b);
+        }
+    }
+
+    /// Whether any log was found (files, directories' logs, bundles' logs).
+    fn has_logs(&self) -> bool {
+        !self.log_args.is_empty() || !self.bundles.is_empty()
+    }
 }
 
 /// An input that could not be read at all, as its row of `inputs[]`: no lines, the
@@ -157,24 +192,31 @@ pub fn analyze_listing_unknown(
     err: &mut dyn Write,
 ) -> Result<(model::Analysis, Vec<UnknownLine>), RunError> {
     check_flag_files(cfg).map_err(RunError::Usage)?;
+    let g = gather(cfg);
+    let has_logs = g.has_logs();
     let Gathered {
         metric_paths,
         log_args,
         errors: walk_errors,
-    } = gather(cfg);
+        bundles,
+    } = g;
     for e in &walk_errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
-    let only_metrics = log_args.is_empty() && !metric_paths.is_empty();
-    let (sources, mut errors) = if only_metrics {
+    // with the run's summary line: what was read, left out by -q
+    for b in bundles.iter().filter(|_| !cfg.quiet) {
+        let _ = writeln!(err, "raftlog: support bundle: {}", b.summary());
+    }
+    let only_metrics = !has_logs && !metric_paths.is_empty();
+    let (mut sources, mut errors) = if only_metrics {
         let _ = writeln!(
             err,
             "raftlog: error: no log among the inputs (only metrics/status files): give the etcd logs too, or use `raftlog metrics`"
         );
         return Err(RunError::NoInput);
-    } else if log_args.is_empty() && !walk_errors.is_empty() {
+    } else if !has_logs && !walk_errors.is_empty() {
         return Err(RunError::NoInput);
-    } else if log_args.is_empty() {
+    } else if !has_logs {
         if stdin_is_terminal {
             let _ = writeln!(
                 err,
@@ -186,6 +228,7 @@ pub fn analyze_listing_unknown(
     } else {
         input::expand(&log_args)
     };
+    let tags = bundle_sources(&bundles, &mut sources);
     for e in &errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }
@@ -198,7 +241,7 @@ pub fn analyze_listing_unknown(
             .iter()
             .map(|s| match s {
                 Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-                Source::Stdin => None,
+                Source::Stdin | Source::Member { .. } => None,
             })
             .sum::<Option<u64>>();
         progress::Progress::start(read, total)
@@ -208,9 +251,10 @@ pub fn analyze_listing_unknown(
         p.finish();
     }
     let mut results = Vec::new();
-    for read in reads {
+    for (read, tag) in reads.into_iter().zip(tags) {
         match read {
-            Ok(r) => {
+            Ok(mut r) => {
+                (r.summary.layout, r.summary.pod) = tag.unzip();
                 if let Some(e) = &r.summary.error {
                     let _ = writeln!(err, "raftlog: error: {e}");
                 }
@@ -270,19 +314,29 @@ pub fn analyze_listing_unknown(
             since.is_none_or(|s| k.last_ts >= s) && until.is_none_or(|u| k.first_ts <= u)
         });
     }
+    let listed = listed_members(&bundles, err);
+    let mut model_opts = cfg.model.clone();
+    bundle::name_members(&listed, &results, &mut model_opts);
     // the window is a view: everything is analysed, then what meets it is kept
     let view = model::view::View { since, until };
-    let mut a = analyze_clusters(results, cfg, view);
+    let mut a = analyze_clusters(results, cfg, &model_opts, view, |s| {
+        bundle::flag_unlogged(s, &listed)
+    });
     a.show_raw = cfg.raw;
     for s in a.sections.iter_mut() {
         s.show_raw = cfg.raw;
     }
-    if !metric_paths.is_empty() {
+    let bundle_status: Vec<Source> = bundles
+        .iter()
+        .flat_map(|b| b.status_files.iter().map(|f| b.source(f)))
+        .collect();
+    if !metric_paths.is_empty() || !bundle_status.is_empty() {
         let load = metrics::LoadOptions {
             time: resolve(cfg.metrics_time),
             name: None,
         };
         let mut inputs = load_metrics(&metric_paths, &load, err);
+        load_bundle_status(&bundle_status, &load, &mut inputs, err);
         dump_times_from_logs(&mut inputs, &a);
         let hb = max_heartbeat_ms(&a);
         let opts = metrics::AnalyzeOptions {
@@ -322,16 +376,21 @@ pub fn analyze_listing_unknown(
 fn analyze_clusters(
     results: Vec<ingest::InputResult>,
     cfg: &Config,
+    opts: &model::ModelOptions,
     view: model::view::View,
+    each: impl Fn(&mut model::Analysis),
 ) -> model::Analysis {
     let groups = cluster::group(&results, cfg.cluster_by);
     if groups.len() < 2 {
-        return model::analyze(results, &cfg.model, |_| true);
+        let mut a = model::analyze(results, opts, |_| true);
+        each(&mut a);
+        return a;
     }
     let sections = cluster::split(results, &groups)
         .into_iter()
         .map(|inputs| {
-            let mut s = model::analyze(inputs, &cfg.model, |_| true);
+            let mut s = model::analyze(inputs, opts, |_| true);
+            each(&mut s);
             model::view::apply(&mut s, view);
             s.report.near_misses = diagnose::near_misses(&s);
             s.report.recommendations = diagnose::recommendations(&s);
@@ -599,6 +658,63 @@ pub fn failed_conditions(cfg: &Config, a: &model::Analysis) -> Vec<FailOn> {
             FailOn::TermRegression => r.anomalies.iter().any(|x| x.kind == "term_regression"),
         })
         .collect()
+}
+
+/// The etcd logs of the bundles appended to `sources`; returns, for every source, the
+/// layout and the pod or node of those from a bundle.
+fn bundle_sources(
+    bundles: &[bundle::Bundle],
+    sources: &mut Vec<Source>,
+) -> Vec<Option<(&'static str, String)>> {
+    let mut tags = vec![None; sources.len()];
+    for b in bundles {
+        for l in &b.logs {
+            sources.push(b.source(&l.path));
+            tags.push(Some((b.layout.name(), l.label.clone())));
+        }
+    }
+    tags
+}
+
+/// The members of the bundles' member lists; lists that cannot be read are errors on
+/// `err`.
+fn listed_members(bundles: &[bundle::Bundle], err: &mut dyn Write) -> bundle::Listed {
+    let mut listed = bundle::Listed::new();
+    for b in bundles {
+        let (ms, errs) = b.listed_members();
+        for e in errs {
+            let _ = writeln!(err, "raftlog: error: {e}");
+        }
+        for m in ms {
+            if !listed.iter().any(|x| x.0 == m.0) {
+                listed.push(m);
+            }
+        }
+    }
+    listed
+}
+
+/// A bundle's etcdctl outputs (member list, endpoint status) read as `--status` files;
+/// those of kinds raftlog does not read (endpoint health) are passed over.
+fn load_bundle_status(
+    srcs: &[Source],
+    opts: &metrics::LoadOptions,
+    inputs: &mut metrics::Inputs,
+    err: &mut dyn Write,
+) {
+    for src in srcs {
+        let name = src.name();
+        let res = bundle::open_text(src)
+            .map_err(metrics::MetricsError::from)
+            .and_then(|mut o| metrics::read_input(o.reader.as_mut(), &name, opts));
+        match res {
+            Ok((kind, l)) => inputs.push(kind, &name, l),
+            Err(metrics::MetricsError::NotRecognised(_)) => {}
+            Err(e) => {
+                let _ = writeln!(err, "raftlog: error: {e}");
+            }
+        }
+    }
 }
 
 /// Read metrics dumps and etcdctl outputs, reporting errors and malformed lines on `err`.

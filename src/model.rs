@@ -27,6 +27,9 @@ pub struct ModelOptions {
     pub skew_tolerance_ms: i64,
     /// `--name ID=NAME`.
     pub names: BTreeMap<NodeId, String>,
+    /// Names used when neither `--name` nor the logs name a member (the pod or node a
+    /// support bundle files the member's only log under).
+    pub fallback_names: BTreeMap<NodeId, String>,
 }
 
 impl Default for ModelOptions {
@@ -37,6 +40,7 @@ impl Default for ModelOptions {
             leaderless_threshold_ms: 5000,
             skew_tolerance_ms: 1000,
             names: BTreeMap::new(),
+            fallback_names: BTreeMap::new(),
         }
     }
 }
@@ -511,6 +515,8 @@ pub fn analyze(
                     .iter()
                     .map(|(k, v)| (k.clone(), v.iter().map(|n| hex(*n)).collect()))
                     .collect(),
+                layout: s.layout.map(str::to_string),
+                pod: s.pod.clone(),
             }
         })
         .collect();
@@ -844,7 +850,7 @@ fn build(
         nodes.entry(r).or_default();
     }
     // names: --name, then names learned from the logs, then initial-cluster via URLs
-    let mut names: BTreeMap<NodeId, String> = BTreeMap::new();
+    let mut names: BTreeMap<NodeId, String> = opts.fallback_names.clone();
     for (nm, url) in &name_to_url {
         if let Some(id) = url_to_id.get(url) {
             names.insert(*id, nm.clone());

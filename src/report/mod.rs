@@ -142,6 +142,12 @@ pub struct InputRow {
     /// Sources named by a prefix or an export's labels, with the members (hex ids)
     /// their lines revealed.
     pub sources: BTreeMap<String, Vec<String>>,
+    /// The support-bundle layout the input was found in (absent outside bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// The pod or node the bundle files the input under (absent outside bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
 }
 
 /// A member-level leaderless gap (`nodes[].gaps`).
