@@ -28,11 +28,18 @@ def zap_us(line):
 
 
 def capnslog_us(line, last):
-    """µs of a capnslog line's time (UTC on the capture machine); lines without one
-    (raft's Go log lines, banners) take the previous line's time."""
+    """µs of a capnslog line's time (UTC on the capture machine); raft's Go log lines
+    (`raftYYYY/MM/DD HH:MM:SS`, whole seconds) keep the previous line's µs within the
+    same second, else take their second; banners take the previous line's time."""
     try:
         dt = datetime.datetime.strptime(line[:26], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
         return int(dt.timestamp()) * 1_000_000 + dt.microsecond
+    except ValueError:
+        pass
+    try:
+        dt = datetime.datetime.strptime(line[4:23], "%Y/%m/%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+        sec = int(dt.timestamp()) * 1_000_000
+        return last if last is not None and last // 1_000_000 * 1_000_000 == sec else sec
     except ValueError:
         return last
 
