@@ -10,8 +10,11 @@ use common::{analyze, fixture};
 use raftlog::event::hex;
 use raftlog::model::Analysis;
 
-/// (time, member, term, kind) of every event, in order.
-fn events(a: &Analysis) -> Vec<(Option<String>, Option<String>, Option<u64>, String)> {
+/// (time, member, term, kind) of an event.
+type Row = (Option<String>, Option<String>, Option<u64>, String);
+
+/// Every event, in order.
+fn events(a: &Analysis) -> Vec<Row> {
     a.events
         .iter()
         .map(|e| {
@@ -112,7 +115,7 @@ fn time_only_capnslog_lines_take_their_date_from_the_run() {
         &fixture("public/etcd-upgrade-3-3-time-only.log"),
     ]);
     assert_eq!(events(&dated).len(), 15);
-    let strip = |v: Vec<(Option<String>, Option<String>, Option<u64>, String)>| {
+    let strip = |v: Vec<Row>| {
         v.into_iter()
             .map(|(t, n, term, k)| (t.map(|t| t[10..].to_string()), n, term, k))
             .collect::<Vec<_>>()
@@ -229,9 +232,7 @@ fn journal_json_records_are_read() {
         let a = analyze(&["terms", "--format", "json", &fixture(built)]);
         let b = analyze(&["terms", "--format", "json", &fixture(real)]);
         assert!(!events(&b).is_empty());
-        let untimed = |v: Vec<(Option<String>, Option<String>, Option<u64>, String)>| {
-            v.into_iter().map(|e| (e.1, e.2, e.3)).collect::<Vec<_>>()
-        };
+        let untimed = |v: Vec<Row>| v.into_iter().map(|e| (e.1, e.2, e.3)).collect::<Vec<_>>();
         assert_eq!(untimed(events(&a)), untimed(events(&b)), "{built}");
         // the journal's stamp (µs, with a zone) is the time; raft's Go log lines print
         // whole seconds, so they differ from it by less than a second
