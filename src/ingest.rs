@@ -14,7 +14,7 @@ use crate::error::InputError;
 use crate::event::{Event, Kind, NodeId, Origin};
 use crate::input::{self, Source, MAX_LINE};
 use crate::parse::envelope::{cri_join, cri_partial, EnvState, Format, Wrappers};
-use crate::parse::{self, parse_line, read_line, LineClass, LineEvent, LineInfo};
+use crate::parse::{self, parse_line, read_line, rejoin, LineClass, LineEvent, LineInfo};
 use crate::time::{self, RawTime, Zone};
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -112,6 +112,9 @@ pub struct InputSummary {
     pub layout: Option<&'static str>,
     /// The pod or node the bundle files the input under.
     pub pod: Option<String>,
+    /// Time-only lines had no date in the input: placed on 1970-01-01 until the run's
+    /// other inputs give one ([`date_from_run`]).
+    pub day_unknown: bool,
 }
 
 impl InputSummary {
@@ -300,7 +303,7 @@ impl Tally {
                 if self.first_year.is_none() {
                     self.first_year = Some((line, t.naive.year()));
                 }
-            } else {
+            } else if t.has_date {
                 self.yearless = true;
             }
             if t.offset.is_none() {
@@ -341,6 +344,7 @@ fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
     let mut out = Parsed::default();
     let mut start = 0usize;
     let mut prev_partial = false;
+    let mut wraps = rejoin::WrapTracker::default();
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let line = &data[start..end];
@@ -352,13 +356,29 @@ fn parse_block(data: &[u8], st: &EnvState, opts: &IngestOptions) -> Parsed {
             prev_partial = false;
             continue;
         }
-        // A CRI partial record, the line after one, and the first line of the block
-        // (which may continue a record of the block before) are joined in order.
+        // A CRI partial record, the line after one, the lines of a hard-wrapped zap
+        // record, and the first lines of the block (which may continue a record of the
+        // block before) are joined in order.
         let partial = cri_partial(line);
-        if n == 1 || prev_partial || partial {
+        let wrapped = wraps.wrapped(line);
+        if n <= rejoin::MAX_WRAP_LINES as u64 || prev_partial || partial || wrapped {
             out.items.push((n, Body::Raw(line.to_vec())));
             prev_partial = partial;
             continue;
+        }
+        // several zap records glued on one line: each is read
+        if line.first() == Some(&b'{') {
+            if let Some(pieces) = rejoin::split_glued(line) {
+                for piece in pieces {
+                    let info = parse_line(piece, st);
+                    out.tally.add(n, &info);
+                    if !info.events.is_empty() {
+                        let raw = raw_line(opts, piece, true);
+                        out.items.push((n, Body::Parsed(info, raw)));
+                    }
+                }
+                continue;
+            }
         }
         let info = match read_line(line, st) {
             parse::Read::Bulk(format, time, kind) => {
@@ -560,12 +580,18 @@ struct Consumer<'o> {
     formats: [u64; FORMATS.len()],
     wrappers: u16,
     error: Option<io::Error>,
+    /// Hard-wrapped zap records being joined.
+    rejoin: rejoin::Rejoin,
 }
 
 impl Consumer<'_> {
     fn block(&mut self, p: Parsed) {
         let base = self.line_no;
         for (n, body) in p.items {
+            if !matches!(body, Body::Raw(_)) && self.rejoin.is_open() {
+                // the wrapped record ended without closing: its lines are read as they are
+                self.flush_rejoin();
+            }
             match body {
                 Body::Parsed(info, raw) => self.line(base + n, info, raw),
                 Body::One(ev, time, coarse, raw) => {
@@ -575,13 +601,8 @@ impl Consumer<'_> {
                     let Some(joined) = cri_join(&bytes, &mut self.st) else {
                         continue;
                     };
-                    let info = parse_line(&joined, &self.st);
-                    let mut t = Tally::default();
-                    t.add(base + n, &info);
-                    self.tally(&t, 0);
-                    if info.class == LineClass::UnknownRaft || !info.events.is_empty() {
-                        let raw = raw_line(self.opts, &joined, !info.events.is_empty());
-                        self.line(base + n, info, raw);
+                    for (ln, rec) in self.rejoin.push(base + n, &joined) {
+                        self.raw_record(ln, &rec);
                     }
                 }
             }
@@ -590,6 +611,26 @@ impl Consumer<'_> {
         self.line_no = base + p.lines;
         if let Some(e) = p.error {
             self.error = Some(e);
+        }
+    }
+
+    /// Read a line the parser threads left to the calling thread (CRI and wrapped
+    /// records joined), each of its glued records.
+    fn raw_record(&mut self, line_no: u64, line: &[u8]) {
+        for info in parse::parse_records(line, &self.st) {
+            let mut t = Tally::default();
+            t.add(line_no, &info);
+            self.tally(&t, 0);
+            if info.class == LineClass::UnknownRaft || !info.events.is_empty() {
+                let raw = raw_line(self.opts, line, !info.events.is_empty());
+                self.line(line_no, info, raw);
+            }
+        }
+    }
+
+    fn flush_rejoin(&mut self) {
+        for (ln, rec) in self.rejoin.flush() {
+            self.raw_record(ln, &rec);
         }
     }
 
@@ -919,10 +960,102 @@ fn read_reader_inner<R: BufRead + Send>(
         formats: [0; FORMATS.len()],
         wrappers: 0,
         error: None,
+        rejoin: rejoin::Rejoin::default(),
     };
     pipeline(reader, threads, &st, opts, |p| c.block(p));
+    c.flush_rejoin();
     let error = c.error.take();
     (finish(c, mtime, default_year), error)
+}
+
+/// Dates for times of day whose date was not printed (capnslog lines cut by a paste):
+/// the date of the input's dated lines, stepping a day forward when the clock goes back
+/// by more than 12 hours (midnight); without any, 1970-01-01 until [`date_from_run`].
+struct Days {
+    /// Date of the first dated line of the input.
+    base: Option<chrono::NaiveDate>,
+    /// The latest time placed or read.
+    last: Option<chrono::NaiveDateTime>,
+    /// Time-only lines were seen.
+    any: bool,
+}
+
+impl Days {
+    fn new(times: &[Option<RawTime>]) -> Days {
+        let base = times
+            .iter()
+            .flatten()
+            .find(|t| t.has_year)
+            .map(|t| t.naive.date());
+        Days {
+            base,
+            last: None,
+            any: false,
+        }
+    }
+
+    fn dated(&mut self, t: &RawTime) {
+        self.last = Some(t.naive);
+    }
+
+    fn place(&mut self, t: &RawTime) -> RawTime {
+        self.any = true;
+        let day = match (self.last, self.base) {
+            (Some(l), _) => l.date(),
+            (None, Some(b)) => b,
+            (None, None) => time::clock_epoch(),
+        };
+        let mut at = day.and_time(t.naive.time());
+        if self
+            .last
+            .is_some_and(|l| at < l - chrono::Duration::hours(12))
+        {
+            at += chrono::Duration::days(1);
+        }
+        self.last = Some(at);
+        RawTime {
+            naive: at,
+            has_year: true,
+            has_date: true,
+            ..*t
+        }
+    }
+
+    fn note(&self) -> Option<String> {
+        if !self.any {
+            return None;
+        }
+        Some(match self.base {
+            Some(d) => format!("date {d} of time-only lines taken from other lines of the input"),
+            None => "day unknown: time-only lines (no date printed) are placed on 1970-01-01"
+                .to_string(),
+        })
+    }
+}
+
+/// Time-only inputs without any dated line take their date from the run's other
+/// inputs (the day of their earliest event): their events move by whole days from
+/// 1970-01-01, and their note says so.
+pub fn date_from_run(results: &mut [InputResult]) {
+    let earliest = results
+        .iter()
+        .filter(|r| !r.summary.day_unknown)
+        .flat_map(|r| r.events.iter().filter_map(|e| e.ts))
+        .min();
+    for r in results.iter_mut().filter(|r| r.summary.day_unknown) {
+        let Some(t) = earliest else { continue };
+        let day = t.to_utc().date_naive();
+        let shift = (day - time::clock_epoch()).num_days() * 86_400 * 1_000_000_000;
+        for e in r.events.iter_mut() {
+            if let Some(ts) = e.ts.as_mut() {
+                ts.0 = ts.0.saturating_add(shift);
+            }
+        }
+        r.summary.day_unknown = false;
+        r.summary.year_note = Some(format!(
+            "date {day} of time-only lines taken from the run's other inputs (their earliest event)"
+        ));
+    }
 }
 
 /// Sources and their members for the summary; in interleaved streams, events that took
@@ -1000,9 +1133,13 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
     let mut events = c.events;
     let mut year = year_base;
     let mut last_month = 0u32;
+    let mut days = Days::new(&c.times);
     for (e, t) in events.iter_mut().zip(c.times) {
         e.ts = t.map(|t| {
-            if t.has_year {
+            if !t.has_date {
+                days.place(&t).instant(opts.assume_tz)
+            } else if t.has_year {
+                days.dated(&t);
                 t.instant(opts.assume_tz)
             } else {
                 let m = t.naive.month();
@@ -1041,6 +1178,13 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
             },
         )
         .collect();
+    if let Some(note) = days.note() {
+        summary.day_unknown = days.base.is_none();
+        summary.year_note = Some(match summary.year_note.take() {
+            Some(y) => format!("{y}; {note}"),
+            None => note,
+        });
+    }
     let raw = c.raw;
     summary.lines = c.line_no;
     summary.events = events.len() as u64;

@@ -278,6 +278,7 @@ pub fn analyze_listing_unknown(
             }
         }
     }
+    ingest::date_from_run(&mut results);
     // keep input indexes dense for the report
     for (i, r) in results.iter_mut().enumerate() {
         for e in r.events.iter_mut() {

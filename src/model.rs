@@ -477,6 +477,30 @@ fn unreadable_note(rows: &[InputRow], without_log: Vec<String>) -> Option<String
     })
 }
 
+/// The other members a line names as raft peers (not a removed member a line rejects).
+fn peers_named(k: &Kind) -> Option<NodeId> {
+    match k {
+        Kind::VoteGranted { candidate, .. }
+        | Kind::VoteRejected { candidate, .. }
+        | Kind::VoteIgnored { candidate, .. } => Some(*candidate),
+        Kind::VoteResponse { from, .. }
+        | Kind::LowerTermIgnored { from, .. }
+        | Kind::TimeoutNowReceived { from } => Some(*from),
+        Kind::LostLeader { leader } | Kind::ForgotLeader { leader } => Some(*leader),
+        Kind::TransferStarted { to }
+        | Kind::TransferAborted { to }
+        | Kind::TimeoutNowSent { to } => Some(*to),
+        Kind::HeartbeatOverrun { to, .. } => *to,
+        Kind::StreamLost { peer, .. }
+        | Kind::PeerInactive { peer, .. }
+        | Kind::PeerActive { peer }
+        | Kind::PeerUnreachable { peer, .. }
+        | Kind::BufferFull { peer, .. }
+        | Kind::ClockSkew { peer, .. } => *peer,
+        _ => None,
+    }
+}
+
 /// Build the analysis from the inputs' events.
 pub fn analyze(
     mut inputs: Vec<InputResult>,
@@ -846,6 +870,9 @@ fn build(
             _ => {}
         }
     }
+    // members that only the others' lines name (a peer's stream errors, a pre-vote, a
+    // transfer target): members without a log of their own
+    referenced.extend(events.iter().flat_map(|e| peers_named(&e.kind)));
     for r in referenced {
         nodes.entry(r).or_default();
     }

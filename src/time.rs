@@ -201,6 +201,9 @@ pub struct RawTime {
     pub offset: Option<i32>,
     /// Whether the year was printed (journald short format prints none).
     pub has_year: bool,
+    /// Whether the date was printed at all (a capnslog line whose date was cut off
+    /// holds a time of day only; its date is found later, see [`parse_clock`]).
+    pub has_date: bool,
 }
 
 impl RawTime {
@@ -322,6 +325,7 @@ pub fn parse_iso(b: &[u8]) -> Option<(RawTime, usize)> {
             naive,
             offset,
             has_year: true,
+            has_date: true,
         },
         end,
     ))
@@ -348,6 +352,7 @@ pub fn parse_golog(b: &[u8]) -> Option<(RawTime, usize)> {
             naive,
             offset: None,
             has_year: true,
+            has_date: true,
         },
         19 + flen,
     ))
@@ -387,6 +392,7 @@ pub fn parse_syslog(b: &[u8], year: i32) -> Option<(RawTime, usize)> {
             naive,
             offset: None,
             has_year: false,
+            has_date: true,
         },
         15 + flen,
     ))
@@ -405,7 +411,49 @@ pub fn parse_epoch(v: f64) -> Option<RawTime> {
         naive: dt.naive_utc(),
         offset: Some(0),
         has_year: true,
+        has_date: true,
     })
+}
+
+/// Microseconds since the epoch, as journald's `__REALTIME_TIMESTAMP` holds them (read
+/// as an integer: a float would round the last digits).
+pub fn parse_epoch_us(us: u64) -> Option<RawTime> {
+    let secs = i64::try_from(us / 1_000_000).ok()?;
+    let dt = DateTime::<Utc>::from_timestamp(secs, (us % 1_000_000) as u32 * 1000)?;
+    Some(RawTime {
+        naive: dt.naive_utc(),
+        offset: Some(0),
+        has_year: true,
+        has_date: true,
+    })
+}
+
+/// The date given to a time of day whose date is not known yet (see [`parse_clock`]).
+pub fn clock_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// Parse a time of day `HH:MM:SS.ffffff` at the start of `b` (a capnslog line whose
+/// date was cut off by a paste or never printed). The date is [`clock_epoch`] until the
+/// input's other lines or the run's other inputs give one (`has_date` is false).
+pub fn parse_clock(b: &[u8]) -> Option<(RawTime, usize)> {
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let h = digits(b, 0, 2)?;
+    let mi = digits(b, 3, 2)?;
+    let s = digits(b, 6, 2)?;
+    let (nanos, flen) = fraction(b, 8);
+    let naive = clock_epoch().and_hms_nano_opt(h, mi, s.min(59), nanos)?;
+    Some((
+        RawTime {
+            naive,
+            offset: None,
+            has_year: false,
+            has_date: false,
+        },
+        8 + flen,
+    ))
 }
 
 /// Parse a Go duration string as etcd writes it (`100ms`, `1.271866402s`, `233.675µs`,

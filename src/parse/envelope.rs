@@ -4,7 +4,7 @@
 //! journald capnslog payloads). Formats are detected per line (etcd-log-messages.md §1).
 
 use super::zapjson::Fields;
-use crate::time::{parse_epoch, parse_golog, parse_iso, parse_syslog, RawTime};
+use crate::time::{parse_clock, parse_epoch, parse_golog, parse_iso, parse_syslog, RawTime};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -64,6 +64,9 @@ impl Wrappers {
     pub const LOKI: u16 = 256;
     /// Elasticsearch / OpenSearch hits (`{"_index":…,"_source":{…}}`, one per line).
     pub const ELASTICSEARCH: u16 = 512;
+    /// `journalctl -o json` / `-o export`-as-JSON records (`MESSAGE`,
+    /// `__REALTIME_TIMESTAMP`).
+    pub const JOURNALD_JSON: u16 = 1024;
 
     /// Names of the wrappers present.
     pub fn names(self) -> Vec<&'static str> {
@@ -79,6 +82,7 @@ impl Wrappers {
             (Self::STERN, "stern"),
             (Self::LOKI, "loki"),
             (Self::ELASTICSEARCH, "elasticsearch"),
+            (Self::JOURNALD_JSON, "journald-json"),
         ] {
             if self.0 & bit != 0 {
                 v.push(n);
@@ -518,7 +522,7 @@ fn recognise(b: &[u8], outer: Outer, glued: bool) -> Peeled<'_> {
                     }
                 }
             }
-            if outer.wrappers.0 & Wrappers::JOURNALD != 0 {
+            if outer.wrappers.0 & (Wrappers::JOURNALD | Wrappers::JOURNALD_JSON) != 0 {
                 // capnslog journald formatter: bare message, time from the prefix
                 let msg = String::from_utf8_lossy(b);
                 return Peeled::Record(Box::new(Record {
@@ -555,7 +559,7 @@ fn try_recognise<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'
         if b.len() > 26 && b[10] == b' ' && b[4] == b'-' {
             if let Some((rt, n)) = parse_iso(b) {
                 if rt.offset.is_none() {
-                    return capnslog(b, n, rt, outer, glued);
+                    return capnslog(b, n, Some(rt), outer, glued);
                 }
             }
         }
@@ -563,6 +567,19 @@ fn try_recognise<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'
         if let Some((rt, n)) = parse_iso(b) {
             if b.get(n) == Some(&b'\t') || console_with_spaces(&b[n..]) {
                 return zap_console(b, n, rt, outer, glued);
+            }
+        }
+        // capnslog whose date was cut off (a paste) or never printed: a time of day only
+        if let Some((rt, n)) = parse_clock(b) {
+            if let Some(p) = capnslog(b, n, Some(rt), outer, glued) {
+                return Some(p);
+            }
+        }
+        // capnslog cut down to its seconds (`SS.ffffff L | `): no time at all
+        if b.len() > 12 && b[2] == b'.' && b[..2].iter().all(u8::is_ascii_digit) {
+            let n = 3 + b[3..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if let Some(p) = capnslog(b, n, None, outer, glued) {
+                return Some(p);
             }
         }
         // 2014 development builds: `HH:MM:SS.ffffff file.go:N: pkg: msg` (no date: no time)
@@ -587,7 +604,7 @@ fn try_recognise<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'
 fn capnslog<'a>(
     b: &'a [u8],
     n: usize,
-    rt: RawTime,
+    rt: Option<RawTime>,
     outer: &Outer,
     glued: bool,
 ) -> Option<Peeled<'a>> {
@@ -614,7 +631,7 @@ fn capnslog<'a>(
     Some(Peeled::Record(Box::new(Record {
         format: Format::Capnslog,
         wrappers: outer.wrappers,
-        time: choose_time(Some(rt), outer.time),
+        time: choose_time(rt, outer.time),
         coarse: false,
         level: Some(level),
         pkg,
@@ -672,6 +689,16 @@ fn golog<'a>(
             }
         }
     }
+    // TiDB PD's embedded etcd (ngaut/log): `file.go:N: [info] ` before the text
+    let bracketed = level.is_none() && s.starts_with('[');
+    if bracketed {
+        if let Some(close) = s.find("] ") {
+            if let Some(l) = level_word(&s[1..close]) {
+                level = Some(l);
+                s = &s[close + 2..];
+            }
+        }
+    }
     let owned = s.to_string();
     let (pkg, msg) = if format == Format::GoLogRaft {
         (Some(Cow::Borrowed("raft")), Cow::Owned(owned))
@@ -680,7 +707,11 @@ fn golog<'a>(
         if p.is_none() && level.is_none() {
             return None; // a Go log line of another program
         }
-        (p, m)
+        if bracketed && level.is_some() {
+            pd_message(p, m)
+        } else {
+            (p, m)
+        }
     };
     Some(Peeled::Record(Box::new(Record {
         format,
@@ -694,6 +725,26 @@ fn golog<'a>(
         glued,
         stream: outer.stream.clone(),
     })))
+}
+
+/// PD forwards etcd's capnslog entries as `pkg: [text]` (the entries slice printed with
+/// `%v`) and raft's `raft.node:` lines with that prefix read as a package: give both the
+/// shape the other formats have.
+fn pd_message<'a>(
+    pkg: Option<Cow<'a, str>>,
+    msg: Cow<'a, str>,
+) -> (Option<Cow<'a, str>>, Cow<'a, str>) {
+    match pkg.as_deref() {
+        Some("raft.node") => (
+            Some(Cow::Borrowed("raft")),
+            Cow::Owned(format!("raft.node: {msg}")),
+        ),
+        Some(_) if msg.starts_with('[') && msg.ends_with(']') && msg.len() >= 2 => {
+            let inner = msg[1..msg.len() - 1].to_string();
+            (pkg, Cow::Owned(inner))
+        }
+        _ => (pkg, msg),
+    }
 }
 
 fn time_only_golog<'a>(b: &'a [u8], outer: &Outer, glued: bool) -> Option<Peeled<'a>> {

@@ -5,6 +5,7 @@
 
 pub mod envelope;
 pub mod raft_msg;
+pub mod rejoin;
 pub mod server;
 mod source;
 pub mod zapjson;
@@ -301,6 +302,15 @@ fn zap_msg_matters(line: &[u8], msg: Option<&[u8]>) -> Option<bool> {
     Some(may_matter(msg.as_bytes()))
 }
 
+/// Each record of a line: several when zap records were glued on it (see
+/// [`rejoin::split_glued`]), else the line itself.
+pub fn parse_records(line: &[u8], st: &envelope::EnvState) -> Vec<LineInfo> {
+    match rejoin::split_glued(line) {
+        Some(pieces) => pieces.into_iter().map(|p| parse_line(p, st)).collect(),
+        None => vec![parse_line(line, st)],
+    }
+}
+
 /// Parse one complete line (CRI partials already joined).
 pub fn parse_line(line: &[u8], st: &envelope::EnvState) -> LineInfo {
     let msg = match line.first() {
@@ -325,7 +335,8 @@ fn parse_with(line: &[u8], st: &envelope::EnvState, msg: Option<&[u8]>) -> LineI
             m
         }
         None => {
-            let m = may_matter(line);
+            // a journal record's MESSAGE as an array of bytes hides its words
+            let m = may_matter(line) || source::bytes_message(line);
             if !m {
                 let (f, c) = classify_cheap(line, st);
                 info.format = f;

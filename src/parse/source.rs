@@ -21,8 +21,15 @@ pub(super) fn peel_source(b: &[u8], first: u8, outer: &mut Outer) -> Option<Wrap
             loki_jsonl(b, outer)
         }
         b'{' if b.starts_with(b"{\"_index\":") => es_hit(b, outer),
+        b'{' if is_journal_json(b) => journal_json(b, outer),
         _ => None,
     }
+}
+
+/// A `journalctl -o json` record: journalctl writes the cursor and the realtime stamp
+/// first.
+fn is_journal_json(line: &[u8]) -> bool {
+    line.starts_with(b"{\"__CURSOR\":") || line.starts_with(b"{\"__REALTIME_TIMESTAMP\":")
 }
 
 /// True for a JSON line that is an export record around a log line, not a zap record.
@@ -30,6 +37,55 @@ pub fn is_export_json(line: &[u8]) -> bool {
     line.starts_with(b"{\"labels\":")
         || line.starts_with(b"{\"line\":")
         || line.starts_with(b"{\"_index\":")
+        || is_journal_json(line)
+}
+
+/// A journal record whose `MESSAGE` is an array of bytes (text that was not UTF-8):
+/// its words are only seen once decoded.
+pub fn bytes_message(line: &[u8]) -> bool {
+    is_journal_json(line) && memchr::memmem::find(line, b"\"MESSAGE\":[").is_some()
+}
+
+/// `{"__CURSOR":…,"__REALTIME_TIMESTAMP":"µs",…,"MESSAGE":…}` (systemd's JSON export
+/// format): the line is `MESSAGE` (a string, or an array of bytes when it was not
+/// UTF-8), the time `__REALTIME_TIMESTAMP`, the writer `_HOSTNAME IDENT[_PID]` as the
+/// journald short format names it.
+fn journal_json(b: &[u8], outer: &mut Outer) -> Option<WrapOut> {
+    let v = Fields::scan(Cow::Borrowed(b)).ok()?;
+    let line: Vec<u8> = match v.get_str("MESSAGE") {
+        Some(m) => m.as_bytes().to_vec(),
+        None => {
+            let raw = v.raw("MESSAGE")?;
+            serde_json::from_str::<Vec<u8>>(&raw).ok()?
+        }
+    };
+    if let Some(us) = v
+        .get_str("__REALTIME_TIMESTAMP")
+        .and_then(|t| t.parse::<u64>().ok())
+    {
+        if let Some(rt) = crate::time::parse_epoch_us(us) {
+            outer.time.get_or_insert(rt);
+        }
+    }
+    let ident = v
+        .first_str(&["SYSLOG_IDENTIFIER", "_COMM"])
+        .map(Cow::into_owned);
+    let mut key = String::new();
+    if let Some(h) = v.get_str("_HOSTNAME") {
+        key.push_str(&h);
+    }
+    if let Some(i) = ident {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(&i);
+        if let Some(pid) = v.get_str("_PID") {
+            key.push_str(&format!("[{pid}]"));
+        }
+    }
+    set_stream(outer, key.as_bytes());
+    outer.wrappers.0 |= Wrappers::JOURNALD_JSON;
+    Some(WrapOut::Owned(trim_end(&line).to_vec()))
 }
 
 /// The line without ANSI SGR sequences (`ESC [ digits;… m`); None when it has none.
