@@ -254,7 +254,9 @@ fn must_gather_member_list_names_members_and_flags_those_without_logs() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|n| n["id"] == "849335a4c3608382" && n["name"] == "n3" && n["has_log"] == false),
+                .any(|n| n["id"] == "849335a4c3608382"
+                    && n["name"] == "n3"
+                    && n["has_log"] == false),
             "{bundle}: {err}"
         );
         // the endpoint status of etcd_info/ is read as a --status file
