@@ -27,7 +27,7 @@ use crate::event::{Event, Kind, NodeId};
 use crate::ingest::InputResult;
 use crate::model::Analysis;
 use crate::report::{InputRow, Report, Summary};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How inputs are grouped into clusters (`--cluster-by`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -182,6 +182,27 @@ fn contradicts(a: &Profile, b: &Profile, by: ClusterBy) -> bool {
     })
 }
 
+/// What grouping reads of an input, hashed: equal for copies of one log.
+fn fingerprint(p: &Profile) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.cluster_ids.hash(&mut h);
+    p.members.hash(&mut h);
+    p.span.hash(&mut h);
+    for (n, own) in &p.own {
+        n.hash(&mut h);
+        for e in &own.lines {
+            (
+                e.ts.map(|t| t.0),
+                e.term,
+                crate::model::kind_digest(&e.kind),
+            )
+                .hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
 fn linked(a: &Profile, b: &Profile) -> bool {
     !a.cluster_ids.is_disjoint(&b.cluster_ids) || !a.members.is_disjoint(&b.members)
 }
@@ -203,10 +224,19 @@ pub fn group(inputs: &[InputResult], by: ClusterBy) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut spans: Vec<Option<(i64, i64)>> = Vec::new();
     let mut loose = Vec::new();
+    // an exact copy of an input already placed goes where it went: it links to and
+    // contradicts the same inputs, and comparing it with every input again makes a
+    // directory of many copies (rotated duplicates, a bundle's mirrors) quadratic
+    let mut placed: HashMap<u64, usize> = HashMap::new();
     for i in order {
         let p = &profiles[i];
         if p.members.is_empty() && p.cluster_ids.is_empty() {
             loose.push(i);
+            continue;
+        }
+        let print = fingerprint(p);
+        if let Some(&g) = placed.get(&print) {
+            groups[g].push(i);
             continue;
         }
         let best = (0..groups.len())
@@ -226,6 +256,7 @@ pub fn group(inputs: &[InputResult], by: ClusterBy) -> Vec<Vec<usize>> {
             groups.len() - 1
         });
         groups[g].push(i);
+        placed.insert(print, g);
         if let Some((lo, hi)) = p.span {
             widen(&mut spans[g], lo);
             widen(&mut spans[g], hi);
