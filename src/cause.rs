@@ -1157,7 +1157,7 @@ mod tests {
                     }
                 })
                 .collect();
-            analyze(inputs, &ModelOptions::default(), |_| true)
+            analyze(inputs, &ModelOptions::default())
         }
     }
 

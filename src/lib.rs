@@ -365,11 +365,17 @@ pub fn analyze_listing_unknown(
         a.metrics = Some(m);
     }
     if a.sections.is_empty() {
-        model::view::apply(&mut a, view);
-        a.report.near_misses = diagnose::near_misses(&a);
-        a.report.recommendations = diagnose::recommendations(&a);
+        conclude(&mut a, view);
     }
     Ok((a, unknown))
+}
+
+/// What each cluster's analysis ends with: the --since/--until view, then the near
+/// misses and the advice over what it shows.
+fn conclude(a: &mut model::Analysis, view: model::view::View) {
+    model::view::apply(a, view);
+    a.report.near_misses = diagnose::near_misses(a);
+    a.report.recommendations = diagnose::recommendations(a);
 }
 
 /// The model of each cluster among the inputs (see [`cluster`]), each with its
@@ -383,18 +389,16 @@ fn analyze_clusters(
 ) -> model::Analysis {
     let groups = cluster::group(&results, cfg.cluster_by);
     if groups.len() < 2 {
-        let mut a = model::analyze(results, opts, |_| true);
+        let mut a = model::analyze(results, opts);
         each(&mut a);
         return a;
     }
     let sections = cluster::split(results, &groups)
         .into_iter()
         .map(|inputs| {
-            let mut s = model::analyze(inputs, opts, |_| true);
+            let mut s = model::analyze(inputs, opts);
             each(&mut s);
-            model::view::apply(&mut s, view);
-            s.report.near_misses = diagnose::near_misses(&s);
-            s.report.recommendations = diagnose::recommendations(&s);
+            conclude(&mut s, view);
             s
         })
         .collect();

@@ -502,11 +502,7 @@ fn peers_named(k: &Kind) -> Option<NodeId> {
 }
 
 /// Build the analysis from the inputs' events.
-pub fn analyze(
-    mut inputs: Vec<InputResult>,
-    opts: &ModelOptions,
-    filter: impl Fn(&Event) -> bool,
-) -> Analysis {
+pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     let dups = dedup(&mut inputs);
     let input_rows: Vec<InputRow> = inputs
         .iter()
@@ -564,18 +560,7 @@ pub fn analyze(
         }
     }
     let input_names: Vec<String> = inputs.iter().map(|i| i.summary.name.clone()).collect();
-    let (all, all_raw) = merge(inputs);
-    let keep_raw = !all_raw.is_empty();
-    let mut events = Vec::with_capacity(all.len());
-    let mut raw = Vec::new();
-    for (i, e) in all.into_iter().enumerate() {
-        if filter(&e) {
-            if keep_raw {
-                raw.push(all_raw[i].clone());
-            }
-            events.push(e);
-        }
-    }
+    let (events, raw) = merge(inputs);
     let mut a = build(events, raw, input_rows, input_names, notes, opts);
     a.report.anomalies.extend(dup_anomalies);
     a

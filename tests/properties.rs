@@ -219,7 +219,7 @@ mod generated {
                     raw: Vec::new(),
                 })
                 .collect();
-            let a = analyze(inputs, &ModelOptions::default(), |_| true);
+            let a = analyze(inputs, &ModelOptions::default());
             let split = a.report.anomalies.iter().any(|x| x.kind == "split_brain");
             let mut leaders: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> = Default::default();
             for e in &a.events {

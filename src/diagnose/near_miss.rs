@@ -300,7 +300,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut a = analyze(inputs, &ModelOptions::default(), |_| true);
+            let mut a = analyze(inputs, &ModelOptions::default());
             a.report.near_misses = near_misses(&a);
             a
         }
