@@ -147,15 +147,9 @@ fn zip(dir: &Path, out: &Path) {
 }
 
 fn run_json(args: &[&str]) -> (Value, String) {
-    let out = Command::cargo_bin("raftlog")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{args:?}: {err}");
-    (serde_json::from_slice(&out.stdout).unwrap(), err)
+    let (code, out, err) = run_bin(args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    (serde_json::from_str(&out).unwrap(), err)
 }
 
 /// Each term's leader and election time: what the user compares.

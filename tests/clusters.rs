@@ -7,14 +7,9 @@ use common::*;
 use serde_json::Value;
 
 fn raftlog_out(args: &[&str]) -> String {
-    let out = Command::cargo_bin("raftlog")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {:?}", out);
-    String::from_utf8(out.stdout).unwrap()
+    let (code, out, err) = run_bin(args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    out
 }
 
 fn json(args: &[&str]) -> Value {

@@ -167,18 +167,6 @@ fn storm_window_of_106752_days_is_a_usage_error() {
     }
 }
 
-fn raftlog(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("raftlog"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 /// An inverted range holds nothing: a usage error, not an empty table with exit 0. So is
 /// a negative duration, which used to be read as its opposite.
 #[test]
@@ -190,7 +178,7 @@ fn inverted_and_negative_ranges_are_usage_errors() {
         ("10s", "2026-11-25T10:00:00Z"),
     ] {
         let (code, out, err) =
-            raftlog(&["timeline", "-q", "--since", since, "--until", until, &dir]);
+            run_bin(&["timeline", "-q", "--since", since, "--until", until, &dir]);
         assert_eq!(code, Some(2), "{since}..{until}: {err}");
         assert!(out.is_empty());
         assert!(
@@ -198,11 +186,11 @@ fn inverted_and_negative_ranges_are_usage_errors() {
             "{err}"
         );
     }
-    let (code, _, err) = raftlog(&["timeline", "-q", "--since", "-5s", &dir]);
+    let (code, _, err) = run_bin(&["timeline", "-q", "--since", "-5s", &dir]);
     assert_eq!(code, Some(2));
     assert!(err.contains("--since") && err.contains("write 5s"), "{err}");
     // a range that holds something still works
-    let (code, out, _) = raftlog(&["terms", "-q", "--since", "30s", "--until", "10s", &dir]);
+    let (code, out, _) = run_bin(&["terms", "-q", "--since", "30s", "--until", "10s", &dir]);
     assert_eq!(code, Some(0));
     assert!(!out.is_empty());
 }
@@ -212,7 +200,7 @@ fn inverted_and_negative_ranges_are_usage_errors() {
 #[test]
 fn status_and_metrics_take_one_file_each() {
     let f = |n: &str| fixture(&format!("real/zap-3-mixed/{n}"));
-    let (code, _, err) = raftlog(&[
+    let (code, _, err) = run_bin(&[
         "diagnose",
         "-f",
         "json",
@@ -223,13 +211,13 @@ fn status_and_metrics_take_one_file_each() {
     ]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("read 2 inputs"), "{err}");
-    let (code, _, err) = raftlog(&["timeline", "-q", "--status", &f("n1.log"), &f("n2.log")]);
+    let (code, _, err) = run_bin(&["timeline", "-q", "--status", &f("n1.log"), &f("n2.log")]);
     assert_eq!(code, Some(2));
     assert!(
         err.contains("--status") && err.contains("looks like an etcd log"),
         "{err}"
     );
-    let (code, _, err) = raftlog(&[
+    let (code, _, err) = run_bin(&[
         "timeline",
         "-q",
         "--metrics",

@@ -4,20 +4,6 @@
 
 mod common;
 use common::*;
-use std::process::Command;
-
-fn raftlog(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_raftlog"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Real captures of the harness's `mixed` scenario (etcd 3.4 zap and capnslog, 3.5.1),
 /// `--since` halfway between the leader's SIGKILL and the next pause (truth.log): the
@@ -85,11 +71,11 @@ fn fail_on_covers_what_meets_the_window() {
     let full = analyze(&["terms", &dir]);
     assert_eq!(full.report.storms.len(), 1);
     let storm = &full.report.storms[0];
-    let (code, _, _) = raftlog(&["diagnose", "-q", "--fail-on", "storm", &dir]);
+    let (code, _, _) = run_bin(&["diagnose", "-q", "--fail-on", "storm", &dir]);
     assert_eq!(code, Some(1));
     // after the storm's last leader change: nothing to fail on
     let after = raftlog::time::Instant(storm.to.0 + 1_000_000).rfc3339();
-    let (code, out, err) = raftlog(&[
+    let (code, out, err) = run_bin(&[
         "diagnose",
         "-q",
         "--fail-on",
@@ -105,7 +91,7 @@ fn fail_on_covers_what_meets_the_window() {
         .elected_at
         .unwrap()
         .rfc3339();
-    let (code, out, err) = raftlog(&[
+    let (code, out, err) = run_bin(&[
         "diagnose",
         "-q",
         "--fail-on",
@@ -135,7 +121,7 @@ fn summary_counts_cover_the_window_with_the_totals() {
     assert!(s.elections < full.report.summary.elections);
     let w = s.window.as_ref().unwrap();
     assert_eq!(w.totals.elections, full.report.summary.elections);
-    let (_, out, _) = raftlog(&["timeline", "-q", "--since", &from.rfc3339(), &dir]);
+    let (_, out, _) = run_bin(&["timeline", "-q", "--since", &from.rfc3339(), &dir]);
     let want = format!(
         "{} of {} elections",
         s.elections, full.report.summary.elections
@@ -143,7 +129,7 @@ fn summary_counts_cover_the_window_with_the_totals() {
     assert!(out.contains(&want), "{out}");
     // no window: no summary.window, in JSON neither
     assert!(full.report.summary.window.is_none());
-    let (_, json, _) = raftlog(&["terms", "-q", "-f", "json", &dir]);
+    let (_, json, _) = run_bin(&["terms", "-q", "-f", "json", &dir]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(v["summary"].get("window").is_none());
 }

@@ -13,6 +13,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Run the raftlog binary from the repository root: exit code, stdout, stderr.
+pub fn run_bin(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_raftlog"))
+        .current_dir(root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Path under fixtures/.
 pub fn fixture(p: &str) -> String {
     root().join("fixtures").join(p).display().to_string()
