@@ -358,6 +358,7 @@ pub fn flag_unlogged(a: &mut crate::model::Analysis, listed: &Listed) {
             nodes: vec![hex],
             terms: Vec::new(),
             offset_ms: None,
+            hint: None,
         });
     }
 }

@@ -423,14 +423,16 @@ pub struct Common {
     pub until: Option<String>,
 
     /// Zone in which zone-less log times (capnslog, Go log, journald) are read: UTC,
-    /// local or an offset like +08:00. The summary says when this assumption was used.
+    /// local or an offset like +08:00; FILE=ZONE for one input only (its path as given,
+    /// or its file name), as a `zone_offset` anomaly suggests (repeatable). The summary
+    /// says when this assumption was used.
     #[arg(
         long,
-        value_name = "ZONE",
+        value_name = "[FILE=]ZONE",
         default_value = "UTC",
         help_heading = "Input"
     )]
-    pub assume_tz: String,
+    pub assume_tz: Vec<String>,
 
     /// Year for journald lines that print none (default: from other lines of the input,
     /// else the file's modification time, else the current year).
@@ -499,6 +501,11 @@ pub struct Common {
         help_heading = "Analysis"
     )]
     pub skew_tolerance: i64,
+
+    /// Keep every member's times as logged: do not move a member whose clock is measured
+    /// off (a time zone or a skew) onto the others' clock.
+    #[arg(long, help_heading = "Analysis")]
+    pub no_clock_correction: bool,
 
     /// Exit with status 1 when this is found (repeatable).
     #[arg(long, value_enum, value_name = "CONDITION", help_heading = "Analysis")]

@@ -393,6 +393,7 @@ pub fn combine(sections: Vec<Analysis>, groups: &[Vec<usize>]) -> Analysis {
             .flat_map(|s| s.names.iter().map(|(k, v)| (*k, v.clone())))
             .collect(),
         show_raw: false,
+        clock_shifts: Default::default(),
         metrics: None,
         sections,
     }

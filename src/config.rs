@@ -185,6 +185,22 @@ pub fn parse_name(s: &str) -> Result<(NodeId, String), String> {
 
 /// The shared options that do nothing for a command (hidden from its help): refused with
 /// what they are for, rather than silently ignored.
+/// `--assume-tz` values: ZONE for every input (the last one given), FILE=ZONE for one.
+fn parse_assume_tz(values: &[String]) -> Result<(Zone, Vec<(String, Zone)>), String> {
+    let mut all = Zone::Utc;
+    let mut one = Vec::new();
+    for v in values {
+        match v.rsplit_once('=') {
+            Some((file, zone)) if !file.is_empty() => {
+                let z = Zone::parse(zone).map_err(|e| format!("--assume-tz {v}: {e}"))?;
+                one.push((file.to_string(), z));
+            }
+            _ => all = Zone::parse(v).map_err(|e| format!("--assume-tz: {e}"))?,
+        }
+    }
+    Ok((all, one))
+}
+
 fn refuse_unused(mode: Mode, c: &Common) -> Result<(), String> {
     if c.all && mode != Mode::Timeline {
         return Err("--all is for `raftlog timeline` (every event, not only the election steps); `raftlog events` lists every event already".into());
@@ -217,7 +233,7 @@ impl Config {
         } else {
             Zone::parse(&c.tz).map_err(|e| format!("--tz: {e}"))?
         };
-        let assume_tz = Zone::parse(&c.assume_tz).map_err(|e| format!("--assume-tz: {e}"))?;
+        let (assume_tz, zones) = parse_assume_tz(&c.assume_tz)?;
         let format = match (mode, c.format) {
             (Mode::Report, None) => Format::Markdown,
             (Mode::Report, Some(f @ (Format::Markdown | Format::Html))) => f,
@@ -279,6 +295,7 @@ impl Config {
             until,
             ingest: IngestOptions {
                 assume_tz,
+                zones,
                 year: c.year,
                 // diagnose and report quote the evidence lines
                 keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
@@ -291,6 +308,7 @@ impl Config {
                 storm_threshold: c.storm_threshold,
                 leaderless_threshold_ms: c.leaderless_threshold,
                 skew_tolerance_ms: c.skew_tolerance,
+                clock_correction: !c.no_clock_correction,
                 names,
                 fallback_names: Default::default(),
             },

@@ -614,6 +614,7 @@ pub fn cross_check(a: &mut Analysis, m: &crate::metrics::MetricsReport) {
                     nodes: vec![leader.to_string()],
                     terms: vec![term],
                     offset_ms: None,
+                    hint: None,
                 }),
                 _ => notes.push(format!(
                     "etcdctl endpoint status shows term {term} (leader {}), which the logs do not reach: the logs end earlier or miss that member",
@@ -675,6 +676,7 @@ pub fn cross_check(a: &mut Analysis, m: &crate::metrics::MetricsReport) {
                 nodes: vec![mid.to_string()],
                 terms: Vec::new(),
                 offset_ms: None,
+                hint: None,
             });
         }
     }

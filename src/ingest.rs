@@ -28,6 +28,9 @@ use std::time::SystemTime;
 pub struct IngestOptions {
     /// Zone for zone-less timestamps.
     pub assume_tz: Zone,
+    /// Zones for the zone-less timestamps of single inputs (`--assume-tz FILE=ZONE`):
+    /// (file, zone), matched against an input's name or its last path components.
+    pub zones: Vec<(String, Zone)>,
     /// Year for year-less timestamps (journald short).
     pub year: Option<i32>,
     /// Keep the raw line of every event (`--raw`).
@@ -838,6 +841,16 @@ impl Consumer<'_> {
     }
 }
 
+/// The `--assume-tz FILE=ZONE` zone of the input named `name` (the last one given that
+/// names it): `FILE` is its name, or its last path components (`n3.log`, `logs/n3.log`).
+pub fn zone_of(zones: &[(String, Zone)], name: &str) -> Option<Zone> {
+    zones
+        .iter()
+        .rev()
+        .find(|(f, _)| name == f || std::path::Path::new(name).ends_with(f))
+        .map(|(_, z)| *z)
+}
+
 /// Read one input. Open errors are returned; read errors part-way are recorded in the
 /// summary and the events before them kept.
 pub fn read_input(idx: u32, src: &Source, opts: &IngestOptions) -> Result<InputResult, InputError> {
@@ -899,6 +912,17 @@ fn read_input_with(
     opts: &IngestOptions,
     threads: usize,
 ) -> Result<InputResult, InputError> {
+    let own;
+    let opts = match zone_of(&opts.zones, &src.name()) {
+        Some(z) => {
+            own = IngestOptions {
+                assume_tz: z,
+                ..opts.clone()
+            };
+            &own
+        }
+        None => opts,
+    };
     let opened = input::open_counted(src, opts.progress.clone())?;
     let small = opened.size.is_some_and(|n| n < SMALL);
     let threads = if small { 1 } else { threads };

@@ -18,6 +18,7 @@
 pub mod bundle;
 pub mod cause;
 pub mod cli;
+pub mod clock;
 pub mod cluster;
 pub mod config;
 pub mod diagnose;

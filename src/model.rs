@@ -25,6 +25,9 @@ pub struct ModelOptions {
     pub leaderless_threshold_ms: i64,
     /// Clock offsets above this are reported.
     pub skew_tolerance_ms: i64,
+    /// Move the times of members whose clock is measured off onto the others' clock
+    /// (`--no-clock-correction` turns it off).
+    pub clock_correction: bool,
     /// `--name ID=NAME`.
     pub names: BTreeMap<NodeId, String>,
     /// Names used when neither `--name` nor the logs name a member (the pod or node a
@@ -39,6 +42,7 @@ impl Default for ModelOptions {
             storm_threshold: 4,
             leaderless_threshold_ms: 5000,
             skew_tolerance_ms: 1000,
+            clock_correction: true,
             names: BTreeMap::new(),
             fallback_names: BTreeMap::new(),
         }
@@ -68,6 +72,9 @@ pub struct Analysis {
     /// then this analysis holds their rows together and no events of its own. Empty for
     /// one cluster.
     pub sections: Vec<Analysis>,
+    /// The clock correction applied to the events of each (input index, member), in ms
+    /// ([`crate::clock`]); empty when no member's clock was corrected.
+    pub clock_shifts: BTreeMap<(u32, Option<NodeId>), i64>,
 }
 
 impl Analysis {
@@ -551,6 +558,7 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
             nodes: Vec::new(),
             terms: Vec::new(),
             offset_ms: None,
+            hint: None,
         });
     }
     let mut notes = Vec::new();
@@ -560,9 +568,17 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
         }
     }
     let input_names: Vec<String> = inputs.iter().map(|i| i.summary.name.clone()).collect();
+    // clocks are measured, and corrected, before anything is ordered by time
+    let clocks = crate::clock::Clocks::measure(&inputs, opts.skew_tolerance_ms);
+    let shifts = if opts.clock_correction {
+        clocks.apply(&mut inputs)
+    } else {
+        BTreeMap::new()
+    };
     let (events, raw) = merge(inputs);
-    let mut a = build(events, raw, input_rows, input_names, notes, opts);
+    let mut a = build(events, raw, input_rows, input_names, notes, opts, &clocks);
     a.report.anomalies.extend(dup_anomalies);
+    a.clock_shifts = shifts;
     a
 }
 
@@ -670,6 +686,7 @@ fn build(
     input_names: Vec<String>,
     mut notes: Vec<String>,
     opts: &ModelOptions,
+    clocks: &crate::clock::Clocks,
 ) -> Analysis {
     let mut nodes: BTreeMap<NodeId, NodeAcc> = BTreeMap::new();
     let mut terms: BTreeMap<u64, TermAcc> = BTreeMap::new();
@@ -909,6 +926,7 @@ fn build(
             nodes: vec![hex(*n)],
             terms: terms_v.into_iter().collect(),
             offset_ms: None,
+            hint: None,
         });
     }
 
@@ -945,6 +963,7 @@ fn build(
             nodes: vec![hex(*n)],
             terms: Vec::new(),
             offset_ms: Some(-*back),
+            hint: None,
         });
     }
 
@@ -1059,6 +1078,7 @@ fn build(
             nodes: who.iter().map(|i| hex(*i)).collect(),
             terms: vec![t],
             offset_ms: None,
+            hint: None,
         });
     }
 
@@ -1344,11 +1364,14 @@ fn build(
             nodes: top.iter().map(|x| x.0.clone()).collect(),
             terms: failed_elections.clone(),
             offset_ms: None,
+            hint: None,
         });
     }
 
-    // clock skew
-    anomalies.extend(clock_skew(&terms, opts, &disp));
+    // clocks measured from causality: zone mistakes and skews, with what was corrected
+    let (clock_anomalies, clock_notes) = clocks.report(opts.clock_correction, &disp);
+    anomalies.extend(clock_anomalies);
+    notes.extend(clock_notes);
 
     // incomplete: leaders whose own log is missing
     let mut missing: BTreeMap<NodeId, Vec<u64>> = BTreeMap::new();
@@ -1377,6 +1400,7 @@ fn build(
                 nodes: vec![hex(*l)],
                 terms: ts.clone(),
                 offset_ms: None,
+                hint: None,
             });
         }
     }
@@ -1431,6 +1455,11 @@ fn build(
                     .collect(),
                 leader_changes_seen: a.changes_seen,
                 has_log: a.has_log,
+                clock_offset_ms: clocks
+                    .offsets
+                    .get(id)
+                    .filter(|_| opts.clock_correction)
+                    .map(|o| o.correction_ms),
                 gaps: gaps
                     .get(id)
                     .map(|g| {
@@ -1536,6 +1565,7 @@ fn build(
         show_raw: false,
         metrics: None,
         sections: Vec::new(),
+        clock_shifts: BTreeMap::new(),
     }
 }
 
@@ -1814,114 +1844,4 @@ fn storms(
             }
         })
         .collect()
-}
-
-/// Estimate each member's clock offset from how its acknowledgements of new leaders
-/// (and its own `became leader`) line up with the other members' lines of the same term.
-fn clock_skew(
-    terms: &BTreeMap<u64, TermAcc>,
-    opts: &ModelOptions,
-    disp: &dyn Fn(NodeId) -> String,
-) -> Vec<Anomaly> {
-    // observations: acker a learned leader b's election d ms after b's own `became
-    // leader` by their clocks: d = delay + (clock(a) - clock(b)). Only each member's first
-    // acknowledgement of a term (a member that lost the leader and learned it again later
-    // tells nothing about clocks), and per pair the smallest d: delays are positive, so the
-    // minimum is the closest to the clock offset (as NTP does).
-    let mut pair: BTreeMap<(NodeId, NodeId), f64> = BTreeMap::new();
-    for ta in terms.values() {
-        for (leader, at) in &ta.self_leaders {
-            let Some(el) = at else { continue };
-            let mut first: BTreeMap<NodeId, Instant> = BTreeMap::new();
-            for (l, acker, ts) in &ta.acks {
-                if l == leader && acker != leader {
-                    if let Some(t) = ts {
-                        let slot = first.entry(*acker).or_insert(*t);
-                        *slot = (*slot).min(*t);
-                    }
-                }
-            }
-            for (acker, t) in first {
-                let d = el.ms_until(t) as f64;
-                let slot = pair.entry((acker, *leader)).or_insert(d);
-                *slot = slot.min(d);
-            }
-        }
-    }
-    let mut ids: BTreeSet<NodeId> = BTreeSet::new();
-    for (a, b) in pair.keys() {
-        ids.insert(*a);
-        ids.insert(*b);
-    }
-    if ids.len() < 3 {
-        return Vec::new(); // two members: who is off cannot be told
-    }
-    // pairwise offsets r(a, b) ≈ clock(a) - clock(b): with both directions the delay
-    // cancels out ((d_ab - d_ba) / 2, as NTP does), with one it is an upper bound
-    let r = |a: NodeId, b: NodeId| -> Option<f64> {
-        match (pair.get(&(a, b)), pair.get(&(b, a))) {
-            (Some(x), Some(y)) => Some((x - y) / 2.0),
-            (Some(x), None) => Some(*x),
-            (None, Some(y)) => Some(-*y),
-            (None, None) => None,
-        }
-    };
-    // the reference: the largest group of members whose clocks agree
-    let tol = opts.skew_tolerance_ms as f64;
-    let mut best: Vec<NodeId> = Vec::new();
-    for a in &ids {
-        let group: Vec<NodeId> = ids
-            .iter()
-            .copied()
-            .filter(|b| b == a || r(*a, *b).is_some_and(|x| x.abs() <= tol))
-            .collect();
-        if group.len() > best.len() {
-            best = group;
-        }
-    }
-    if best.len() * 2 <= ids.len() {
-        return Vec::new(); // no majority of agreeing clocks: who is off cannot be told
-    }
-    let mut off: BTreeMap<NodeId, f64> = BTreeMap::new();
-    let mut counts: BTreeMap<NodeId, usize> = BTreeMap::new();
-    for id in ids.iter().filter(|i| !best.contains(i)) {
-        let mut v: Vec<f64> = best.iter().filter_map(|b| r(*id, *b)).collect();
-        if v.is_empty() {
-            continue;
-        }
-        counts.insert(*id, v.len());
-        off.insert(*id, median(&mut v));
-    }
-    let mut out = Vec::new();
-    for (id, o) in off {
-        let count = counts.get(&id).copied().unwrap_or(0);
-        if o.abs() > opts.skew_tolerance_ms as f64 && count >= 1 {
-            out.push(Anomaly {
-                kind: "clock_skew".into(),
-                summary: format!(
-                    "the clock of member {} is about {} {} the others (measured against {count} members whose clocks agree); events are ordered by term, not by its timestamps",
-                    disp(id),
-                    human_ms(o.abs().round() as i64),
-                    if o > 0.0 { "ahead of" } else { "behind" }
-                ),
-                nodes: vec![hex(id)],
-                terms: Vec::new(),
-                offset_ms: Some(o.round() as i64),
-            });
-        }
-    }
-    out
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }

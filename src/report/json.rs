@@ -1,8 +1,9 @@
 //! `--format json` (the document of design.md §4) and NDJSON events.
 
 use crate::model::Analysis;
+use crate::time::Instant;
 use serde::{Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::io::{self, Write};
 
 /// The JSON object of the `i`-th event of an analysis (merged order).
@@ -13,11 +14,31 @@ fn event_value(a: &Analysis, i: usize, e: &crate::event::Event) -> Value {
         .map(String::as_str)
         .unwrap_or("?");
     let name = e.node.and_then(|n| a.names.get(&n)).map(String::as_str);
-    Value::Object(e.to_json(
+    let m = e.to_json(
         input,
         name,
         a.raw.get(i).map(String::as_str).filter(|_| a.show_raw),
-    ))
+    );
+    let shift = a.clock_shifts.get(&(e.origin.input, e.node));
+    match (shift, e.ts) {
+        (Some(ms), Some(ts)) => Value::Object(with_ts_logged(m, ts, *ms)),
+        _ => Value::Object(m),
+    }
+}
+
+/// An event of a member whose clock was corrected: `ts` is on the corrected clock,
+/// `ts_logged` (right after it) is the time as its line wrote it.
+fn with_ts_logged(m: Map<String, Value>, ts: Instant, shift_ms: i64) -> Map<String, Value> {
+    let logged = Instant(ts.0.saturating_add(shift_ms.saturating_mul(1_000_000)));
+    let mut out = Map::with_capacity(m.len() + 1);
+    for (k, v) in m {
+        let at_ts = k == "ts";
+        out.insert(k, v);
+        if at_ts {
+            out.insert("ts_logged".into(), Value::String(logged.rfc3339()));
+        }
+    }
+    out
 }
 
 /// Event objects of an analysis, in merged order.

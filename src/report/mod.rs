@@ -206,6 +206,10 @@ pub struct NodeRow {
     pub leader_changes_seen: u64,
     /// The member's own log was among the inputs.
     pub has_log: bool,
+    /// How far the member's clock was measured off and its times corrected (ms,
+    /// positive = it was ahead); absent when nothing was corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
     /// Times the member had no leader.
     pub gaps: Vec<Gap>,
 }
@@ -527,8 +531,12 @@ pub struct Anomaly {
     pub nodes: Vec<String>,
     /// Terms involved.
     pub terms: Vec<u64>,
-    /// Measured clock offset (clock_skew only).
+    /// Measured clock offset (clock_skew, zone_offset).
     pub offset_ms: Option<i64>,
+    /// What to do about it, when there is an option for it (zone_offset: `--assume-tz
+    /// FILE=ZONE`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// Headline figures (additive to design.md §4).
