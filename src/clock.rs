@@ -277,12 +277,14 @@ pub enum Class {
     Skew,
 }
 
-/// Classify an offset (ms) that is beyond the tolerance.
+/// Classify an offset (ms) that is beyond the tolerance: a zone mistake when it is
+/// within [`ZONE_SLACK_MS`] of a non-zero multiple of half an hour no larger than 14 h.
 pub fn classify(offset_ms: i64) -> Class {
     let halves = (offset_ms as f64 / HALF_HOUR_MS as f64).round() as i64;
     let zone_ms = halves * HALF_HOUR_MS;
     let residual_ms = offset_ms - zone_ms;
-    if halves != 0 && residual_ms.abs() <= ZONE_SLACK_MS {
+    // zones run from UTC-12:00 to UTC+14:00: a difference of 14 h at most
+    if halves != 0 && halves.abs() <= 28 && residual_ms.abs() <= ZONE_SLACK_MS {
         Class::Zone {
             zone_ms,
             residual_ms,
@@ -677,8 +679,17 @@ mod tests {
                 residual_ms: 90_000
             }
         );
-        // 3 minutes from a half hour is not a zone
+        // 3 minutes from a half hour is not a zone, nor a year (a year-less date placed
+        // in the wrong year)
         assert_eq!(classify(33 * 60_000), Class::Skew);
+        assert_eq!(classify(365 * 24 * 3_600_000), Class::Skew);
+        assert_eq!(
+            classify(14 * 3_600_000),
+            Class::Zone {
+                zone_ms: 14 * 3_600_000,
+                residual_ms: 0
+            }
+        );
         assert_eq!(
             classify(28 * 60_000),
             Class::Zone {

@@ -847,8 +847,13 @@ pub fn zone_of(zones: &[(String, Zone)], name: &str) -> Option<Zone> {
     zones
         .iter()
         .rev()
-        .find(|(f, _)| name == f || std::path::Path::new(name).ends_with(f))
+        .find(|(f, _)| names_input(f, name))
         .map(|(_, z)| *z)
+}
+
+/// Whether `file` (as given to `--assume-tz FILE=ZONE`) names the input `name`.
+pub fn names_input(file: &str, name: &str) -> bool {
+    name == file || std::path::Path::new(name).ends_with(file)
 }
 
 /// Read one input. Open errors are returned; read errors part-way are recorded in the

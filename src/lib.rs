@@ -230,6 +230,14 @@ pub fn analyze_listing_unknown(
         input::expand(&log_args)
     };
     let tags = bundle_sources(&bundles, &mut sources);
+    // a zone for a file that is not read would be silently unused: a typo
+    for (f, _) in &cfg.ingest.zones {
+        if !sources.iter().any(|s| ingest::names_input(f, &s.name())) {
+            return Err(RunError::Usage(format!(
+                "--assume-tz {f}=...: no input is named {f} (give its path as listed in the inputs, or its file name)"
+            )));
+        }
+    }
     for e in &errors {
         let _ = writeln!(err, "raftlog: error: {e}");
     }

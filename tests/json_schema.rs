@@ -187,6 +187,9 @@ struct Node {
     terms_led: Vec<u64>,
     leader_changes_seen: u64,
     has_log: bool,
+    /// Present only when the member's times were corrected (src/clock.rs).
+    #[serde(default)]
+    clock_offset_ms: Option<i64>,
     gaps: Vec<Gap>,
 }
 
@@ -324,6 +327,9 @@ struct Anomaly {
     nodes: Vec<String>,
     terms: Vec<u64>,
     offset_ms: Option<i64>,
+    /// Present only with an option to act on (zone_offset: `--assume-tz FILE=ZONE`).
+    #[serde(default)]
+    hint: Option<String>,
 }
 
 const CAUSES: &[&str] = &[
