@@ -362,13 +362,26 @@ impl Clocks {
         }
     }
 
-    /// The correction of an event of input `input` (its index in the events' origin)
-    /// written by `node`; lines without a member take that of the only member of their
-    /// input.
+    /// The correction (ms) of a line written by `node`; lines without a member take
+    /// that of `only`, the only member of their input.
     fn correction(&self, node: Option<NodeId>, only: Option<NodeId>) -> i64 {
         node.or(only)
             .and_then(|n| self.offsets.get(&n))
             .map_or(0, |o| o.correction_ms)
+    }
+
+    /// `t`, a time of a line written by `node` (see [`Clocks::correction`]), on the
+    /// reference clock.
+    pub fn corrected(&self, t: Instant, node: Option<NodeId>, only: Option<NodeId>) -> Instant {
+        let c = self.correction(node, only);
+        Instant(t.0.saturating_sub(c.saturating_mul(1_000_000)))
+    }
+
+    /// The member of an input that holds one member's lines only.
+    pub fn only_member(inp: &InputResult) -> Option<NodeId> {
+        (inp.summary.nodes.len() == 1)
+            .then(|| inp.summary.nodes.iter().next().copied())
+            .flatten()
     }
 
     /// Move every time of the measured members back onto the reference clock. Returns
@@ -379,23 +392,17 @@ impl Clocks {
             return applied;
         }
         for inp in inputs.iter_mut() {
-            let only = (inp.summary.nodes.len() == 1)
-                .then(|| inp.summary.nodes.iter().next().copied())
-                .flatten();
+            let only = Clocks::only_member(inp);
             for e in inp.events.iter_mut() {
                 let c = self.correction(e.node, only);
                 if c != 0 {
-                    if let Some(t) = e.ts.as_mut() {
-                        t.0 = t.0.saturating_sub(c.saturating_mul(1_000_000));
-                    }
+                    e.ts = e.ts.map(|t| self.corrected(t, e.node, only));
                     applied.insert((e.origin.input, e.node), c);
                 }
             }
             for k in inp.summary.not_kept_minutes.iter_mut() {
-                let c = self.correction(k.node, only);
-                let ns = c.saturating_mul(1_000_000);
-                k.first_ts.0 = k.first_ts.0.saturating_sub(ns);
-                k.last_ts.0 = k.last_ts.0.saturating_sub(ns);
+                k.first_ts = self.corrected(k.first_ts, k.node, only);
+                k.last_ts = self.corrected(k.last_ts, k.node, only);
             }
         }
         applied

@@ -294,10 +294,14 @@ pub fn analyze_listing_unknown(
             e.origin.input = i as u32;
         }
     }
-    let newest = results
-        .iter()
-        .flat_map(|r| r.events.iter().filter_map(|e| e.ts))
-        .max();
+    // a range is judged on the corrected clock: measure it here too when one is given
+    let ranged = cfg.since.is_some() || cfg.until.is_some();
+    let clocks = if ranged && cfg.model.clock_correction {
+        clock::Clocks::measure(&results, cfg.model.skew_tolerance_ms)
+    } else {
+        clock::Clocks::default()
+    };
+    let newest = newest_line(&results, &clocks);
     let resolve = |b: Option<Bound>| -> Option<time::Instant> {
         match b? {
             Bound::At(t) => Some(t),
@@ -320,8 +324,13 @@ pub fn analyze_listing_unknown(
     // the minutes of lines counted, not kept, that reach into the range (near misses
     // are found in the view)
     for r in results.iter_mut() {
+        let only = clock::Clocks::only_member(r);
         r.summary.not_kept_minutes.retain(|k| {
-            since.is_none_or(|s| k.last_ts >= s) && until.is_none_or(|u| k.first_ts <= u)
+            let (first, last) = (
+                clocks.corrected(k.first_ts, k.node, only),
+                clocks.corrected(k.last_ts, k.node, only),
+            );
+            since.is_none_or(|s| last >= s) && until.is_none_or(|u| first <= u)
         });
     }
     let listed = listed_members(&bundles, err);
@@ -377,6 +386,21 @@ pub fn analyze_listing_unknown(
         conclude(&mut a, view);
     }
     Ok((a, unknown))
+}
+
+/// The time of the newest line, which a relative `--since`/`--until` counts back from,
+/// on the corrected clock ([`clock`]): a member whose host logs hours ahead in local time
+/// does not move the range off every other line.
+fn newest_line(results: &[ingest::InputResult], clocks: &clock::Clocks) -> Option<time::Instant> {
+    results
+        .iter()
+        .flat_map(|r| {
+            let only = clock::Clocks::only_member(r);
+            r.events
+                .iter()
+                .filter_map(move |e| Some(clocks.corrected(e.ts?, e.node, only)))
+        })
+        .max()
 }
 
 /// What each cluster's analysis ends with: the --since/--until view, then the near

@@ -340,3 +340,20 @@ fn a_zone_for_a_file_that_is_not_read_is_a_usage_error() {
     assert_eq!(code, Some(2));
     assert!(err.contains("--assume-tz n3.log=EDT"), "{err}");
 }
+
+#[test]
+fn a_relative_since_counts_back_from_the_newest_line_on_the_corrected_clock() {
+    // n3's host logs 4 hours ahead, zone-less: its last lines are not the newest
+    let tmp = shifted("zap-3-mixed", &["n1", "n2"], |s| {
+        shift_zap(s, 4 * 3600, false)
+    });
+    let a = analyze(&["diagnose", "--since", "20s", path(tmp.path())]);
+    assert_eq!(
+        anomalies(&a, "zone_offset")[0].offset_ms,
+        Some(FOUR_HOURS_MS)
+    );
+    let b = analyze(&["diagnose", "--since", "20s", &fixture("real/zap-3-mixed")]);
+    assert!(!terms_key(&b).is_empty());
+    assert_eq!(terms_key(&a), terms_key(&b));
+    assert_eq!(durations(&a), durations(&b));
+}
