@@ -129,11 +129,28 @@ def grafana_csv(capture, out_name):
         f.write("\r\n".join(out))
 
 
+def logcli(capture, out_name):
+    """`logcli query` default output with its default `--direction backward` (newest
+    first), colour off (output to a file): `RFC3339-time {labels} line`, the time in
+    whole seconds (UTC), the label set as Loki prints it (sorted, `k="v"` joined by
+    `, `) padded with spaces to the longest one, the line trimmed."""
+    rows = list(reversed(merged(capture)))
+    sets = {m: '{container="etcd", namespace="kube-system", pod="etcd-%s"}' % m for m in MEMBERS}
+    width = max(len(v) for v in sets.values())
+    out = []
+    for us, m, l in rows:
+        t = datetime.datetime.fromtimestamp(us // 1_000_000, datetime.timezone.utc)
+        out.append(f"{t.strftime('%Y-%m-%dT%H:%M:%SZ')} {sets[m].ljust(width)} {l.strip()}")
+    with open(os.path.join(OUT, out_name), "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     search_response("zap-3-mixed", "es-search-zap-3-mixed.json")
     grafana_csv("capnslog-3-mixed", "grafana-capnslog-3-mixed.csv")
     grafana_csv("zap-3-mixed", "grafana-zap-3-mixed.csv")
+    logcli("zap-3-mixed", "logcli-backward-zap-3-mixed.log")
 
 
 if __name__ == "__main__":

@@ -118,6 +118,16 @@ fn grafana_csv_of_zap_lines() {
     );
 }
 
+/// `logcli query` with its default `--direction backward`.
+#[test]
+fn logcli_backward() {
+    same_history(
+        "zap-3-mixed",
+        "exports/logcli-backward-zap-3-mixed.log",
+        "loki",
+    );
+}
+
 /// capnslog times have no zone: the export's `tsNs` (UTC, the shipper's µs) is used,
 /// where raft's Go log printed whole seconds, so times differ; leaders, causes,
 /// events and skipped lines (the capture's banners) do not.
