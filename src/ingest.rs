@@ -118,6 +118,9 @@ pub struct InputSummary {
     /// Time-only lines had no date in the input: placed on 1970-01-01 until the run's
     /// other inputs give one ([`date_from_run`]).
     pub day_unknown: bool,
+    /// The input's lines came newest first (`logcli --direction backward`, a `_search`
+    /// sorted by `@timestamp` desc, a Grafana download): it was read reversed.
+    pub newest_first: bool,
 }
 
 impl InputSummary {
@@ -585,6 +588,62 @@ struct Consumer<'o> {
     error: Option<io::Error>,
     /// Hard-wrapped zap records being joined.
     rejoin: rejoin::Rejoin,
+    /// Whether the lines come oldest or newest first, once told.
+    order: Order,
+}
+
+/// Event lines waiting for their turn (see [`Order`]).
+struct EventLine {
+    line_no: u64,
+    time: Option<RawTime>,
+    coarse: bool,
+    stream: Option<String>,
+    events: Vec<LineEvent>,
+    raw: Option<String>,
+}
+
+/// Event lines (with a time) looked at to tell the order of an input.
+const ORDER_SNIFF: usize = 200;
+
+/// The order of an input's lines. Exports are often newest first; attribution and the
+/// model need them oldest first, so the first [`ORDER_SNIFF`] timed event lines are held
+/// until the order is told. A newest-first input is then held whole (its event lines
+/// only, not its other lines) and handed on reversed at its end.
+enum Order {
+    Telling(Vec<EventLine>),
+    Oldest,
+    Newest(Vec<EventLine>),
+}
+
+/// Times going down from one event line to the next, clearly more often than up: the
+/// input is newest first. Small disorder is allowed (a shipper's or a merge's): a step
+/// counts only beyond the precision of its times, so raft's whole-second lines among
+/// microsecond ones (etcd 3.4 capnslog mode) do not count. Times of day without a date
+/// (their day is placed later) do not tell.
+fn newest_first(lines: &[EventLine]) -> bool {
+    let ms = |t: &RawTime| {
+        t.naive.and_utc().timestamp_millis() - i64::from(t.offset.unwrap_or(0)) * 1000
+    };
+    let times: Vec<(i64, bool)> = lines
+        .iter()
+        .filter_map(|l| {
+            l.time
+                .as_ref()
+                .filter(|t| t.has_date)
+                .map(|t| (ms(t), l.coarse))
+        })
+        .collect();
+    let (mut down, mut up) = (0usize, 0usize);
+    for w in times.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        let tol = if ca || cb { 999 } else { 0 };
+        if b + tol < a {
+            down += 1;
+        } else if b > a + tol {
+            up += 1;
+        }
+    }
+    down >= 2 && down > 4 * up
 }
 
 impl Consumer<'_> {
@@ -682,6 +741,70 @@ impl Consumer<'_> {
     }
 
     fn events_of(
+        &mut self,
+        line_no: u64,
+        time: Option<RawTime>,
+        coarse: bool,
+        stream: Option<String>,
+        events: impl IntoIterator<Item = LineEvent>,
+        raw: Option<String>,
+    ) {
+        if matches!(self.order, Order::Oldest) {
+            // the usual case, without collecting the events
+            return self.attribute(line_no, time, coarse, stream, events, raw);
+        }
+        let line = EventLine {
+            line_no,
+            time,
+            coarse,
+            stream,
+            events: events.into_iter().collect(),
+            raw,
+        };
+        let (Order::Telling(held) | Order::Newest(held)) = &mut self.order else {
+            let l = line;
+            return self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
+        };
+        held.push(line);
+        // lines without a time do not tell: stop holding them after a while
+        let told = matches!(self.order, Order::Telling(ref v)
+            if v.len() >= 4 * ORDER_SNIFF
+                || v.iter().filter(|l| l.time.is_some()).count() >= ORDER_SNIFF);
+        if told {
+            self.tell_order();
+        }
+    }
+
+    /// Decide the order from the lines held; oldest first, hand them on now.
+    fn tell_order(&mut self) {
+        if !matches!(self.order, Order::Telling(_)) {
+            return;
+        }
+        let Order::Telling(held) = std::mem::replace(&mut self.order, Order::Oldest) else {
+            return;
+        };
+        if newest_first(&held) {
+            self.summary.newest_first = true;
+            self.order = Order::Newest(held);
+        } else {
+            for l in held {
+                self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
+            }
+        }
+    }
+
+    /// At the end of the input: a newest-first input's lines, oldest first.
+    fn end_order(&mut self) {
+        self.tell_order();
+        if let Order::Newest(held) = std::mem::replace(&mut self.order, Order::Oldest) {
+            for l in held.into_iter().rev() {
+                self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
+            }
+        }
+    }
+
+    /// Tie the events of a line to their member, in the order of the lines.
+    fn attribute(
         &mut self,
         line_no: u64,
         time: Option<RawTime>,
@@ -936,6 +1059,9 @@ fn read_input_with(
     r.summary.gzip = opened.gzip;
     // what was undone before the lines were parsed, named beside the wrappers
     r.summary.wrappers.extend(opened.encoding.name());
+    r.summary
+        .wrappers
+        .extend(opened.export.map(crate::export::Export::name));
     if opened.escapes.load(Ordering::Relaxed) > 0 {
         r.summary.wrappers.insert("ansi-escapes");
     }
@@ -990,9 +1116,11 @@ fn read_reader_inner<R: BufRead + Send>(
         wrappers: 0,
         error: None,
         rejoin: rejoin::Rejoin::default(),
+        order: Order::Telling(Vec::new()),
     };
     pipeline(reader, threads, &st, opts, |p| c.block(p));
     c.flush_rejoin();
+    c.end_order();
     let error = c.error.take();
     (finish(c, mtime, default_year), error)
 }

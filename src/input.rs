@@ -57,6 +57,8 @@ pub struct Opened {
     pub encoding: Encoding,
     /// Terminal escape sequences removed so far from the input.
     pub escapes: Arc<AtomicU64>,
+    /// A whole-document export (`_search` response, Grafana CSV) read record by record.
+    pub export: Option<crate::export::Export>,
 }
 
 /// Text encoding of an input, told by its first bytes.
@@ -323,10 +325,15 @@ pub fn decode(src: &Source, raw: Box<dyn Read + Send>) -> Result<Opened, InputEr
         ),
     };
     let escapes = Arc::new(AtomicU64::new(0));
-    let reader = Box::new(BufReader::with_capacity(
+    let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(
         256 * 1024,
         StripEscapes::new(text, escapes.clone()),
     ));
+    // a saved `_search` response or a Grafana CSV: one line per record from here on
+    let export = crate::export::sniff(reader.fill_buf().map_err(|e| InputError::read(src, e))?);
+    if let Some(x) = export {
+        reader = crate::export::lines(x, reader);
+    }
     Ok(Opened {
         reader,
         mtime: None,
@@ -334,6 +341,7 @@ pub fn decode(src: &Source, raw: Box<dyn Read + Send>) -> Result<Opened, InputEr
         size: None,
         encoding,
         escapes,
+        export,
     })
 }
 

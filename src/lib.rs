@@ -24,6 +24,7 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod ingest;
 pub mod input;
 pub mod lives;
@@ -959,6 +960,14 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
         for i in &a.report.inputs {
             if let Some(n) = &i.year_note {
                 let _ = writeln!(err, "raftlog: note: {}: {}", i.name, n);
+            }
+            if i.newest_first {
+                let _ = writeln!(
+                    err,
+                    "raftlog: note: {}: {}",
+                    i.name,
+                    model::NEWEST_FIRST_NOTE
+                );
             }
             if i.unattributed > 0 {
                 let _ = writeln!(

@@ -508,6 +508,10 @@ fn peers_named(k: &Kind) -> Option<NodeId> {
     }
 }
 
+/// The note on an input whose lines came newest first.
+pub const NEWEST_FIRST_NOTE: &str =
+    "newest first (its times go down, as in logcli --direction backward, a _search sorted by time desc or a Grafana download): read reversed";
+
 /// Build the analysis from the inputs' events.
 pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     let dups = dedup(&mut inputs);
@@ -544,6 +548,7 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
                     .collect(),
                 layout: s.layout.map(str::to_string),
                 pod: s.pod.clone(),
+                newest_first: s.newest_first,
             }
         })
         .collect();
@@ -565,6 +570,9 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     for i in &inputs {
         if let Some(y) = &i.summary.year_note {
             notes.push(format!("{}: {}", i.summary.name, y));
+        }
+        if i.summary.newest_first {
+            notes.push(format!("{}: {NEWEST_FIRST_NOTE}", i.summary.name));
         }
     }
     let input_names: Vec<String> = inputs.iter().map(|i| i.summary.name.clone()).collect();

@@ -148,6 +148,9 @@ pub struct InputRow {
     /// The pod or node the bundle files the input under (absent outside bundles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
+    /// The input's lines came newest first and were read reversed (absent otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub newest_first: bool,
 }
 
 /// A member-level leaderless gap (`nodes[].gaps`).
