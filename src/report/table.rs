@@ -7,7 +7,8 @@ use crate::time::{human_ms, human_span, Instant, Zone};
 use std::io::{self, Write};
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
-use tabled::settings::{Alignment, Padding, Style};
+use tabled::settings::peaker::PriorityMax;
+use tabled::settings::{Alignment, Padding, Style, Width};
 
 /// Display settings for tables.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +19,8 @@ pub struct TableOptions {
     pub color: bool,
     /// Show every event in the timeline, not just the election steps.
     pub all: bool,
+    /// Fit to this many columns (see [`crate::report::fit`]); `None`: whole lines.
+    pub width: Option<usize>,
 }
 
 struct Paint(bool);
@@ -85,11 +88,28 @@ impl Clock {
     }
 }
 
-fn render(b: Builder, right: &[usize]) -> String {
+/// The width of a table before any fitting, its last column's padding included.
+fn natural_width(b: &Builder) -> usize {
+    let mut t = b.clone().build();
+    t.with(Style::empty()).with(Padding::new(1, 1, 0, 0));
+    t.total_width()
+}
+
+/// A table as text; with a width, the widest columns are wrapped (at spaces where they
+/// can be) until the table fits.
+fn render(b: Builder, right: &[usize], width: Option<usize>) -> String {
     let mut t = b.build();
     t.with(Style::empty()).with(Padding::new(1, 1, 0, 0));
     for c in right {
         t.modify(Columns::new(*c..*c + 1), Alignment::right());
+    }
+    if let Some(w) = width {
+        // the last column's right padding is trimmed below: it may use that column
+        t.with(
+            Width::wrap(w + 1)
+                .priority(PriorityMax::right())
+                .keep_words(true),
+        );
     }
     let s = t.to_string();
     // trailing spaces from padding
@@ -124,7 +144,7 @@ pub fn write_timeline(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
     if rows.is_empty() {
         writeln!(w, "No election events found.")?;
     } else {
-        writeln!(w, "{}", render(b, &[3]))?;
+        writeln!(w, "{}", render(b, &[3], o.width))?;
     }
     writeln!(w)?;
     write_terms_table(a, o, w)?;
@@ -253,7 +273,20 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             cause,
         ]);
     }
-    writeln!(w, "{}", render(b, &[0, 3, 6]))?;
+    // too wide for the width: CANDIDATES goes first (VOTES still says how many ran)
+    let narrowed = o.width.is_some_and(|wd| natural_width(&b) > wd + 1);
+    if narrowed {
+        b.remove_column(4);
+        writeln!(w, "{}", render(b, &[0, 3, 5], o.width))?;
+    } else {
+        writeln!(w, "{}", render(b, &[0, 3, 6], o.width))?;
+    }
+    if narrowed {
+        writeln!(
+            w,
+            "CANDIDATES left out to fit the width (--wide shows them)"
+        )?;
+    }
     if inferred {
         writeln!(
             w,
