@@ -117,3 +117,18 @@ fn brief_is_one_screen_with_the_key_facts() {
     assert_eq!(code, Some(2));
     assert!(err.contains("--brief"), "{err}");
 }
+
+#[test]
+fn events_table_keeps_one_line_per_event_within_the_width() {
+    let dir = "fixtures/real/zap-5-storm";
+    let (_, fitted, _) = run_bin_env(&["events", "-q", "-f", "table", dir], &[("COLUMNS", "80")]);
+    let (_, whole, _) = run_bin(&["events", "-q", "-f", "table", dir]);
+    assert!(too_wide(&fitted, 80).is_empty());
+    assert!(!too_wide(&whole, 80).is_empty());
+    assert_eq!(fitted.lines().count(), whole.lines().count());
+    // each row starts as the whole row does: time, member, kind, term
+    for (f, w) in fitted.lines().zip(whole.lines()) {
+        let head: String = w.chars().take(50).collect();
+        assert!(f.starts_with(&head), "{f}\n{w}");
+    }
+}

@@ -496,10 +496,27 @@ pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> 
             *wd = (*wd).max(cell_width(c));
         }
     }
+    // fitted: DETAIL gets what the other columns leave (at least 16), its cells cut
+    let detail = o.width.map(|max| {
+        let others: usize = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 4)
+            .map(|(_, w)| w + 2)
+            .sum();
+        widths[4] = widths[4].min(max.saturating_sub(others + 2).max(16));
+        widths[4]
+    });
+    let fit = |mut cells: [String; 6]| {
+        if let Some(d) = detail {
+            cells[4] = crate::report::fit::trim(&cells[4], d);
+        }
+        cells
+    };
     let mut line = String::new();
-    write_row(&head, &widths, &mut line, w)?;
+    write_row(&head, &widths, &mut line, o.width, w)?;
     for e in &a.events {
-        write_row(&row(e), &widths, &mut line, w)?;
+        write_row(&fit(row(e)), &widths, &mut line, o.width, w)?;
     }
     Ok(())
 }
@@ -510,11 +527,13 @@ fn cell_width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
-/// One line of the events table; column 3 (TERM) is right-aligned.
+/// One line of the events table; column 3 (TERM) is right-aligned. With a width, a row
+/// longer than it is cut with `…` (one event, one line: the table stays greppable).
 fn write_row(
     cells: &[String; 6],
     widths: &[usize; 6],
     line: &mut String,
+    width: Option<usize>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
     line.clear();
@@ -530,5 +549,8 @@ fn write_row(
         }
         line.push(' ');
     }
-    writeln!(w, "{}", line.trim_end())
+    match width {
+        Some(max) => writeln!(w, "{}", crate::report::fit::trim(line.trim_end(), max)),
+        None => writeln!(w, "{}", line.trim_end()),
+    }
 }
