@@ -132,3 +132,31 @@ fn events_table_keeps_one_line_per_event_within_the_width() {
         assert!(f.starts_with(&head), "{f}\n{w}");
     }
 }
+
+/// On a terminal (a pseudo-terminal of 80 columns made by util-linux `script`): the
+/// output is fitted with no COLUMNS, and a diagnose ends with the hint at the other
+/// formats; piped, neither.
+#[test]
+fn a_terminal_gets_its_width_and_the_format_hint() {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: no /usr/bin/script to make a pseudo-terminal");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_raftlog");
+    let cmd = format!("stty cols 80 rows 30; {bin} diagnose -q fixtures/real/zap-5-storm");
+    let out = std::process::Command::new("/usr/bin/script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert!(too_wide(&text, 80).is_empty(), "{text}");
+    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(last.starts_with("more: --format json"), "{last}");
+    let (_, piped, _) = run_bin(&["diagnose", "-q", "fixtures/real/zap-5-storm"]);
+    assert!(!piped.contains("more: --format json"));
+    assert!(!too_wide(&piped, 80).is_empty());
+}

@@ -285,7 +285,9 @@ pub fn apply_filter(a: &mut Analysis, f: &Filter) {
     let window = a.report.summary.window.take();
     let (ids, _) = resolve_nodes(a, &f.nodes);
     if !f.nodes.is_empty() || f.terms.is_some() {
-        by_members_and_terms(a, &ids, f.terms);
+        // a cluster none of whose members is named shows none of its rows
+        let members = (!f.nodes.is_empty()).then_some(&ids);
+        by_members_and_terms(a, members, f.terms);
     }
     let view = View {
         since: window.as_ref().and_then(|w| w.since),
@@ -309,14 +311,19 @@ pub fn apply_filter(a: &mut Analysis, f: &Filter) {
 }
 
 /// The `--node`/`--term` part of [`apply_filter`].
-fn by_members_and_terms(a: &mut Analysis, ids: &BTreeSet<String>, terms: Option<TermRange>) {
+/// `ids`: the members shown (`None`: every member).
+fn by_members_and_terms(
+    a: &mut Analysis,
+    ids: Option<&BTreeSet<String>>,
+    terms: Option<TermRange>,
+) {
     let in_range = |t: u64| terms.is_none_or(|r| r.contains(t));
     let spans = term_spans(a);
     let keep: Vec<bool> = a
         .report
         .terms
         .iter()
-        .map(|t| in_range(t.term) && (ids.is_empty() || ids.iter().any(|n| took_part(t, n))))
+        .map(|t| in_range(t.term) && ids.is_none_or(|ids| ids.iter().any(|n| took_part(t, n))))
         .collect();
     // while the kept terms were the cluster's (for events and near misses printing none)
     let kept_spans: Vec<(Option<Instant>, Option<Instant>)> = spans
@@ -337,10 +344,10 @@ fn by_members_and_terms(a: &mut Analysis, ids: &BTreeSet<String>, terms: Option<
     let mut k = keep.iter();
     a.report.terms.retain(|_| *k.next().unwrap_or(&false));
     let kept: BTreeSet<u64> = a.report.terms.iter().map(|r| r.term).collect();
-    let member_ok = |n: &str| ids.is_empty() || ids.contains(n);
+    let member_ok = |n: &str| ids.is_none_or(|ids| ids.contains(n));
     let by_term = terms.is_some();
     retain_events(a, |e| {
-        let who = e.node.is_some_and(|n| member_ok(&hex(n))) || ids.is_empty();
+        let who = ids.is_none() || e.node.is_some_and(|n| member_ok(&hex(n)));
         let when = match e.term {
             _ if !by_term => true,
             Some(t) => in_range(t),
