@@ -182,3 +182,29 @@ fn term_ranges_open_at_either_end() {
     assert_eq!(terms_of(&doc(&["--term", "..2"])), vec![1, 2]);
     assert_eq!(terms_of(&doc(&["--term", "5"])), vec![5]);
 }
+
+/// Two clusters (zap-5-storm and capnslog-3-cpu, whose members are n1-n3 of another
+/// cluster ID): n5 is a member of the first only, and led term 8 there (truth.log). The
+/// other cluster shows nothing, rather than everything.
+#[test]
+fn node_of_one_cluster_among_several() {
+    let (code, out, err) = run_bin(&[
+        "terms",
+        "-q",
+        "-f",
+        "json",
+        "--node",
+        "n5",
+        DIR,
+        "fixtures/real/capnslog-3-cpu",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let d: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows(&d, "clusters").len(), 2);
+    assert_eq!(terms_of(&d), vec![8]);
+    let ids: Vec<&str> = rows(&d, "nodes")
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["3304575518950d25"]);
+}
