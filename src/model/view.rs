@@ -118,15 +118,7 @@ pub fn apply(a: &mut Analysis, view: View) {
     r.storms.retain(|s| view.overlaps(Some(s.from), Some(s.to)));
     r.anomalies
         .retain(|x| x.terms.is_empty() || x.terms.iter().any(|t| kept.contains(t)));
-    let inside: Vec<bool> = a.events.iter().map(|e| view.contains(e.ts)).collect();
-    let mut i = 0..;
-    a.events.retain(|_| inside[i.next().unwrap_or(0)]);
-    let mut i = 0..;
-    a.leader_after.retain(|_| inside[i.next().unwrap_or(0)]);
-    if !a.raw.is_empty() {
-        let mut i = 0..;
-        a.raw.retain(|_| inside[i.next().unwrap_or(0)]);
-    }
+    retain_events(a, |e| view.contains(e.ts));
     nodes_in_view(a, view, &kept);
     summary_in_view(
         &mut a.report,
@@ -351,7 +343,7 @@ fn by_members_and_terms(
         let when = match e.term {
             _ if !by_term => true,
             Some(t) => in_range(t),
-            None => during(e.ts, e.ts),
+            None => e.ts.is_some() && during(e.ts, e.ts),
         };
         who && when
     });
