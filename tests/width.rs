@@ -113,6 +113,21 @@ fn brief_is_one_screen_with_the_key_facts() {
     assert!(out.contains("n2 x2, n4 x2"), "culprits: {out}");
     assert!(out.contains("STORM"), "{out}");
     assert!(out.contains("full: raftlog diagnose"), "{out}");
+    // one screen per cluster on every real capture
+    for dir in real_fixtures() {
+        let (_, out, _) = run_bin_env(&["diagnose", "-q", "--brief", &dir], &[("COLUMNS", "80")]);
+        assert!(too_wide(&out, 80).is_empty(), "{dir}: {out}");
+        let mut screens: Vec<Vec<&str>> = vec![Vec::new()];
+        for l in out.lines() {
+            if l.starts_with("Cluster ") {
+                screens.push(Vec::new());
+            }
+            screens.last_mut().unwrap().push(l);
+        }
+        for s in screens.iter().filter(|s| !s.is_empty()) {
+            assert!(s.len() <= 24, "{dir}: {} lines:\n{}", s.len(), s.join("\n"));
+        }
+    }
     let (code, _, err) = run_bin(&["timeline", "--brief", dir]);
     assert_eq!(code, Some(2));
     assert!(err.contains("--brief"), "{err}");

@@ -62,7 +62,13 @@ fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
 
 /// The summary that opens the diagnosis (full and brief): what was read, the counts,
 /// leaderless time, the causes with their culprits, the notes.
-fn write_head(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+/// `max_notes`: how many notes are written (the others are counted).
+fn write_head(
+    a: &Analysis,
+    o: &TableOptions,
+    max_notes: usize,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let r = &a.report;
     let s = &r.summary;
     let span = crate::report::table::span(o.tz, s.from, s.to);
@@ -145,8 +151,11 @@ fn write_head(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<(
             .collect();
         writeln!(w, "  causes: {}", parts.join("; "))?;
     }
-    for note in &s.notes {
+    for note in s.notes.iter().take(max_notes) {
         writeln!(w, "  note: {}", terminal(note))?;
+    }
+    if s.notes.len() > max_notes {
+        writeln!(w, "  … and {} more note(s)", s.notes.len() - max_notes)?;
     }
     Ok(())
 }
@@ -155,7 +164,7 @@ fn write_head(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<(
 pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let r = &a.report;
     writeln!(w, "{}", bold(o, "Diagnosis"))?;
-    write_head(a, o, w)?;
+    write_head(a, o, usize::MAX, w)?;
 
     if !r.storms.is_empty() {
         writeln!(w)?;
@@ -348,6 +357,9 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
     Ok(())
 }
 
+/// Notes shown by `--brief`; the rest are counted.
+const BRIEF_NOTES: usize = 1;
+
 /// Findings shown by `--brief`; the rest are counted.
 const BRIEF_FINDINGS: usize = 4;
 
@@ -356,7 +368,7 @@ const BRIEF_FINDINGS: usize = 4;
 pub fn write_brief(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
     let r = &a.report;
     writeln!(w, "{}", bold(o, "Diagnosis (brief)"))?;
-    write_head(a, o, w)?;
+    write_head(a, o, BRIEF_NOTES, w)?;
     if let Some(t) = r.terms.iter().rev().find(|t| t.leader.is_some()) {
         let l = t.leader.as_deref().unwrap_or_default();
         writeln!(
