@@ -723,6 +723,23 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn term_ranges() {
+        let r = |f, t| TermRange { from: f, to: t };
+        assert_eq!(parse_terms("5"), Ok(r(Some(5), Some(5))));
+        assert_eq!(parse_terms("3..4"), Ok(r(Some(3), Some(4))));
+        assert_eq!(parse_terms("7.."), Ok(r(Some(7), None)));
+        assert_eq!(parse_terms("..2"), Ok(r(None, Some(2))));
+        assert!(parse_terms("4..3").is_err());
+        assert!(parse_terms("x").is_err());
+        assert!(parse_terms("").is_err());
+        assert!(parse_terms("-1").is_err());
+        assert_eq!(parse_terms("3..4").unwrap().to_string(), "3..4");
+        assert_eq!(parse_terms("5").unwrap().to_string(), "5");
+        assert_eq!(parse_terms("..2").unwrap().to_string(), "..2");
+        assert!(r(Some(3), Some(4)).contains(4) && !r(Some(3), Some(4)).contains(5));
+    }
+
+    #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
     }
