@@ -38,6 +38,7 @@ if [ -z "${RAFTLOG_BIN:-}" ]; then
   cargo build --release --quiet
 fi
 export TZ=UTC
+# COLUMNS is unset too: piped outputs are fitted to it when it is set
 unset RAFTLOG_TZ COLUMNS NO_COLOR || true
 
 work=$(mktemp -d)

@@ -58,6 +58,66 @@ fn latency(s: &str) -> Result<i64, String> {
     duration_in(1, HOUR)(s)
 }
 
+/// `--term`: an inclusive range of terms; `None` ends are open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TermRange {
+    /// First term shown.
+    pub from: Option<u64>,
+    /// Last term shown.
+    pub to: Option<u64>,
+}
+
+impl TermRange {
+    /// Whether term `t` is in the range.
+    pub fn contains(&self, t: u64) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|u| t <= u)
+    }
+}
+
+impl std::fmt::Display for TermRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.from, self.to) {
+            (Some(a), Some(b)) if a == b => write!(f, "{a}"),
+            (a, b) => {
+                let s = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_default();
+                write!(f, "{}..{}", s(a), s(b))
+            }
+        }
+    }
+}
+
+/// Parse `--term`: `N`, `N..M`, `N..`, `..M`.
+pub fn parse_terms(s: &str) -> Result<TermRange, String> {
+    let num = |x: &str| -> Result<Option<u64>, String> {
+        let x = x.trim();
+        if x.is_empty() {
+            return Ok(None);
+        }
+        x.parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("'{s}' is not a term or range: write N, N..M, N.. or ..M"))
+    };
+    let r = match s.split_once("..") {
+        None => {
+            let n = num(s)?.ok_or_else(|| "a term is needed: N, N..M, N.. or ..M".to_string())?;
+            TermRange {
+                from: Some(n),
+                to: Some(n),
+            }
+        }
+        Some((a, b)) => TermRange {
+            from: num(a)?,
+            to: num(b)?,
+        },
+    };
+    if let (Some(a), Some(b)) = (r.from, r.to) {
+        if a > b {
+            return Err(format!("'{s}': {a} is after {b}, the range holds nothing"));
+        }
+    }
+    Ok(r)
+}
+
 /// `--version`: the package version and the commit it was built from (build.rs).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RAFTLOG_COMMIT"), ")");
 
@@ -99,13 +159,19 @@ pub struct Cli {
 pub enum Command {
     /// Merged chronological table of election events (TIME NODE EVENT TERM LEADER), then
     /// the per-term summary, storms, leaderless windows and anomalies.
-    #[command(after_help = TIMELINE_EXAMPLES, mut_arg("format", formats(&["table", "json"])))]
+    #[command(
+        after_help = TIMELINE_EXAMPLES,
+        mut_arg("brief", hide),
+        mut_arg("format", formats(&["table", "json"]))
+    )]
     Timeline(Common),
     /// One row per term: leader, when elected, how long the election took, candidates,
     /// votes, how long the leader led.
     #[command(
         after_help = TERMS_EXAMPLES,
         mut_arg("all", hide),
+        mut_arg("brief", hide),
+        mut_arg("kind", hide),
         mut_arg("format", formats(&["table", "json", "csv"]))
     )]
     Terms(Common),
@@ -113,6 +179,7 @@ pub enum Command {
     #[command(
         after_help = EVENTS_EXAMPLES,
         mut_arg("all", hide),
+        mut_arg("brief", hide),
         mut_arg("events", hide),
         mut_arg("format", formats(&["ndjson", "json", "csv", "table"]))
     )]
@@ -124,6 +191,7 @@ pub enum Command {
     #[command(
         after_help = DIAGNOSE_EXAMPLES,
         mut_arg("all", hide),
+        mut_arg("kind", hide),
         mut_arg("format", formats(&["table", "json"]))
     )]
     Diagnose(Common),
@@ -135,6 +203,10 @@ pub enum Command {
         mut_arg("events", hide),
         mut_arg("raw", hide),
         mut_arg("color", hide),
+        mut_arg("width", hide),
+        mut_arg("wide", hide),
+        mut_arg("brief", hide),
+        mut_arg("kind", hide),
         mut_arg("format", formats(&["markdown", "html"]))
     )]
     Report(Common),
@@ -356,6 +428,26 @@ pub struct Common {
     #[arg(long, help_heading = "Output")]
     pub raw: bool,
 
+    /// Fit the table output to N columns (at least 40): narrower tables, quoted log
+    /// lines trimmed with …, text wrapped. Default: $COLUMNS, else the terminal's width
+    /// when standard output is a terminal; piped output is not fitted.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..),
+        help_heading = "Output"
+    )]
+    pub width: Option<u16>,
+
+    /// Never fit the output to a width (whole lines, as when piped).
+    #[arg(long, conflicts_with = "width", help_heading = "Output")]
+    pub wide: bool,
+
+    /// Diagnose: one screen (verdict, elections, leaderless time, top causes, the first
+    /// findings and recommendation); the full diagnosis without it.
+    #[arg(long, help_heading = "Output")]
+    pub brief: bool,
+
     /// Write the output to this file; - is standard output. A regular file (or a link's
     /// target) is replaced only when the output is complete; a device or FIFO is written
     /// in place; an input is refused.
@@ -421,6 +513,21 @@ pub struct Common {
         allow_hyphen_values = true
     )]
     pub until: Option<String>,
+
+    /// Show only this member: its name or hex ID (repeatable). A view: terms it led or
+    /// campaigned in, its events and figures, the findings about those terms; names,
+    /// leaders and causes are those of the whole analysis.
+    #[arg(long, value_name = "NAME|ID", help_heading = "Filter")]
+    pub node: Vec<String>,
+
+    /// Show only these terms: N, N..M (inclusive), N.. or ..M. A view, as --node.
+    #[arg(long, value_name = "N..M", value_parser = parse_terms, help_heading = "Filter")]
+    pub term: Option<TermRange>,
+
+    /// events, timeline: show only events of this kind (repeatable; the JSON `kind`
+    /// names, docs/events.md). Terms, findings and figures are unchanged.
+    #[arg(long, value_name = "KIND", help_heading = "Filter")]
+    pub kind: Vec<String>,
 
     /// Zone in which zone-less log times (capnslog, Go log, journald) are read: UTC,
     /// local or an offset like +08:00; FILE=ZONE for one input only (its path as given,
@@ -621,6 +728,23 @@ pub struct RulesArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn term_ranges() {
+        let r = |f, t| TermRange { from: f, to: t };
+        assert_eq!(parse_terms("5"), Ok(r(Some(5), Some(5))));
+        assert_eq!(parse_terms("3..4"), Ok(r(Some(3), Some(4))));
+        assert_eq!(parse_terms("7.."), Ok(r(Some(7), None)));
+        assert_eq!(parse_terms("..2"), Ok(r(None, Some(2))));
+        assert!(parse_terms("4..3").is_err());
+        assert!(parse_terms("x").is_err());
+        assert!(parse_terms("").is_err());
+        assert!(parse_terms("-1").is_err());
+        assert_eq!(parse_terms("3..4").unwrap().to_string(), "3..4");
+        assert_eq!(parse_terms("5").unwrap().to_string(), "5");
+        assert_eq!(parse_terms("..2").unwrap().to_string(), "..2");
+        assert!(r(Some(3), Some(4)).contains(4) && !r(Some(3), Some(4)).contains(5));
+    }
 
     #[test]
     fn cli_is_consistent() {

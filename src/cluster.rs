@@ -418,10 +418,16 @@ fn combined_window(sections: &[Analysis]) -> Option<crate::report::WindowSummary
         totals.storms += t.storms;
         totals.anomalies += t.anomalies;
     }
+    let mut nodes: Vec<String> = windows.iter().flat_map(|w| w.nodes.clone()).collect();
+    nodes.sort();
+    nodes.dedup();
     Some(crate::report::WindowSummary {
         since: first.since,
         until: first.until,
         totals,
+        nodes,
+        terms: first.terms.clone(),
+        kinds: first.kinds.clone(),
     })
 }
 

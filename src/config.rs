@@ -1,6 +1,6 @@
 //! Raw command line → validated configuration.
 
-use crate::cli::{ColorWhen, Command, Common, FailOn, Format};
+use crate::cli::{ColorWhen, Command, Common, FailOn, Format, TermRange};
 use crate::event::NodeId;
 use crate::ingest::IngestOptions;
 use crate::model::ModelOptions;
@@ -84,6 +84,72 @@ pub struct Config {
     pub redact: bool,
     /// `--redact-names`.
     pub redact_names: bool,
+    /// Columns to fit the table output to (`--width`, `COLUMNS`, the terminal); `None`:
+    /// whole lines (`--wide`, piped output, and every format but the tables).
+    pub width: Option<usize>,
+    /// `diagnose --brief`: one screen.
+    pub brief: bool,
+    /// End a terminal diagnose with a line pointing at the other formats.
+    pub hint: bool,
+    /// `--node`: names or hex IDs of the members shown (empty: all).
+    pub nodes: Vec<String>,
+    /// `--term`: the terms shown.
+    pub terms: Option<TermRange>,
+    /// `--kind`: the event kinds shown (empty: all).
+    pub kinds: Vec<String>,
+}
+
+/// The width output is fitted to: `--wide` never; else `--width`; else `COLUMNS` (a
+/// positive number; anything else is ignored, as shells leave it stale or empty); else the
+/// terminal's width when standard output is one. Never below [`MIN_WIDTH`].
+///
+/// [`MIN_WIDTH`]: crate::report::fit::MIN_WIDTH
+pub fn resolve_width(
+    flag: Option<u16>,
+    wide: bool,
+    columns: Option<&str>,
+    terminal: Option<usize>,
+) -> Option<usize> {
+    if wide {
+        return None;
+    }
+    let from_env = columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    flag.map(usize::from)
+        .or(from_env)
+        .or(terminal)
+        .map(|w| w.max(crate::report::fit::MIN_WIDTH))
+}
+
+/// Whether a run ends with the hint at the other formats: a terminal reading a
+/// diagnose table (piped output and files stay as they are, byte for byte).
+pub fn wants_hint(mode: Mode, format: Format, stdout_tty: bool, to_file: bool) -> bool {
+    mode == Mode::Diagnose && format == Format::Table && stdout_tty && !to_file
+}
+
+/// The terminal's width in columns, when standard output is a terminal.
+fn terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    // a pseudo-terminal nobody sized reports 0 columns: no width then
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|&w| w > 0)
+}
+
+/// `--kind` names checked against the event kinds.
+fn check_kinds(kinds: &[String]) -> Result<(), String> {
+    for k in kinds {
+        if !crate::event::KIND_NAMES.contains(&k.as_str()) {
+            return Err(format!(
+                "--kind {k}: no such event kind; the kinds are: {}",
+                crate::event::KIND_NAMES.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Parse a duration like `15m`, `2h30m`, `5s`, `500ms` into milliseconds.
@@ -208,6 +274,17 @@ fn refuse_unused(mode: Mode, c: &Common) -> Result<(), String> {
     if c.events && matches!(mode, Mode::Events | Mode::Report) {
         return Err("--events adds the events array to a JSON document of timeline, terms or diagnose; `raftlog events` lists them itself".into());
     }
+    if c.brief && mode != Mode::Diagnose {
+        return Err("--brief is for `raftlog diagnose` (a one-screen diagnosis)".into());
+    }
+    if !c.kind.is_empty() && !matches!(mode, Mode::Events | Mode::Timeline) {
+        return Err("--kind is for `raftlog events` and `raftlog timeline` (the event rows); use --node or --term here".into());
+    }
+    if (c.width.is_some() || c.wide) && mode == Mode::Report {
+        return Err(
+            "--width and --wide are for the terminal tables; a report is never fitted".into(),
+        );
+    }
     if c.raw && mode == Mode::Report {
         return Err("--raw is for `raftlog events` (and JSON --events); a report quotes its evidence lines already".into());
     }
@@ -253,6 +330,12 @@ impl Config {
             }
             (_, Some(f)) => f,
         };
+        if c.brief && format != Format::Table {
+            return Err(
+                "--brief is a terminal view; --format json holds the whole diagnosis".into(),
+            );
+        }
+        check_kinds(&c.kind)?;
         if matches!(mode, Mode::Timeline | Mode::Diagnose) && format == Format::Csv {
             return Err("this command has no CSV form: use `raftlog events --format csv` or `raftlog terms --format csv`".into());
         }
@@ -278,6 +361,11 @@ impl Config {
         let since = bound("--since", &c.since)?;
         let until = bound("--until", &c.until)?;
         check_range(since, until)?;
+        let columns = std::env::var("COLUMNS").ok();
+        let width = resolve_width(c.width, c.wide, columns.as_deref(), terminal_width())
+            .filter(|_| format == Format::Table);
+        let to_file = c.output.as_deref().is_some_and(|o| o != "-");
+        let hint = wants_hint(mode, format, std::io::stdout().is_terminal(), to_file);
         Ok(Config {
             mode,
             inputs: c.inputs,
@@ -329,6 +417,12 @@ impl Config {
             output: c.output.filter(|o| o != "-"),
             redact: c.redact,
             redact_names: c.redact_names,
+            width,
+            brief: c.brief,
+            hint,
+            nodes: c.node,
+            terms: c.term,
+            kinds: c.kind,
         })
     }
 }
@@ -364,6 +458,32 @@ mod tests {
             b => panic!("{b:?}"),
         }
         assert!(parse_bound("yesterday", Zone::Utc).is_err());
+    }
+
+    #[test]
+    fn width_order_flag_columns_terminal() {
+        assert_eq!(resolve_width(None, false, None, None), None);
+        assert_eq!(resolve_width(None, false, None, Some(120)), Some(120));
+        assert_eq!(resolve_width(None, false, Some("80"), Some(120)), Some(80));
+        assert_eq!(
+            resolve_width(Some(100), false, Some("80"), Some(120)),
+            Some(100)
+        );
+        assert_eq!(resolve_width(Some(100), true, Some("80"), Some(120)), None);
+        // a stale or empty COLUMNS is not a width
+        assert_eq!(resolve_width(None, false, Some(""), None), None);
+        assert_eq!(resolve_width(None, false, Some("0"), Some(90)), Some(90));
+        assert_eq!(resolve_width(None, false, Some("wide"), None), None);
+        assert_eq!(resolve_width(Some(10), false, None, None), Some(40));
+    }
+
+    #[test]
+    fn hint_only_for_a_terminal_diagnose_table() {
+        assert!(wants_hint(Mode::Diagnose, Format::Table, true, false));
+        assert!(!wants_hint(Mode::Diagnose, Format::Table, false, false));
+        assert!(!wants_hint(Mode::Diagnose, Format::Table, true, true));
+        assert!(!wants_hint(Mode::Diagnose, Format::Json, true, false));
+        assert!(!wants_hint(Mode::Timeline, Format::Table, true, false));
     }
 
     #[test]

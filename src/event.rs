@@ -279,6 +279,60 @@ pub enum Kind {
     },
 }
 
+/// Every kind name [`Kind::name`] gives, in its order (`--kind` accepts these).
+pub const KIND_NAMES: &[&str] = &[
+    "became_follower",
+    "became_pre_candidate",
+    "became_candidate",
+    "became_leader",
+    "election_started",
+    "vote_sent",
+    "vote_granted",
+    "vote_rejected",
+    "vote_ignored",
+    "vote_response",
+    "vote_tally",
+    "term_bump",
+    "lower_term_ignored",
+    "elected_leader",
+    "changed_leader",
+    "lost_leader",
+    "forgot_leader",
+    "transfer_started",
+    "transfer_aborted",
+    "timeout_now_sent",
+    "timeout_now_received",
+    "stepped_down",
+    "config_change",
+    "proposal_dropped",
+    "raft_boot",
+    "campaign_refused",
+    "tick_missed",
+    "snapshot_restored",
+    "log_conflict",
+    "process_start",
+    "process_shutdown",
+    "member_identity",
+    "timing_config",
+    "heartbeat_overrun",
+    "slow_fsync",
+    "disk_work",
+    "slow_apply",
+    "read_index_slow",
+    "stream_lost",
+    "peer_inactive",
+    "peer_active",
+    "peer_unreachable",
+    "buffer_full",
+    "clock_skew",
+    "health_no_leader",
+    "removed_member_rejected",
+    "leader_transfer_requested",
+    "leader_transfer_finished",
+    "member_change",
+    "request_failed",
+];
+
 impl Kind {
     /// For link-trouble events: the peer's process closed its connections (`unexpected
     /// EOF`, `EOF`) or was not listening (`connection refused`): it was down, not cut off (a
@@ -675,5 +729,31 @@ impl Event {
             m.insert("raw".into(), json!(r));
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod kind_name_tests {
+    use super::KIND_NAMES;
+    use std::collections::BTreeSet;
+
+    /// `--kind` lists and accepts KIND_NAMES: they must be exactly the kinds
+    /// docs/events.md documents (first column of its tables, `a` / `b` rows split).
+    #[test]
+    fn kind_names_are_the_documented_kinds() {
+        let doc = include_str!("../docs/events.md");
+        let mut documented = BTreeSet::new();
+        for line in doc.lines() {
+            let Some(first) = line.strip_prefix("| `") else {
+                continue;
+            };
+            let cell = first.split(" |").next().unwrap_or_default();
+            for name in cell.split(" / ") {
+                documented.insert(name.trim_matches('`').to_string());
+            }
+        }
+        let ours: BTreeSet<String> = KIND_NAMES.iter().map(|s| s.to_string()).collect();
+        assert_eq!(ours.len(), KIND_NAMES.len(), "a name listed twice");
+        assert_eq!(ours, documented);
     }
 }

@@ -339,9 +339,20 @@ pub fn analyze_listing_unknown(
     bundle::name_members(&listed, &results, &mut model_opts);
     // the window is a view: everything is analysed, then what meets it is kept
     let view = model::view::View { since, until };
-    let mut a = analyze_clusters(results, cfg, &model_opts, view, |s| {
-        bundle::flag_unlogged(s, &listed)
-    });
+    let filter = model::view::Filter {
+        nodes: cfg.nodes.clone(),
+        terms: cfg.terms,
+        kinds: cfg.kinds.clone(),
+    };
+    let mut check = NodeCheck::default();
+    let mut a = analyze_clusters(
+        results,
+        cfg,
+        &model_opts,
+        (view, &filter),
+        &mut check,
+        |s| bundle::flag_unlogged(s, &listed),
+    );
     a.show_raw = cfg.raw;
     for s in a.sections.iter_mut() {
         s.show_raw = cfg.raw;
@@ -384,8 +395,9 @@ pub fn analyze_listing_unknown(
         a.metrics = Some(m);
     }
     if a.sections.is_empty() {
-        conclude(&mut a, view);
+        conclude(&mut a, view, &filter, &mut check);
     }
+    check.verdict(&cfg.nodes).map_err(RunError::Usage)?;
     Ok((a, unknown))
 }
 
@@ -404,12 +416,62 @@ fn newest_line(results: &[ingest::InputResult], clocks: &clock::Clocks) -> Optio
         .max()
 }
 
+/// `--node` values against the members of every cluster: a value that names none is a
+/// usage error listing them (a typo would otherwise show an empty view).
+#[derive(Default)]
+struct NodeCheck {
+    /// The values that named a member.
+    matched: std::collections::BTreeSet<String>,
+    /// Every member, `name (id)`.
+    members: std::collections::BTreeSet<String>,
+}
+
+impl NodeCheck {
+    fn see(&mut self, a: &model::Analysis, specs: &[String]) {
+        let (_, unknown) = model::view::resolve_nodes(a, specs);
+        self.matched.extend(
+            specs
+                .iter()
+                .filter(|s| !unknown.contains(&s.as_str()))
+                .cloned(),
+        );
+        for n in &a.report.nodes {
+            self.members.insert(match &n.name {
+                Some(name) => format!("{name} ({})", n.id),
+                None => n.id.clone(),
+            });
+        }
+    }
+
+    fn verdict(&self, specs: &[String]) -> Result<(), String> {
+        let Some(bad) = specs.iter().find(|s| !self.matched.contains(*s)) else {
+            return Ok(());
+        };
+        let list: Vec<&str> = self.members.iter().map(String::as_str).collect();
+        Err(format!(
+            "--node {bad}: no such member; the members are: {}",
+            if list.is_empty() {
+                "none seen".to_string()
+            } else {
+                list.join(", ")
+            }
+        ))
+    }
+}
+
 /// What each cluster's analysis ends with: the --since/--until view, then the near
-/// misses and the advice over what it shows.
-fn conclude(a: &mut model::Analysis, view: model::view::View) {
+/// misses and the advice over what it shows, then the --node/--term/--kind filter.
+fn conclude(
+    a: &mut model::Analysis,
+    view: model::view::View,
+    filter: &model::view::Filter,
+    check: &mut NodeCheck,
+) {
     model::view::apply(a, view);
     a.report.near_misses = diagnose::near_misses(a);
     a.report.recommendations = diagnose::recommendations(a);
+    check.see(a, &filter.nodes);
+    model::view::apply_filter(a, filter);
 }
 
 /// The model of each cluster among the inputs (see [`cluster`]), each with its
@@ -418,7 +480,8 @@ fn analyze_clusters(
     results: Vec<ingest::InputResult>,
     cfg: &Config,
     opts: &model::ModelOptions,
-    view: model::view::View,
+    (view, filter): (model::view::View, &model::view::Filter),
+    check: &mut NodeCheck,
     each: impl Fn(&mut model::Analysis),
 ) -> model::Analysis {
     let groups = cluster::group(&results, cfg.cluster_by);
@@ -432,7 +495,7 @@ fn analyze_clusters(
         .map(|inputs| {
             let mut s = model::analyze(inputs, opts);
             each(&mut s);
-            conclude(&mut s, view);
+            conclude(&mut s, view, filter, check);
             s
         })
         .collect();
@@ -482,18 +545,35 @@ fn check_flag_files(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Write the output of `cfg`'s command for an analysis.
+/// Write the output of `cfg`'s command for an analysis: with a width (terminal tables
+/// only), every line is fitted to it ([`report::fit`]).
 pub fn render(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let Some(width) = cfg.width else {
+        return render_unfitted(cfg, a, out);
+    };
+    let mut fit = report::fit::FitWriter::new(out, width);
+    render_unfitted(cfg, a, &mut fit)?;
+    fit.finish()
+}
+
+/// The one line a terminal diagnose ends with ([`config::wants_hint`]).
+pub const FORMAT_HINT: &str = "more: --format json (whole diagnosis), raftlog report -f md|html";
+
+fn render_unfitted(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io::Result<()> {
     let topt = TableOptions {
         tz: cfg.tz,
         color: cfg.color,
         all: cfg.all,
+        width: cfg.width,
     };
     if !a.sections.is_empty() {
         return render_sections(cfg, a, out);
     }
     match (cfg.mode, cfg.format) {
         (Mode::Timeline, Format::Table) => report::table::write_timeline(a, &topt, out),
+        (Mode::Diagnose, Format::Table) if cfg.brief => {
+            report::diagnose::write_brief(a, &topt, out)
+        }
         (Mode::Diagnose, Format::Table) => report::diagnose::write(a, &topt, out),
         (Mode::Diagnose, Format::Json) => report::json::write_document(a, cfg.with_events, out),
         (Mode::Terms, Format::Table) => report::table::write_terms_table(a, &topt, out),
@@ -541,10 +621,10 @@ fn render_sections(cfg: &Config, a: &model::Analysis, out: &mut dyn Write) -> io
             a,
             cfg.tz,
             sanitize::terminal,
-            &|s, w| render(cfg, s, w),
+            &|s, w| render_unfitted(cfg, s, w),
             out,
         ),
-        _ => render(cfg, &a.sections[0], out),
+        _ => render_unfitted(cfg, &a.sections[0], out),
     }
 }
 
@@ -988,7 +1068,16 @@ pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut
             return EXIT_ERROR;
         }
     } else {
-        match render(cfg, &a, out).and_then(|_| out.flush()) {
+        let hint = |out: &mut dyn Write| {
+            if cfg.hint {
+                writeln!(out, "\n{FORMAT_HINT}")?;
+            }
+            Ok(())
+        };
+        match render(cfg, &a, out)
+            .and_then(|_| hint(out))
+            .and_then(|_| out.flush())
+        {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
             Err(e) => {

@@ -647,6 +647,7 @@ fn real_etcd_slow_leader_near_miss() {
             tz: raftlog::time::Zone::Utc,
             color: false,
             all: false,
+            width: None,
         };
         raftlog::report::diagnose::write(&a, &o, &mut text).unwrap();
         let text = String::from_utf8(text).unwrap();

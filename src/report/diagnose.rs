@@ -32,27 +32,45 @@ fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
         .raw_line(&e.source.input, e.source.line)
         .map(|r| {
             let r = terminal(&crate::report::markdown::compact(r));
-            if r.chars().count() > 150 {
+            if o.width.is_some() {
+                // trimmed with the whole line below
+                r
+            } else if r.chars().count() > 150 {
                 format!("{}…", r.chars().take(150).collect::<String>())
             } else {
                 r
             }
         })
         .unwrap_or_else(|| e.kind.clone());
-    format!(
-        "      {}:{}  {}  {}",
+    let at = format!(
+        "      {}:{}  {}",
         terminal(&e.source.input),
         e.source.line,
-        when,
-        raw
-    )
+        when
+    );
+    match o.width {
+        // a long input name leaves the quoted line too little room: it goes below
+        Some(w) if crate::report::fit::width(&at) > w / 2 => format!(
+            "{}\n{}",
+            crate::report::fit::trim(&at, w),
+            crate::report::fit::trim(&format!("        {raw}"), w)
+        ),
+        Some(w) => crate::report::fit::trim(&format!("{at}  {raw}"), w),
+        None => format!("{at}  {raw}"),
+    }
 }
 
-/// Write the diagnosis.
-pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+/// The summary that opens the diagnosis (full and brief): what was read, the counts,
+/// leaderless time, the causes with their culprits, the notes.
+/// `max_notes`: how many notes are written (the others are counted).
+fn write_head(
+    a: &Analysis,
+    o: &TableOptions,
+    max_notes: usize,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let r = &a.report;
     let s = &r.summary;
-    writeln!(w, "{}", bold(o, "Diagnosis"))?;
     let span = crate::report::table::span(o.tz, s.from, s.to);
     writeln!(
         w,
@@ -133,9 +151,20 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
             .collect();
         writeln!(w, "  causes: {}", parts.join("; "))?;
     }
-    for note in &s.notes {
+    for note in s.notes.iter().take(max_notes) {
         writeln!(w, "  note: {}", terminal(note))?;
     }
+    if s.notes.len() > max_notes {
+        writeln!(w, "  … and {} more note(s)", s.notes.len() - max_notes)?;
+    }
+    Ok(())
+}
+
+/// Write the diagnosis.
+pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    writeln!(w, "{}", bold(o, "Diagnosis"))?;
+    write_head(a, o, usize::MAX, w)?;
 
     if !r.storms.is_empty() {
         writeln!(w)?;
@@ -326,4 +355,57 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
         }
     }
     Ok(())
+}
+
+/// Notes shown by `--brief`; the rest are counted.
+const BRIEF_NOTES: usize = 1;
+
+/// Findings shown by `--brief`; the rest are counted.
+const BRIEF_FINDINGS: usize = 4;
+
+/// `diagnose --brief`: one screen. The summary, the last leader, the first findings and
+/// the first recommendation, and where the rest is.
+pub fn write_brief(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    writeln!(w, "{}", bold(o, "Diagnosis (brief)"))?;
+    write_head(a, o, BRIEF_NOTES, w)?;
+    if let Some(t) = r.terms.iter().rev().find(|t| t.leader.is_some()) {
+        let l = t.leader.as_deref().unwrap_or_default();
+        writeln!(
+            w,
+            "  last leader: {} (term {})",
+            terminal(&name_of(a, l)),
+            t.term
+        )?;
+    }
+    // the findings as the timeline lists them, the first few
+    let mut buf = Vec::new();
+    crate::report::table::write_findings(a, o, &mut buf)?;
+    let text = String::from_utf8_lossy(&buf);
+    let lines: Vec<&str> = text.lines().collect();
+    let items = &lines[1.min(lines.len())..];
+    writeln!(w, "{}", lines.first().copied().unwrap_or("Findings"))?;
+    for l in items.iter().take(BRIEF_FINDINGS) {
+        writeln!(w, "{l}")?;
+    }
+    if items.len() > BRIEF_FINDINGS {
+        writeln!(w, "  … and {} more", items.len() - BRIEF_FINDINGS)?;
+    }
+    writeln!(w, "{}", bold(o, "First recommendation"))?;
+    match r.recommendations.first() {
+        None => writeln!(w, "  none: nothing in the logs calls for a change")?,
+        Some(rec) => {
+            writeln!(w, "  [{}] {}", rec.code, terminal(&rec.summary))?;
+            if let Some(act) = rec.actions.first() {
+                writeln!(w, "     $ {}", terminal(act))?;
+            }
+            if r.recommendations.len() > 1 {
+                writeln!(w, "  … and {} more", r.recommendations.len() - 1)?;
+            }
+        }
+    }
+    writeln!(
+        w,
+        "full: raftlog diagnose without --brief (each election with its evidence lines)"
+    )
 }

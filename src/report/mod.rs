@@ -4,6 +4,7 @@
 pub mod clusters;
 pub mod csv;
 pub mod diagnose;
+pub mod fit;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -66,16 +67,37 @@ impl Report {
         let w = self.summary.window.as_ref()?;
         let at = |t: Option<Instant>| t.map(|t| tz.display(t, 0));
         let range = match (at(w.since), at(w.until)) {
-            (Some(s), Some(u)) => format!("{s} to {u}"),
-            (Some(s), None) => format!("since {s}"),
-            (None, Some(u)) => format!("until {u}"),
+            (Some(s), Some(u)) => format!("{s} to {u} {}", tz.label()),
+            (Some(s), None) => format!("since {s} {}", tz.label()),
+            (None, Some(u)) => format!("until {u} {}", tz.label()),
             (None, None) => String::new(),
         };
+        let mut range = range;
+        let mut filter = |what: &str, v: String| {
+            if !range.is_empty() {
+                range.push_str(", ");
+            }
+            range.push_str(&format!("{what} {v}"));
+        };
+        if !w.nodes.is_empty() {
+            let names: Vec<String> = self
+                .nodes
+                .iter()
+                .filter(|n| w.nodes.contains(&n.id))
+                .map(|n| n.name.clone().unwrap_or_else(|| n.id.clone()))
+                .collect();
+            filter("members", names.join(","));
+        }
+        if let Some(t) = &w.terms {
+            filter("terms", t.clone());
+        }
+        if !w.kinds.is_empty() {
+            filter("kinds", w.kinds.join(","));
+        }
         let (s, t) = (&self.summary, &w.totals);
         let of = |n: u64, total: u64, what: &str| format!("{n} of {total} {what}");
         Some(format!(
-            "{range} {}: {}, {}, {}, {}, {} meet it (the whole logs were analysed)",
-            tz.label(),
+            "{range}: {}, {}, {}, {}, {} meet it (the whole logs were analysed)",
             of(s.elections, t.elections, "elections"),
             of(s.leader_changes, t.leader_changes, "leader changes"),
             of(
@@ -582,6 +604,15 @@ pub struct WindowSummary {
     pub until: Option<Instant>,
     /// The same figures over the whole logs.
     pub totals: WindowTotals,
+    /// `--node`: the members shown (hex IDs), when given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
+    /// `--term`: the terms shown (`N`, `N..M`, `N..`, `..M`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
+    /// `--kind`: the event kinds shown, when given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
 }
 
 /// The figures of the whole logs beside a window's.

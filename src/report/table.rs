@@ -7,7 +7,8 @@ use crate::time::{human_ms, human_span, Instant, Zone};
 use std::io::{self, Write};
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
-use tabled::settings::{Alignment, Padding, Style};
+use tabled::settings::peaker::PriorityMax;
+use tabled::settings::{Alignment, Padding, Style, Width};
 
 /// Display settings for tables.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +19,8 @@ pub struct TableOptions {
     pub color: bool,
     /// Show every event in the timeline, not just the election steps.
     pub all: bool,
+    /// Fit to this many columns (see [`crate::report::fit`]); `None`: whole lines.
+    pub width: Option<usize>,
 }
 
 struct Paint(bool);
@@ -85,11 +88,28 @@ impl Clock {
     }
 }
 
-fn render(b: Builder, right: &[usize]) -> String {
+/// The width of a table before any fitting, its last column's padding included.
+fn natural_width(b: &Builder) -> usize {
+    let mut t = b.clone().build();
+    t.with(Style::empty()).with(Padding::new(1, 1, 0, 0));
+    t.total_width()
+}
+
+/// A table as text; with a width, the widest columns are wrapped (at spaces where they
+/// can be) until the table fits.
+fn render(b: Builder, right: &[usize], width: Option<usize>) -> String {
     let mut t = b.build();
     t.with(Style::empty()).with(Padding::new(1, 1, 0, 0));
     for c in right {
         t.modify(Columns::new(*c..*c + 1), Alignment::right());
+    }
+    if let Some(w) = width {
+        // the last column's right padding is trimmed below: it may use that column
+        t.with(
+            Width::wrap(w + 1)
+                .priority(PriorityMax::right())
+                .keep_words(true),
+        );
     }
     let s = t.to_string();
     // trailing spaces from padding
@@ -124,7 +144,7 @@ pub fn write_timeline(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
     if rows.is_empty() {
         writeln!(w, "No election events found.")?;
     } else {
-        writeln!(w, "{}", render(b, &[3]))?;
+        writeln!(w, "{}", render(b, &[3], o.width))?;
     }
     writeln!(w)?;
     write_terms_table(a, o, w)?;
@@ -253,7 +273,20 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             cause,
         ]);
     }
-    writeln!(w, "{}", render(b, &[0, 3, 6]))?;
+    // too wide for the width: CANDIDATES goes first (VOTES still says how many ran)
+    let narrowed = o.width.is_some_and(|wd| natural_width(&b) > wd + 1);
+    if narrowed {
+        b.remove_column(4);
+        writeln!(w, "{}", render(b, &[0, 3, 5], o.width))?;
+    } else {
+        writeln!(w, "{}", render(b, &[0, 3, 6], o.width))?;
+    }
+    if narrowed {
+        writeln!(
+            w,
+            "CANDIDATES left out to fit the width (--wide shows them)"
+        )?;
+    }
     if inferred {
         writeln!(
             w,
@@ -463,10 +496,27 @@ pub fn write_events_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> 
             *wd = (*wd).max(cell_width(c));
         }
     }
+    // fitted: DETAIL gets what the other columns leave (at least 16), its cells cut
+    let detail = o.width.map(|max| {
+        let others: usize = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 4)
+            .map(|(_, w)| w + 2)
+            .sum();
+        widths[4] = widths[4].min(max.saturating_sub(others + 2).max(16));
+        widths[4]
+    });
+    let fit = |mut cells: [String; 6]| {
+        if let Some(d) = detail {
+            cells[4] = crate::report::fit::trim(&cells[4], d);
+        }
+        cells
+    };
     let mut line = String::new();
-    write_row(&head, &widths, &mut line, w)?;
+    write_row(&head, &widths, &mut line, o.width, w)?;
     for e in &a.events {
-        write_row(&row(e), &widths, &mut line, w)?;
+        write_row(&fit(row(e)), &widths, &mut line, o.width, w)?;
     }
     Ok(())
 }
@@ -477,11 +527,13 @@ fn cell_width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
-/// One line of the events table; column 3 (TERM) is right-aligned.
+/// One line of the events table; column 3 (TERM) is right-aligned. With a width, a row
+/// longer than it is cut with `…` (one event, one line: the table stays greppable).
 fn write_row(
     cells: &[String; 6],
     widths: &[usize; 6],
     line: &mut String,
+    width: Option<usize>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
     line.clear();
@@ -497,5 +549,8 @@ fn write_row(
         }
         line.push(' ');
     }
-    writeln!(w, "{}", line.trim_end())
+    match width {
+        Some(max) => writeln!(w, "{}", crate::report::fit::trim(line.trim_end(), max)),
+        None => writeln!(w, "{}", line.trim_end()),
+    }
 }

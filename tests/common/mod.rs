@@ -19,6 +19,25 @@ pub fn run_bin(args: &[&str]) -> (Option<i32>, String, String) {
         .current_dir(root())
         .args(args)
         .env("NO_COLOR", "1")
+        // output is fitted to COLUMNS when set: tests set it themselves
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`run_bin`] with extra environment variables.
+pub fn run_bin_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_raftlog"))
+        .current_dir(root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (
