@@ -1,7 +1,7 @@
 //! Per-node state and the cluster model: terms as the logical clock, leaderless windows,
 //! storms and anomalies (design.md §1, §4).
 
-use crate::event::{hex, Event, Kind, NodeId};
+use crate::event::{hex, Event, Kind, NodeId, StopStep};
 use crate::ingest::InputResult;
 use crate::report::{
     Anomaly, Candidacy, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow,
@@ -116,8 +116,19 @@ impl Analysis {
     /// The timeline rows. `all`: every event, not just the election steps.
     pub fn timeline(&self, all: bool) -> Vec<TimelineRow> {
         let mut rows = Vec::new();
+        // a stop that logged no signal still shows: its first stop line (`closing etcd
+        // server`, …) stands for it; after a signal the later steps add nothing
+        let first_stops: BTreeSet<usize> = if all {
+            BTreeSet::new()
+        } else {
+            crate::lives::lives(&self.events)
+                .values()
+                .flatten()
+                .filter_map(|l| l.stop)
+                .collect()
+        };
         for (i, e) in self.events.iter().enumerate() {
-            if !all && !in_timeline(&e.kind) {
+            if !all && !in_timeline(&e.kind) && !first_stops.contains(&i) {
                 continue;
             }
             rows.push(TimelineRow {
@@ -234,6 +245,11 @@ impl Analysis {
                 Some(s) => format!("shutting down ({s})"),
                 None => "shutting down".into(),
             },
+            Kind::ServerStop { step } => match step {
+                StopStep::TransferSkipped => "stopping: leadership transfer skipped".into(),
+                StopStep::Closing => "stopping: closing etcd server".into(),
+                StopStep::Closed => "stopped: closed etcd server".into(),
+            },
             Kind::MemberIdentity(_) => "member identity".into(),
             Kind::TimingConfig { .. } => "timer settings".into(),
             Kind::HeartbeatOverrun {
@@ -344,7 +360,6 @@ struct NodeAcc {
     election_ticks: Option<u64>,
     pre_vote_cfg: Option<bool>,
     starts: Vec<Instant>,
-    shutdowns: Vec<Instant>,
     pre_rounds: u64,
     campaigns: u64,
     changes_seen: u64,
@@ -776,11 +791,6 @@ fn build(
             Kind::RaftBoot { .. } => {
                 if let Some(t) = e.ts {
                     nodes.entry(n).or_default().starts.push(t);
-                }
-            }
-            Kind::ProcessShutdown { .. } => {
-                if let Some(t) = e.ts {
-                    nodes.entry(n).or_default().shutdowns.push(t);
                 }
             }
             Kind::MemberIdentity(ident) => {
@@ -1421,7 +1431,12 @@ fn build(
                     .filter(|l| l.end == crate::lives::End::Crashed)
                     .filter_map(|l| l.to)
                     .collect(),
-                shutdowns: a.shutdowns.clone(),
+                // one per stopped lifetime, at its first stop line: the signal, or (when
+                // a stop logged no signal) `closing etcd server` and the like
+                shutdowns: lives
+                    .iter()
+                    .filter_map(|l| l.stop.and_then(|i| events[i].ts))
+                    .collect(),
                 pre_vote_rounds: a.pre_rounds,
                 campaigns: a.campaigns,
                 terms_led: rows
@@ -1618,6 +1633,7 @@ fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
             | Kind::ProcessStart { .. }
             | Kind::RaftBoot { .. }
             | Kind::ProcessShutdown { .. }
+            | Kind::ServerStop { .. }
             | Kind::SteppedDown => *slot = None,
             _ => {}
         }
@@ -1651,12 +1667,21 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
         .filter(|e| e.ts.is_some() && e.node.is_some())
         .collect();
     timed.sort_by_key(|e| e.ts);
+    // a member being stopped is gone until it starts again: the lines its stop still logs
+    // (lost connections, `closed etcd server`) do not bring it back
+    let mut stopping: BTreeSet<NodeId> = BTreeSet::new();
     // members present from their first line
     for e in &timed {
         let n = e.node.unwrap();
         let t = e.ts.unwrap();
         let prev = *st.get(&n).unwrap_or(&S::Absent);
+        if e.kind.is_stop() {
+            stopping.insert(n);
+        } else if crate::lives::is_start(&e.kind) {
+            stopping.remove(&n);
+        }
         let next = match &e.kind {
+            _ if stopping.contains(&n) => S::Absent,
             Kind::BecameLeader | Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => {
                 S::Leader
             }
@@ -1667,7 +1692,7 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
             | Kind::SteppedDown
             | Kind::RaftBoot { .. }
             | Kind::ProcessStart { .. } => S::NoLeader,
-            Kind::ProcessShutdown { .. } => S::Absent,
+            Kind::ProcessShutdown { .. } | Kind::ServerStop { .. } => S::Absent,
             _ => {
                 if prev == S::Absent {
                     S::NoLeader

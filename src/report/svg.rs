@@ -638,7 +638,7 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
                 out,
                 r##"<g class="shutdown"><title>{}</title><rect x="{:.2}" y="{:.1}" width="7" height="7" fill="#37474f"/></g>"##,
                 esc(&format!(
-                    "{} received a stop signal at {}",
+                    "{} was stopped at {} (its first stop line)",
                     l.name,
                     o.tz.display(*sd, 3)
                 )),
