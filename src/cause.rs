@@ -1497,6 +1497,45 @@ mod tests {
         assert!(c.restarts.is_empty() && c.crashes.is_empty());
     }
 
+    /// Only the leader's log: it is stopped (hands leadership to B as it goes), its stop
+    /// logs lost connections and `closed etcd server`, and it starts again 4 s later and
+    /// hears of B after 80 ms. While it is away and booting its log says nothing about the
+    /// cluster: no leaderless window, no member gap, and its term ends when B was elected.
+    #[test]
+    fn a_stopped_member_is_away_until_it_hears_of_a_leader_again() {
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, A);
+        l.at(5002, A, Some(3), Kind::BecameFollower);
+        l.at(5002, A, Some(3), Kind::ElectedLeader { leader: B });
+        l.at(
+            5005,
+            A,
+            None,
+            Kind::StreamLost {
+                peer: Some(B),
+                error: None,
+            },
+        );
+        l.at(
+            5010,
+            A,
+            None,
+            Kind::ServerStop {
+                step: StopStep::Closed,
+            },
+        );
+        l.at(9000, A, None, Kind::ProcessStart { version: None });
+        l.at(9001, A, Some(3), Kind::BecameFollower);
+        l.at(9080, A, Some(3), Kind::ElectedLeader { leader: B });
+        let a = l.run(&[B, C]);
+        assert!(a.report.leaderless.is_empty(), "{:?}", a.report.leaderless);
+        let n = a.report.nodes.iter().find(|n| n.id == "a").unwrap();
+        assert!(n.gaps.is_empty(), "{:?}", n.gaps);
+        let t2 = a.report.terms.iter().find(|t| t.term == 2).unwrap();
+        assert_eq!(t2.led_ms, Some(4000));
+        assert_eq!(n.restarts, vec![Instant(9000 * 1_000_000)]);
+    }
+
     #[test]
     fn a_member_whose_log_ends_without_a_stop_is_an_unplanned_loss() {
         let mut l = Log::boot(A);

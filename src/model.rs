@@ -1644,6 +1644,21 @@ fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
 
 type Gaps = BTreeMap<NodeId, Vec<(Instant, Option<Instant>)>>;
 
+/// A member's line that tells it takes part in elections again: it knows a leader, lost
+/// one, or campaigns.
+fn in_election(k: &Kind) -> bool {
+    matches!(
+        k,
+        Kind::BecameLeader
+            | Kind::ElectedLeader { .. }
+            | Kind::ChangedLeader { .. }
+            | Kind::LostLeader { .. }
+            | Kind::ForgotLeader { .. }
+            | Kind::BecameCandidate
+            | Kind::BecamePreCandidate
+    )
+}
+
 /// Cluster leaderless windows by a sweep over time: the cluster has a leader while at
 /// least a majority of the members present (members whose log is running) see one.
 /// Windows before the first leader (bootstrap) are not reported. Also returns the
@@ -1667,21 +1682,26 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
         .filter(|e| e.ts.is_some() && e.node.is_some())
         .collect();
     timed.sort_by_key(|e| e.ts);
-    // a member being stopped is gone until it starts again: the lines its stop still logs
-    // (lost connections, `closed etcd server`) do not bring it back
-    let mut stopping: BTreeSet<NodeId> = BTreeSet::new();
+    // a stopped member is away from its first stop line until, started again, it hears of
+    // a leader or campaigns (value: started again): the lines its stop still logs (lost
+    // connections, `closed etcd server`) and its boot do not tell of the cluster
+    let mut away: BTreeMap<NodeId, bool> = BTreeMap::new();
     // members present from their first line
     for e in &timed {
         let n = e.node.unwrap();
         let t = e.ts.unwrap();
         let prev = *st.get(&n).unwrap_or(&S::Absent);
         if e.kind.is_stop() {
-            stopping.insert(n);
+            away.insert(n, false);
         } else if crate::lives::is_start(&e.kind) {
-            stopping.remove(&n);
+            if let Some(again) = away.get_mut(&n) {
+                *again = true;
+            }
+        } else if away.get(&n) == Some(&true) && in_election(&e.kind) {
+            away.remove(&n);
         }
         let next = match &e.kind {
-            _ if stopping.contains(&n) => S::Absent,
+            _ if away.contains_key(&n) => S::Absent,
             Kind::BecameLeader | Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => {
                 S::Leader
             }
