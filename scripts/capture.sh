@@ -40,6 +40,9 @@ runs=(
   "zap-3-slowdisk-defrag        27400 zap      3 slowdisk-defrag  false   3.4"
   "capnslog-3-slowdisk-defrag   27600 capnslog 3 slowdisk-defrag  false   3.4"
   "etcd35-zap-3-slowdisk-defrag 27800 zap      3 slowdisk-defrag  true    3.5"
+  "zap-3-slowstop               28000 zap      3 slowstop         false   3.4"
+  "capnslog-3-slowstop          28200 capnslog 3 slowstop         false   3.4"
+  "zap-3-rolling                28400 zap      3 rolling          false   3.4"
 )
 # the CPU fault: 2 ms of CPU per second, so that the starved leader misses its
 # heartbeats for longer than the election timeout (with the 100 ms default period a

@@ -15,6 +15,9 @@
 #                      (5) seconds apart, the leader last, as a maintenance or a
 #                      `docker compose down` one member at a time; the members still
 #                      running lose quorum and campaign in vain (each stop in truth.log)
+#             rolling  a rolling restart: each member in turn SIGTERM, RESTART_GAP_S (1) s
+#                      down, started again, ROLL_SETTLE_S (3) s to settle; the followers
+#                      first, the leader last (scripts/faults.sh rolling_restart)
 #             slowdisk the leader's disk slowed for SLOW_S s (6) under a write load: its
 #                      process's writes throttled to SLOW_IOPS (1) per second (cgroup v1
 #                      blkio.throttle.write_iops_device on the data dir's device), so
@@ -58,7 +61,7 @@ HB=${HB:-100}; ET=${ET:-1000}; BASE=${BASE:-24000}
 ETCD=${ETCD:-etcd}; ETCDCTL=${ETCDCTL:-etcdctl}
 export ETCDCTL_API=3
 
-case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowstop|slowdisk|slowdisk-control|slowdisk-defrag|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
+case $SCEN in pause|kill|stop|transfer|storm|mixed|quiet|slowstop|rolling|slowdisk|slowdisk-control|slowdisk-defrag|slowfollower|cpu|cpufollower) ;; *) die "unknown scenario '$SCEN'" ;; esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$N'"
@@ -247,6 +250,7 @@ case $SCEN in
   storm) for r in 1 2 3 4 5 6; do pause 2.5; done ;;
   mixed) pause 3; transfer; killer 2; for r in 1 2 3; do pause 2.5; done; stopper 2; transfer ;;
   quiet|slowstop) sleep 2 ;;
+  rolling) rolling_restart ;;
   slowdisk) l=$(need_leader) || exit 1; slow_disk "$l"; settle ;;
   slowdisk-control) l=$(need_leader) || exit 1; truth "CONTROL n$l start (write load, no throttle)"
     writer 9; truth "CONTROL n$l end"; settle ;;

@@ -13,6 +13,9 @@
 #             slowdisk, cpu, slowfollower, cpufollower   the disk and CPU faults of
 #                            etcd-cluster.sh (scripts/faults.sh: SLOW_S, SLOW_IOPS, CPU_S,
 #                            CPU_QUOTA_US, CPU_PERIOD_US) on the leader or a follower
+#             rolling        the rolling restart of etcd-cluster.sh (scripts/faults.sh:
+#                            RESTART_GAP_S, ROLL_SETTLE_S): each member in turn stopped
+#                            and started again, the leader last
 #   LOGGER:   zap (default) | capnslog
 #   N:        number of members (default 3)
 #   PREVOTE:  true | false (default false), passed to --pre-vote
@@ -68,7 +71,8 @@ case $SCEN in
   part-follower) PART=${PART:-6} ;;
   lossy-leader) command -v iptables >/dev/null 2>&1 || die "lossy-leader needs iptables (apt-get install -y iptables)" ;;
   slowdisk|cpu|slowfollower|cpufollower) fault_check "$SCEN" ;;
-  *) die "unknown scenario '$SCEN' (part-leader, part-follower, lossy-leader, slowdisk, cpu, slowfollower or cpufollower)" ;;
+  rolling) ;;
+  *) die "unknown scenario '$SCEN' (part-leader, part-follower, lossy-leader, slowdisk, cpu, slowfollower, cpufollower or rolling)" ;;
 esac
 case $LOGGER in zap|capnslog) ;; *) die "unknown logger '$LOGGER' (zap or capnslog)" ;; esac
 case $PREVOTE in true|false) ;; *) die "PREVOTE must be true or false, not '$PREVOTE'" ;; esac
@@ -363,6 +367,7 @@ case $SCEN in
   cpu) starve_cpu "$L"; settle ;;
   slowfollower) slow_disk $(( L % N + 1 )); settle ;;
   cpufollower) starve_cpu $(( L % N + 1 )); settle ;;
+  rolling) rolling_restart ;;
 esac
 sleep 1; snap; metrics
 

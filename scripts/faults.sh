@@ -7,7 +7,9 @@
 #   FAULT_ID                  unique per run: names the cgroups (raftlog-FAULT_ID-i)
 #   data_dir I                member I's data directory
 #   writer SECONDS            one client writing as fast as it goes, so that the WAL syncs
-# Needs root and cgroup v1 (blkio for the disk, cpu for the CPU), as on Debian hosts that
+#   start I, stop_member I SIG   member I's etcd started again / stopped (waited for)
+#   need_leader, load K, snap    the leader's index, K writes, a status line in truth.log
+# The disk and CPU faults need root and cgroup v1 (blkio for the disk, cpu for the CPU), as on Debian hosts that
 # boot with the unified hierarchy off; cgroup v2 would use io.max and cpu.max instead.
 
 # fault_check SCENARIO: refuse early when the machine cannot run it
@@ -58,4 +60,22 @@ slow_disk() {
 # starve_cpu I: member I's process limited to CPU_QUOTA_US per CPU_PERIOD_US for CPU_S s.
 starve_cpu() {
   fault_window cpu "$1" "${CPU_S:-6}" CPUSTARVE cpu.cfs_quota_us "${CPU_QUOTA_US:-2000}" -1
+}
+# rolling_restart: each member in turn stopped with SIGTERM and started again, the
+# followers first and the leader last, as a maintenance restarts a cluster one member at
+# a time. truth.log: "SIGTERM nI", "exited nI", "restart nI" for each member, then
+# "leader nL" and a status line once the cluster has a leader again. RESTART_GAP_S (1):
+# seconds a member stays down; ROLL_SETTLE_S (3): seconds to wait after its start.
+rolling_restart() {
+  local l i order=()
+  l=$(need_leader) || exit 1
+  for i in $(seq 1 "$N"); do [ "$i" = "$l" ] || order+=("$i"); done
+  order+=("$l")
+  for i in "${order[@]}"; do
+    truth "SIGTERM n$i"; stop_member "$i" TERM; truth "exited n$i"
+    sleep "${RESTART_GAP_S:-1}"
+    start "$i"; truth "restart n$i"
+    sleep "${ROLL_SETTLE_S:-3}"
+    L=$(need_leader) || exit 1; truth "leader n$L"; load 5; snap
+  done
 }

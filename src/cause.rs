@@ -6,7 +6,8 @@
 //! 1. no earlier leader: `bootstrap` when members started just before, else `unknown`;
 //! 2. `membership_change`: the old leader was removed, or a removed member campaigned;
 //! 3. planned hand-over (MsgTimeoutNow / transfer lines): `leader_shutdown` when the old
-//!    leader had just received a stop signal, else `leader_transfer`;
+//!    leader was just being stopped (its stop signal, or without one `closing etcd server`),
+//!    else `leader_transfer`;
 //! 4. the old leader stopped gracefully without a hand-over: `leader_shutdown`;
 //! 5. the old leader started again without a stop in between: `leader_crash`;
 //! 6. the old leader's own lines show it stalled (late heartbeats, missed ticks, slow
@@ -256,10 +257,12 @@ fn quorum_lost(ctx: &Context<'_>, row: &TermRow, campaigns: &[(NodeId, usize)]) 
     let gone = down
         .iter()
         .map(|(n, l)| {
-            let how = if l.stop.is_some() {
-                "stopped by a signal"
-            } else {
-                "its log ends there"
+            let how = match l.stop {
+                Some(i) if matches!(ctx.events[i].kind, Kind::ProcessShutdown { .. }) => {
+                    "stopped by a signal"
+                }
+                Some(_) => "stopped: its server stop lines, no signal line",
+                None => "its log ends there",
             };
             format!("{} ({how})", ctx.name(*n))
         })
@@ -283,6 +286,19 @@ fn quorum_lost(ctx: &Context<'_>, row: &TermRow, campaigns: &[(NodeId, usize)]) 
     cause.stopped_members = Some(down.iter().map(|(n, _)| hex(*n)).collect());
     cause.planned = Some(planned);
     Some(cause)
+}
+
+/// How the stop lines among `ev` (some of them stop lines) show a stop: a signal, or only
+/// the server's later stop steps (stopped through the API or embedded, or the signal line is not in the log).
+fn stop_how(ctx: &Context<'_>, ev: &[usize]) -> &'static str {
+    if ev
+        .iter()
+        .any(|i| matches!(ctx.events[*i].kind, Kind::ProcessShutdown { .. }))
+    {
+        "signal"
+    } else {
+        "its server stop lines, no signal line"
+    }
 }
 
 /// The voting members at event `at`: the last configuration logged before it, else every
@@ -557,9 +573,17 @@ fn classify_one(
             }
         })
         .collect();
+    // one line per stop, its first: the signal, else `closing etcd server` and the like
+    let first_stops: BTreeSet<usize> = ctx
+        .lives
+        .get(&l)
+        .into_iter()
+        .flatten()
+        .filter_map(|life| life.stop)
+        .collect();
     let shutdown: Vec<usize> = ctx
         .of_node(l, prev_el, start + SEC)
-        .filter(|i| matches!(ctx.events[*i].kind, Kind::ProcessShutdown { .. }))
+        .filter(|i| first_stops.contains(i))
         .collect();
     if row.transfer || !transfer_ev.is_empty() {
         let recent_stop: Vec<usize> = shutdown
@@ -575,7 +599,10 @@ fn classify_one(
                 "leader_shutdown",
                 Some(l),
                 "high",
-                format!("leader {lname} was stopped (signal) and handed leadership over"),
+                format!(
+                    "leader {lname} was stopped ({}) and handed leadership over",
+                    stop_how(ctx, &ev)
+                ),
                 ev,
             );
         }
@@ -616,7 +643,10 @@ fn classify_one(
             "leader_shutdown",
             Some(l),
             "high",
-            format!("leader {lname} was stopped (signal received) before the election"),
+            format!(
+                "leader {lname} was stopped ({}) before the election",
+                stop_how(ctx, &shutdown)
+            ),
             shutdown,
         );
     }
@@ -1017,7 +1047,7 @@ fn first_loss(ctx: &Context<'_>, l: NodeId, start: i64) -> Vec<usize> {
 
 /// Whether a term's cause makes it a planned change (not counted in storms): a transfer,
 /// a graceful stop of the leader, or the campaigns of members left without a quorum by
-/// stop signals (a maintenance or a rolling restart).
+/// stops (a maintenance or a rolling restart).
 pub fn planned(row: &TermRow) -> bool {
     row.cause.as_ref().is_some_and(|c| match c.code.as_str() {
         "leader_transfer" | "leader_shutdown" => true,
@@ -1052,7 +1082,7 @@ pub fn stall_start(
 #[cfg(test)]
 mod tests {
     //! The rules on small event streams: one input per member, times in ms.
-    use crate::event::{Event, Kind, NodeId, Origin};
+    use crate::event::{Event, Kind, NodeId, Origin, StopStep};
     use crate::ingest::{InputResult, InputSummary};
     use crate::model::{analyze, ModelOptions};
     use crate::time::Instant;
@@ -1211,6 +1241,33 @@ mod tests {
             cause(&a, 3),
             ("leader_shutdown".into(), h(A), "high".into())
         );
+    }
+
+    /// The same hand-over when the leader's log has no signal line, only `closing etcd
+    /// server` (stopped through the API, embedded etcd, or the line was lost).
+    #[test]
+    fn a_hand_over_after_closing_etcd_server_is_a_shutdown() {
+        let mut l = Log::boot(A);
+        l.at(
+            5000,
+            A,
+            None,
+            Kind::ServerStop {
+                step: StopStep::Closing,
+            },
+        );
+        l.at(5000, A, Some(2), Kind::TransferStarted { to: B });
+        l.at(5001, B, Some(2), Kind::TimeoutNowReceived { from: A });
+        l.elect(5001, B, 3, &[A, C]);
+        let a = l.run(&[]);
+        assert_eq!(
+            cause(&a, 3),
+            ("leader_shutdown".into(), h(A), "high".into())
+        );
+        let t = a.report.terms.iter().find(|t| t.term == 3).unwrap();
+        let summary = &t.cause.as_ref().unwrap().summary;
+        assert!(summary.contains("no signal line"), "{summary}");
+        assert!(crate::cause::planned(t));
     }
 
     #[test]
@@ -1383,6 +1440,100 @@ mod tests {
             .iter()
             .all(|x| x.kind != "term_inflation"));
         assert!(a.report.storms.is_empty());
+    }
+
+    /// Members whose logs show only the later steps of a stop (zap `closing etcd server`,
+    /// capnslog `skipped leadership transfer for stopping non-leader member`), no signal:
+    /// still stopped, so the campaigns of the member left alone are planned `quorum_lost`.
+    #[test]
+    fn stops_without_a_signal_line_are_planned_quorum_lost() {
+        let mut l = Log::boot(A);
+        l.at(
+            5000,
+            C,
+            None,
+            Kind::ServerStop {
+                step: StopStep::Closing,
+            },
+        );
+        l.at(
+            5010,
+            C,
+            None,
+            Kind::ServerStop {
+                step: StopStep::Closed,
+            },
+        );
+        l.at(
+            6000,
+            B,
+            None,
+            Kind::ServerStop {
+                step: StopStep::TransferSkipped,
+            },
+        );
+        left_alone(&mut l);
+        let a = l.run(&[]);
+        for term in [3, 4, 5] {
+            let c = lost(&a, term);
+            assert_eq!(
+                (c.code.as_str(), c.culprit.clone(), c.confidence.as_str()),
+                ("quorum_lost", None, "high"),
+                "term {term}"
+            );
+            assert_eq!(c.planned, Some(true), "term {term}");
+            assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+            assert!(
+                c.summary
+                    .contains("c (stopped: its server stop lines, no signal line)"),
+                "{}",
+                c.summary
+            );
+        }
+        assert!(a.report.storms.is_empty());
+        // one stop each, at the first stop line
+        let c = a.report.nodes.iter().find(|n| n.id == "c").unwrap();
+        assert_eq!(c.shutdowns, vec![Instant(5000 * 1_000_000)]);
+        assert!(c.restarts.is_empty() && c.crashes.is_empty());
+    }
+
+    /// Only the leader's log: it is stopped (hands leadership to B as it goes), its stop
+    /// logs lost connections and `closed etcd server`, and it starts again 4 s later and
+    /// hears of B after 80 ms. While it is away and booting its log says nothing about the
+    /// cluster: no leaderless window, no member gap, and its term ends when B was elected.
+    #[test]
+    fn a_stopped_member_is_away_until_it_hears_of_a_leader_again() {
+        let mut l = Log::boot(A);
+        stop(&mut l, 5000, A);
+        l.at(5002, A, Some(3), Kind::BecameFollower);
+        l.at(5002, A, Some(3), Kind::ElectedLeader { leader: B });
+        l.at(
+            5005,
+            A,
+            None,
+            Kind::StreamLost {
+                peer: Some(B),
+                error: None,
+            },
+        );
+        l.at(
+            5010,
+            A,
+            None,
+            Kind::ServerStop {
+                step: StopStep::Closed,
+            },
+        );
+        l.at(9000, A, None, Kind::ProcessStart { version: None });
+        l.at(9001, A, Some(3), Kind::BecameFollower);
+        l.at(9080, A, Some(3), Kind::ElectedLeader { leader: B });
+        let a = l.run(&[B, C]);
+        assert!(a.report.leaderless.is_empty(), "{:?}", a.report.leaderless);
+        let n = a.report.nodes.iter().find(|n| n.id == "a").unwrap();
+        assert!(n.gaps.is_empty(), "{:?}", n.gaps);
+        let t2 = a.report.terms.iter().find(|t| t.term == 2).unwrap();
+        assert_eq!(t2.led_ms, Some(4000));
+        assert_eq!(n.restarts, vec![Instant(9000 * 1_000_000)]);
     }
 
     #[test]

@@ -70,6 +70,33 @@ impl DiskWork {
     }
 }
 
+/// A step of a server's stop logged beside (or instead of) the stop signal: a member
+/// stopped through the API, an embedded etcd, or a log that lost its signal line still
+/// shows these (etcd-log-messages.md S19, S20).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StopStep {
+    /// The stopping member did not hand leadership over: `skipped leadership transfer; local
+    /// server is not leader`, `… for single voting member cluster`; capnslog `skipped
+    /// leadership transfer for stopping non-leader member`, `… for single [voting] member
+    /// cluster`.
+    TransferSkipped,
+    /// zap `closing etcd server`: the server begins to stop.
+    Closing,
+    /// zap `closed etcd server`: the server has stopped.
+    Closed,
+}
+
+impl StopStep {
+    /// Stable name in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopStep::TransferSkipped => "transfer_skipped",
+            StopStep::Closing => "closing",
+            StopStep::Closed => "closed",
+        }
+    }
+}
+
 /// A member's identity as its start-up lines tell it (`member_identity` events).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Identity {
@@ -201,6 +228,10 @@ pub enum Kind {
     },
     ProcessShutdown {
         signal: Option<String>,
+    },
+    /// A stop line other than the signal (see [`StopStep`]).
+    ServerStop {
+        step: StopStep,
     },
     /// Who a member is (boxed: it is the largest payload and rare).
     MemberIdentity(Box<Identity>),
@@ -348,6 +379,12 @@ impl Kind {
         }
     }
 
+    /// A line of a member's stop: the signal, or a later step of the stop (which is all a
+    /// member stopped without a signal logs).
+    pub fn is_stop(&self) -> bool {
+        matches!(self, Kind::ProcessShutdown { .. } | Kind::ServerStop { .. })
+    }
+
     /// The stable kind name used in JSON, NDJSON and CSV.
     pub fn name(&self) -> &'static str {
         match self {
@@ -382,6 +419,7 @@ impl Kind {
             Kind::LogConflict { .. } => "log_conflict",
             Kind::ProcessStart { .. } => "process_start",
             Kind::ProcessShutdown { .. } => "process_shutdown",
+            Kind::ServerStop { .. } => "server_stop",
             Kind::MemberIdentity(_) => "member_identity",
             Kind::TimingConfig { .. } => "timing_config",
             Kind::HeartbeatOverrun { .. } => "heartbeat_overrun",
@@ -410,6 +448,7 @@ impl Kind {
             self,
             Kind::ProcessStart { .. }
                 | Kind::ProcessShutdown { .. }
+                | Kind::ServerStop { .. }
                 | Kind::MemberIdentity(_)
                 | Kind::TimingConfig { .. }
                 | Kind::HeartbeatOverrun { .. }
@@ -567,6 +606,7 @@ impl Kind {
             }
             Kind::ProcessStart { version } => put("version", json!(version)),
             Kind::ProcessShutdown { signal } => put("signal", json!(signal)),
+            Kind::ServerStop { step } => put("step", json!(step.name())),
             Kind::MemberIdentity(ident) => {
                 let Identity {
                     member,

@@ -1,5 +1,5 @@
 //! Each member's process lifetimes, from its own lines: where a start begins, and how it
-//! ended (a stop signal, a crash, or a log that simply ends). Restarts, crashes and the
+//! ended (a stop, a crash, or a log that simply ends). Restarts, crashes and the
 //! members that were down when the rest lost quorum all come from here.
 //!
 //! One start logs several start lines (the start banner, `restarting local member`,
@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 /// How a lifetime ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {
-    /// A stop signal (`received signal; shutting down`).
+    /// A stop: the signal (`received signal; shutting down`), or when the stop logged no
+    /// signal (stopped through the API, embedded etcd, a log that lost the line) its later
+    /// steps (`closing etcd server`, `skipped leadership transfer …`, `closed etcd server`).
     Stopped,
     /// Its lines ended without a stop and it started again: crashed, killed or OOM.
     Crashed,
@@ -35,14 +37,14 @@ pub struct Life {
     pub from: Option<Instant>,
     /// Time of its last line with a time.
     pub to: Option<Instant>,
-    /// Index of its stop signal line, if any.
+    /// Index of its first stop line (the signal, else a later step of the stop), if any.
     pub stop: Option<usize>,
     /// How it ended.
     pub end: End,
 }
 
 impl Life {
-    /// When the member stopped taking part: its stop signal, else its last line.
+    /// When the member stopped taking part: its first stop line, else its last line.
     pub fn down_at(&self, events: &[Event]) -> Option<Instant> {
         self.stop.and_then(|i| events[i].ts).or(self.to)
     }
@@ -60,7 +62,8 @@ pub fn is_start(k: &Kind) -> bool {
 
 /// Lines that show the process had finished booting: a later start line is a new start.
 fn booted(k: &Kind) -> bool {
-    matches!(k, Kind::RaftBoot { .. } | Kind::ProcessShutdown { .. })
+    matches!(k, Kind::RaftBoot { .. })
+        || k.is_stop()
         || (k.is_raft() && !matches!(k, Kind::BecameFollower | Kind::ConfigChange { .. }))
 }
 
@@ -148,7 +151,7 @@ pub fn lives(events: &[Event]) -> BTreeMap<NodeId, Vec<Life>> {
             o.life.from.get_or_insert(t);
             o.life.to = Some(o.life.to.map_or(t, |x| x.max(t)));
         }
-        if matches!(e.kind, Kind::ProcessShutdown { .. }) && o.life.stop.is_none() {
+        if e.kind.is_stop() && o.life.stop.is_none() {
             o.life.stop = Some(i);
         }
         o.booted |= booted(&e.kind);
@@ -168,7 +171,7 @@ pub fn lives(events: &[Event]) -> BTreeMap<NodeId, Vec<Life>> {
     done
 }
 
-/// Whether member `lives` was down at `t`: after the stop signal or the last line of a
+/// Whether member `lives` was down at `t`: after its first stop line or the last line of a
 /// lifetime, before the next one began. Before its first line nothing is known (the log
 /// may begin late), so it is not down.
 pub fn down_at(lives: &[Life], events: &[Event], t: Instant) -> Option<usize> {
@@ -190,4 +193,57 @@ pub fn down_at(lives: &[Life], events: &[Event], t: Instant) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Origin, StopStep};
+
+    fn ev(ms: i64, kind: Kind) -> Event {
+        Event {
+            ts: Some(Instant(ms * 1_000_000)),
+            node: Some(1),
+            term: None,
+            kind,
+            origin: Origin::default(),
+            coarse_ts: false,
+        }
+    }
+
+    fn boot(ms: i64) -> [Event; 3] {
+        [
+            ev(ms, Kind::ProcessStart { version: None }),
+            ev(ms + 1, Kind::BecameFollower),
+            ev(ms + 2, Kind::BecameLeader),
+        ]
+    }
+
+    /// A process whose stop logged `closing etcd server` / `closed etcd server` but no
+    /// signal (stopped through the API, embedded, or the signal line lost) was stopped,
+    /// from its first stop line; a start after it is a restart, not a crash.
+    #[test]
+    fn a_stop_without_its_signal_line_is_still_a_stop() {
+        let closing = Kind::ServerStop {
+            step: StopStep::Closing,
+        };
+        let closed = Kind::ServerStop {
+            step: StopStep::Closed,
+        };
+        let mut events: Vec<Event> = boot(0).into();
+        events.extend([ev(5000, closing), ev(5010, closed)]);
+        events.extend(boot(8000));
+        let l = &lives(&events)[&1];
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].end, End::Stopped);
+        assert_eq!(l[0].stop, Some(3));
+        assert_eq!(l[0].down_at(&events), Some(Instant(5000 * 1_000_000)));
+        assert_eq!(l[1].first, 5);
+        assert_eq!(l[1].end, End::LogEnds);
+        assert_eq!(down_at(l, &events, Instant(6000 * 1_000_000)), Some(0));
+        // the same lines without any stop line: a crash
+        events.drain(3..5);
+        let l = &lives(&events)[&1];
+        assert_eq!((l.len(), l[0].end, l[0].stop), (2, End::Crashed, None));
+    }
 }

@@ -1,7 +1,7 @@
 //! Per-node state and the cluster model: terms as the logical clock, leaderless windows,
 //! storms and anomalies (design.md §1, §4).
 
-use crate::event::{hex, Event, Kind, NodeId};
+use crate::event::{hex, Event, Kind, NodeId, StopStep};
 use crate::ingest::InputResult;
 use crate::report::{
     Anomaly, Candidacy, Gap, InputRow, Learned, NodeRow, Report, Storm, Summary, TermRow,
@@ -123,8 +123,19 @@ impl Analysis {
     /// The timeline rows. `all`: every event, not just the election steps.
     pub fn timeline(&self, all: bool) -> Vec<TimelineRow> {
         let mut rows = Vec::new();
+        // a stop that logged no signal still shows: its first stop line (`closing etcd
+        // server`, …) stands for it; after a signal the later steps add nothing
+        let first_stops: BTreeSet<usize> = if all {
+            BTreeSet::new()
+        } else {
+            crate::lives::lives(&self.events)
+                .values()
+                .flatten()
+                .filter_map(|l| l.stop)
+                .collect()
+        };
         for (i, e) in self.events.iter().enumerate() {
-            if !all && !in_timeline(&e.kind) {
+            if !all && !in_timeline(&e.kind) && !first_stops.contains(&i) {
                 continue;
             }
             rows.push(TimelineRow {
@@ -241,6 +252,11 @@ impl Analysis {
                 Some(s) => format!("shutting down ({s})"),
                 None => "shutting down".into(),
             },
+            Kind::ServerStop { step } => match step {
+                StopStep::TransferSkipped => "stopping: leadership transfer skipped".into(),
+                StopStep::Closing => "stopping: closing etcd server".into(),
+                StopStep::Closed => "stopped: closed etcd server".into(),
+            },
             Kind::MemberIdentity(_) => "member identity".into(),
             Kind::TimingConfig { .. } => "timer settings".into(),
             Kind::HeartbeatOverrun {
@@ -351,7 +367,6 @@ struct NodeAcc {
     election_ticks: Option<u64>,
     pre_vote_cfg: Option<bool>,
     starts: Vec<Instant>,
-    shutdowns: Vec<Instant>,
     pre_rounds: u64,
     campaigns: u64,
     changes_seen: u64,
@@ -801,11 +816,6 @@ fn build(
             Kind::RaftBoot { .. } => {
                 if let Some(t) = e.ts {
                     nodes.entry(n).or_default().starts.push(t);
-                }
-            }
-            Kind::ProcessShutdown { .. } => {
-                if let Some(t) = e.ts {
-                    nodes.entry(n).or_default().shutdowns.push(t);
                 }
             }
             Kind::MemberIdentity(ident) => {
@@ -1453,7 +1463,12 @@ fn build(
                     .filter(|l| l.end == crate::lives::End::Crashed)
                     .filter_map(|l| l.to)
                     .collect(),
-                shutdowns: a.shutdowns.clone(),
+                // one per stopped lifetime, at its first stop line: the signal, or (when
+                // a stop logged no signal) `closing etcd server` and the like
+                shutdowns: lives
+                    .iter()
+                    .filter_map(|l| l.stop.and_then(|i| events[i].ts))
+                    .collect(),
                 pre_vote_rounds: a.pre_rounds,
                 campaigns: a.campaigns,
                 terms_led: rows
@@ -1656,6 +1671,7 @@ fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
             | Kind::ProcessStart { .. }
             | Kind::RaftBoot { .. }
             | Kind::ProcessShutdown { .. }
+            | Kind::ServerStop { .. }
             | Kind::SteppedDown => *slot = None,
             _ => {}
         }
@@ -1665,6 +1681,21 @@ fn member_views(events: &[Event]) -> Vec<Option<NodeId>> {
 }
 
 type Gaps = BTreeMap<NodeId, Vec<(Instant, Option<Instant>)>>;
+
+/// A member's line that tells it takes part in elections again: it knows a leader, lost
+/// one, or campaigns.
+fn in_election(k: &Kind) -> bool {
+    matches!(
+        k,
+        Kind::BecameLeader
+            | Kind::ElectedLeader { .. }
+            | Kind::ChangedLeader { .. }
+            | Kind::LostLeader { .. }
+            | Kind::ForgotLeader { .. }
+            | Kind::BecameCandidate
+            | Kind::BecamePreCandidate
+    )
+}
 
 /// Cluster leaderless windows by a sweep over time: the cluster has a leader while at
 /// least a majority of the members present (members whose log is running) see one.
@@ -1689,12 +1720,26 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
         .filter(|e| e.ts.is_some() && e.node.is_some())
         .collect();
     timed.sort_by_key(|e| e.ts);
+    // a stopped member is away from its first stop line until, started again, it hears of
+    // a leader or campaigns (value: started again): the lines its stop still logs (lost
+    // connections, `closed etcd server`) and its boot do not tell of the cluster
+    let mut away: BTreeMap<NodeId, bool> = BTreeMap::new();
     // members present from their first line
     for e in &timed {
         let n = e.node.unwrap();
         let t = e.ts.unwrap();
         let prev = *st.get(&n).unwrap_or(&S::Absent);
+        if e.kind.is_stop() {
+            away.insert(n, false);
+        } else if crate::lives::is_start(&e.kind) {
+            if let Some(again) = away.get_mut(&n) {
+                *again = true;
+            }
+        } else if away.get(&n) == Some(&true) && in_election(&e.kind) {
+            away.remove(&n);
+        }
         let next = match &e.kind {
+            _ if away.contains_key(&n) => S::Absent,
             Kind::BecameLeader | Kind::ElectedLeader { .. } | Kind::ChangedLeader { .. } => {
                 S::Leader
             }
@@ -1705,7 +1750,7 @@ fn leaderless(events: &[Event]) -> (Vec<Window>, Gaps) {
             | Kind::SteppedDown
             | Kind::RaftBoot { .. }
             | Kind::ProcessStart { .. } => S::NoLeader,
-            Kind::ProcessShutdown { .. } => S::Absent,
+            Kind::ProcessShutdown { .. } | Kind::ServerStop { .. } => S::Absent,
             _ => {
                 if prev == S::Absent {
                     S::NoLeader

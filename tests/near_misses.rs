@@ -155,3 +155,36 @@ fn durations_between_whole_second_lines_print_under_a_second() {
     let md = stdout(&["report", "fixtures/real/capnslog-3-cpu"]);
     assert!(!md.contains(" after 0ms"), "{md}");
 }
+
+/// The swimlane of the HTML report draws each near miss as a thin orange bar at the foot of
+/// the member's lane; its legend names that mark and the caption under it says what it
+/// means. A report without near misses has neither.
+#[test]
+fn the_swimlane_legend_explains_the_near_miss_mark() {
+    let html = stdout(&[
+        "report",
+        "--format",
+        "html",
+        "fixtures/real/etcd35-zap-3-cpu-nearmiss",
+    ]);
+    let svg = &html[html.find("<svg class=\"timeline\"").unwrap()..html.find("</svg>").unwrap()];
+    // the mark on n2's lane, and the same mark in the legend with its words
+    assert_eq!(
+        svg.matches(r#"<rect class="near-miss""#).count(),
+        2,
+        "{svg}"
+    );
+    assert!(svg.contains("<title>near miss of n2 "), "{svg}");
+    let legend = &svg[svg.find(r#"<g class="legend">"#).unwrap()..];
+    assert!(
+        legend.contains(r#"<rect class="near-miss""#)
+            && legend.contains("near miss: health trouble that cost no election"),
+        "{legend}"
+    );
+    assert!(
+        html.contains("Thin orange bars at the foot of a lane: near misses"),
+        "caption"
+    );
+    let quiet = stdout(&["report", "--format", "html", "fixtures/real/zap-3-rolling"]);
+    assert!(!quiet.contains("near-miss") && !quiet.contains("Thin orange bars"));
+}

@@ -856,6 +856,45 @@ fn real_etcd_stops_and_crash_restart() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
+/// A rolling restart (`rolling`: each member in turn SIGTERM and started again, the
+/// followers first, the leader last), 3 members on every version and 5 on 3.4: every
+/// restart recorded and none a crash, the leader's stop a planned `leader_shutdown` /
+/// `leader_transfer`, no network cause or advice, and `diagnose --fail-on storm` passes
+/// (also with a storm threshold of one change); see `common::check_rolling`.
+#[test]
+fn real_etcd_rolling_restart() {
+    if !enabled("RAFTLOG_REAL_ETCD") {
+        eprintln!("skipped: set RAFTLOG_REAL_ETCD=1 to run against real etcd");
+        return;
+    }
+    let _one = one_cluster();
+    let work = workdir("rolling");
+    let mut runs: Vec<(&str, &str)> = versions().into_iter().map(|v| (v, "3")).collect();
+    runs.push(("3.4", "5"));
+    for (k, (version, n)) in runs.into_iter().enumerate() {
+        let mut env = binaries(version);
+        env.extend([
+            ("BASE", (34000 + k as u32 * 100).to_string()),
+            ("HB", "100".into()),
+            ("ET", "1000".into()),
+        ]);
+        let out = work.join(format!("{version}-{n}-rolling"));
+        run_harness(
+            "etcd-cluster.sh",
+            &out,
+            &["rolling", "zap", n, "false"],
+            &env,
+        );
+        let label = format!("{version} {n}-member rolling");
+        let checked = check_rolling(&out, &label);
+        figures(&format!(
+            "{label}: {checked} planned election(s), every restart recorded"
+        ));
+        eprintln!("{label}: {checked} planned election(s), every restart recorded, no storm");
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
 fn check_slowstop(out: &Path, version: &str) {
     let truth = Truth::load(out);
     let a = analyze(&["diagnose", out.to_str().unwrap()]);

@@ -483,6 +483,142 @@ mod tests {
         }
     }
 
+    /// Every stop line of the catalog (S19 "on stop", S20) by version and format: the signal
+    /// is `process_shutdown`, every later step a `server_stop`. Lines from the real captures
+    /// (`fixtures/real/`: 3.4.23 zap and capnslog, 3.5.1 zap), from the built fixtures
+    /// (`fixtures/built/`, made from the catalog's formats: 3.6 zap console, 2.3 capnslog),
+    /// and one written from the catalog's format string (3.3 `single member cluster`).
+    #[test]
+    fn stop_lines_of_every_version() {
+        use crate::event::StopStep::{Closed, Closing, TransferSkipped};
+        let st = envelope::EnvState::new(2026);
+        let stop = |s| Some(Kind::ServerStop { step: s });
+        let signal = Some(Kind::ProcessShutdown {
+            signal: Some("terminated".into()),
+        });
+        let cases = [
+            // 3.4.23 zap (zap-3-slowdisk/n1.log:72-74, :105)
+            (
+                r#"{"level":"info","ts":"2026-12-02T13:05:54.235Z","caller":"osutil/interrupt_unix.go:64","msg":"received signal; shutting down","signal":"terminated"}"#,
+                signal.clone(),
+            ),
+            (
+                r#"{"level":"info","ts":"2026-12-02T13:05:54.235Z","caller":"embed/etcd.go:371","msg":"closing etcd server","name":"n1","data-dir":"/work/capnew/zap-3-slowdisk/data1","advertise-peer-urls":["http://127.0.0.1:26901"],"advertise-client-urls":["http://127.0.0.1:26801"]}"#,
+                stop(Closing),
+            ),
+            (
+                r#"{"level":"info","ts":"2026-12-02T13:05:54.236Z","caller":"etcdserver/server.go:1494","msg":"skipped leadership transfer; local server is not leader","local-member-id":"2b5601e7719b43a9","current-leader-member-id":"c9a424b31808f858"}"#,
+                stop(TransferSkipped),
+            ),
+            (
+                r#"{"level":"info","ts":"2026-12-02T13:05:54.246Z","caller":"embed/etcd.go:375","msg":"closed etcd server","name":"n1","data-dir":"/work/capnew/zap-3-slowdisk/data1","advertise-peer-urls":["http://127.0.0.1:26901"],"advertise-client-urls":["http://127.0.0.1:26801"]}"#,
+                stop(Closed),
+            ),
+            // 3.5.1 zap (etcd35-two-default-single/a.log, etcd35-zap-3-mixed-prevote/n1.log)
+            (
+                r#"{"level":"info","ts":"2026-12-02T16:12:15.136Z","caller":"embed/etcd.go:367","msg":"closing etcd server","name":"default","data-dir":"/work/wt-h2/fixtures/real/etcd35-two-default-single/data-a","advertise-peer-urls":["http://localhost:2380"],"advertise-client-urls":["http://localhost:2379"]}"#,
+                stop(Closing),
+            ),
+            (
+                r#"{"level":"info","ts":"2026-12-02T16:12:15.138Z","caller":"etcdserver/server.go:1438","msg":"skipped leadership transfer for single voting member cluster","local-member-id":"8e9e05c52164694d","current-leader-member-id":"8e9e05c52164694d"}"#,
+                stop(TransferSkipped),
+            ),
+            (
+                r#"{"level":"info","ts":"2026-12-02T13:02:45.783Z","caller":"etcdserver/server.go:1429","msg":"skipped leadership transfer; local server is not leader","local-member-id":"9a7212d68bf9f52","current-leader-member-id":"0"}"#,
+                stop(TransferSkipped),
+            ),
+            // 3.6 zap console (zap-console-3.6/n2.log)
+            (
+                "2026-11-25T16:16:11.069001Z\tinfo\tembed/etcd.go:371\tclosing etcd server\t{\"name\": \"n2\", \"data-dir\": \"/work/main/fixtures/real/zap-3-mixed/data2\", \"advertise-peer-urls\": [\"http://127.0.0.1:24102\"], \"advertise-client-urls\": [\"http://127.0.0.1:24002\"]}",
+                stop(Closing),
+            ),
+            (
+                "2026-11-25T16:16:11.069002Z\tinfo\tetcdserver/server.go:1494\tskipped leadership transfer; local server is not leader\t{\"local-member-id\": \"63b302efdda86cd7\", \"current-leader-member-id\": \"a9e9e1d57dda5a31\"}",
+                stop(TransferSkipped),
+            ),
+            // 3.4 capnslog (capnslog-3-quiet/n1.log:71-72, two-default-single/a.log:42)
+            (
+                "2026-11-25 16:18:07.369096 N | pkg/osutil: received terminated signal, shutting down...",
+                signal.clone(),
+            ),
+            (
+                "2026-11-25 16:18:07.369298 I | etcdserver: skipped leadership transfer for stopping non-leader member",
+                stop(TransferSkipped),
+            ),
+            (
+                "2026-12-02 16:12:09.680049 I | etcdserver: skipped leadership transfer for single voting member cluster",
+                stop(TransferSkipped),
+            ),
+            // 3.3 capnslog, from the catalog's S19 text
+            (
+                "2023-05-01 10:00:02.251977 I | etcdserver: skipped leadership transfer for single member cluster",
+                stop(TransferSkipped),
+            ),
+            // 2.3 capnslog (capnslog-2.3/n1.log:86): the signal is its only stop line
+            (
+                "2026-11-25 16:16:01.664000 N | osutil: received terminated signal, shutting down...",
+                signal,
+            ),
+            // not stops: a transfer is also `etcdctl move-leader` (the catalog's S19 3.4.23
+            // example); `stopping remote peer` also follows a member's removal
+            (
+                r#"{"level":"info","ts":"2023-05-01T10:00:05.123Z","caller":"etcdserver/server.go:1456","msg":"leadership transfer starting","local-member-id":"8e9e05c52164694d","current-leader-member-id":"8e9e05c52164694d","transferee-member-id":"91bc3c398fb3c146"}"#,
+                Some(Kind::LeaderTransferRequested {
+                    from: Some(0x8e9e05c52164694d),
+                    to: Some(0x91bc3c398fb3c146),
+                }),
+            ),
+            (
+                r#"{"level":"info","ts":"2026-12-02T13:05:54.236Z","caller":"rafthttp/peer.go:333","msg":"stopping remote peer","remote-peer-id":"96f81a6edb7e02f"}"#,
+                None,
+            ),
+        ];
+        for (line, want) in cases {
+            let info = parse_line(line.as_bytes(), &st);
+            let got = info.events.first().map(|e| e.kind.clone());
+            assert_eq!(got, want, "{line}");
+            assert_eq!(info.events.len(), usize::from(want.is_some()), "{line}");
+            assert_eq!(
+                got.as_ref().is_some_and(Kind::is_stop),
+                matches!(
+                    want,
+                    Some(Kind::ServerStop { .. } | Kind::ProcessShutdown { .. })
+                ),
+                "{line}"
+            );
+        }
+    }
+
+    /// The start lines of every version open a process lifetime (restart detection):
+    /// zap `starting an etcd server` and `restarting local member`, capnslog
+    /// `etcd Version:` and `restarting member … at commit index` (2.x and 3.x), raft's
+    /// `newRaft`.
+    #[test]
+    fn start_lines_of_every_version() {
+        let st = envelope::EnvState::new(2026);
+        for line in [
+            // 3.5.17 (the catalog's S11 example, shortened to the fields raftlog reads)
+            r#"{"level":"info","ts":"2023-05-01T10:00:05.123456Z","caller":"embed/etcd.go:311","msg":"starting an etcd server","etcd-version":"3.5.17","member-initialized":false,"name":"infra1","heartbeat-interval":"100ms","election-timeout":"1s","pre-vote":true}"#,
+            // 3.4.23 zap (zap-3-mixed/n1.log:93)
+            r#"{"level":"info","ts":"2026-11-25T16:15:45.939Z","caller":"etcdserver/raft.go:586","msg":"restarting local member","cluster-id":"140c9bb57912ecc2","local-member-id":"a9e9e1d57dda5a31","commit-index":44}"#,
+            // 3.4 capnslog (capnslog-3-quiet/n1.log, capnslog-3-mixed/n1.log:103)
+            "2026-11-25 16:18:03.268389 I | etcdmain: etcd Version: 3.4.23",
+            "2026-11-25 16:16:25.079550 I | etcdserver: restarting member d7c2f9150d1e1566 in cluster e0061a605e7fec06 at commit index 44",
+            // 3.3 capnslog (capnslog-3.3/n1.log:1)
+            "2026-11-25 16:15:32.100000 I | etcdmain: etcd Version: 3.3.27",
+            // 2.3 capnslog (capnslog-2.3/n1.log:51, :11)
+            "2026-11-25 16:15:45.939000 I | etcdserver: restarting member a9e9e1d57dda5a31 in cluster 140c9bb57912ecc2 at commit index 44",
+            "2026-11-25 16:15:34.111001 I | raft: newRaft a9e9e1d57dda5a31 [peers: [], term: 0, commit: 0, applied: 0, lastindex: 0, lastterm: 0]",
+        ] {
+            let info = parse_line(line.as_bytes(), &st);
+            assert!(
+                info.events.iter().any(|e| crate::lives::is_start(&e.kind)),
+                "{line}: {:?}",
+                info.events
+            );
+        }
+    }
+
     /// zap lines are prefiltered on their `msg` alone: every message `parse_zap` knows
     /// must pass, or its lines would be skipped unread.
     #[test]

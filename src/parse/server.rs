@@ -5,7 +5,7 @@
 //! journald and Go-log lines by their text.
 
 use super::zapjson::Fields;
-use crate::event::{DiskWork, Identity, Kind, NodeId};
+use crate::event::{DiskWork, Identity, Kind, NodeId, StopStep};
 use crate::time::parse_go_duration_ms;
 use regex::{Regex, RegexSet};
 use serde_json::Value;
@@ -251,8 +251,20 @@ pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
             }
             one(id)
         }
-        "closing etcd server" | "closed etcd server" => {
-            Some(ServerOutcome::NotEvent("closing_etcd_server"))
+        // the steps of a stop after the signal (S20): all a member stopped without a
+        // signal (API, embedded etcd) logs, or a log that lost its signal line still has
+        "closing etcd server" => one(Kind::ServerStop {
+            step: StopStep::Closing,
+        }),
+        "closed etcd server" => one(Kind::ServerStop {
+            step: StopStep::Closed,
+        }),
+        // logged only by a stopping server (S19 "on stop")
+        "skipped leadership transfer; local server is not leader"
+        | "skipped leadership transfer for single voting member cluster" => {
+            one(Kind::ServerStop {
+                step: StopStep::TransferSkipped,
+            })
         }
         "added member" => one(Kind::MemberChange {
             action: "added",
@@ -836,6 +848,21 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
             },
         },
         TextRule {
+            // S19 capnslog, on stop: 3.3 `single member cluster`, 3.4 `single voting member
+            // cluster`, and a follower's `stopping non-leader member`
+            re: r(
+                r"^skipped leadership transfer for (?:stopping non-leader member|single member cluster|single voting member cluster)$",
+            ),
+            build: |_| {
+                vec![(
+                    None,
+                    Kind::ServerStop {
+                        step: StopStep::TransferSkipped,
+                    },
+                )]
+            },
+        },
+        TextRule {
             re: r(r"^received (\S+) signal, shutting down"),
             build: |c| {
                 vec![(
@@ -851,7 +878,6 @@ static TEXT_RULES: LazyLock<Vec<TextRule>> = LazyLock::new(|| {
 
 static TEXT_NOT_EVENTS: &[(&str, &str)] = &[
     ("server is likely overloaded", "server_overloaded"),
-    ("skipped leadership transfer", "skipped_leadership_transfer"),
     (
         "established a TCP streaming connection",
         "stream_established",
@@ -957,6 +983,7 @@ pub const KEYWORDS: &[&str] = &[
     "buffer is full",
     "/health",
     "signal",
+    "skipped leadership transfer",
     "etcd Version",
     "name = ",
     "initial cluster",

@@ -138,9 +138,14 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     timeline(a, o, &mut out);
     out.push_str("</div>\n");
     flush(&mut out, w)?;
+    let near = if a.report.near_misses.is_empty() {
+        ""
+    } else {
+        " Thin orange bars at the foot of a lane: near misses, that member's health trouble (late heartbeats, slow disk, slow applies, overload) that cost no election (yet)."
+    };
     let _ = writeln!(
         out,
-        r#"<p class="caption">One lane per member over wall time ({}). Green: leader; orange: candidate; yellow: pre-candidate; grey: follower; hatched green: still leader by its own lines after the others had moved on; hatched grey: stopped, crashed or no lines. Red bands: the cluster had no leader. Black marks: elections, labelled with the term. Hover over any mark for details.</p>"#,
+        r#"<p class="caption">One lane per member over wall time ({}). Green: leader; orange: candidate; yellow: pre-candidate; grey: follower; hatched green: still leader by its own lines after the others had moved on; hatched grey: stopped, crashed or no lines. Red bands: the cluster had no leader. Black marks: elections, labelled with the term.{near} Hover over any mark for details.</p>"#,
         esc(&d.zone)
     );
     out.push_str("<h2 id=\"figures\">Key figures</h2>\n");

@@ -471,6 +471,16 @@ fn near_miss_marks(
     }
 }
 
+/// The legend entry of [`near_miss_marks`]: the same bar, and what it stands for.
+fn near_miss_legend(x: f64, y: f64, out: &mut String) {
+    let _ = write!(
+        out,
+        r##"<rect class="near-miss" x="{x:.1}" y="{:.1}" width="16" height="4" fill="#fb8c00" fill-opacity="0.85"/><text x="{:.1}" y="{y:.1}" font-size="11" fill="#37474f">near miss: health trouble that cost no election (hover for what and when)</text>"##,
+        y - 4.0,
+        x + 20.0,
+    );
+}
+
 pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     let r = &a.report;
     let (Some(from), Some(to)) = (r.summary.from, r.summary.to) else {
@@ -499,12 +509,23 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     let lanes_bottom = lanes_top + lanes_h.max(0.0);
     let axis_y = lanes_bottom + 6.0;
     let legend_y = axis_y + 44.0;
-    let height = legend_y + if agg.is_some() { 44.0 } else { 26.0 };
     let lane_y: BTreeMap<NodeId, f64> = lanes
         .iter()
         .enumerate()
         .map(|(i, l)| (l.id, lanes_top + i as f64 * (LANE_H + LANE_GAP)))
         .collect();
+    let near_drawn = a
+        .report
+        .near_misses
+        .iter()
+        .any(|nm| u64::from_str_radix(&nm.node, 16).is_ok_and(|i| lane_y.contains_key(&i)));
+    // a second legend row for the storm aggregate and the near misses, when drawn
+    let height = legend_y
+        + if agg.is_some() || near_drawn {
+            44.0
+        } else {
+            26.0
+        };
     let _ = writeln!(
         out,
         r##"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height:.0}" width="100%" role="img" aria-label="Leadership timeline: one lane per member" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="12">"##
@@ -638,7 +659,7 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
                 out,
                 r##"<g class="shutdown"><title>{}</title><rect x="{:.2}" y="{:.1}" width="7" height="7" fill="#37474f"/></g>"##,
                 esc(&format!(
-                    "{} received a stop signal at {}",
+                    "{} was stopped at {} (its first stop line)",
                     l.name,
                     o.tz.display(*sd, 3)
                 )),
@@ -930,8 +951,13 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         x + 78.0,
         legend_y
     );
+    let mut x = X0;
     if agg.is_some() {
         Aggregate::legend(X0, legend_y + 18.0, out);
+        x += 480.0;
+    }
+    if near_drawn {
+        near_miss_legend(x, legend_y + 18.0, out);
     }
     out.push_str("</g>\n</svg>\n");
 }

@@ -571,3 +571,115 @@ pub fn after_the_kill(truth: &Truth) -> Instant {
     let k = truth.actions[kill].0;
     Instant(k.0 + (next.0 .0 - k.0) / 2)
 }
+
+/// A rolling restart (`scripts/etcd-cluster.sh DIR rolling`: each member in turn SIGTERM
+/// and started again, the leader last) against the harness's truth.log: every restart is
+/// in `nodes[].restarts` (none is a crash), every stop in `nodes[].shutdowns`, the
+/// elections the stops caused are `leader_shutdown`/`leader_transfer` of the stopped leader
+/// and planned, nothing is blamed on the network, and `diagnose --fail-on storm` passes
+/// even when a single unplanned change would make a storm. Returns the elections checked.
+pub fn check_rolling(dir: &Path, label: &str) -> usize {
+    let truth = Truth::load(dir);
+    let raw = std::fs::read_to_string(dir.join("truth.log")).unwrap();
+    let (mut leader, mut stops, mut restarts, mut end) = (None, Vec::new(), Vec::new(), None);
+    for line in raw.lines() {
+        let Some((when, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        let w: Vec<&str> = rest.split_whitespace().collect();
+        match (w.first().copied(), w.get(1).copied()) {
+            (Some("leader"), Some(n)) => leader = Some(n.to_string()),
+            (Some("SIGTERM"), Some(n)) => {
+                stops.push((ts(when), n.to_string(), leader.as_deref() == Some(n)))
+            }
+            (Some("restart"), Some(n)) => restarts.push((ts(when), n.to_string())),
+            (Some("stopped"), _) => end = Some(ts(when)),
+            _ => {}
+        }
+    }
+    let members = truth.ids.len();
+    assert_eq!(stops.len(), members, "{label}: one SIGTERM per member");
+    assert_eq!(restarts.len(), members, "{label}: one restart per member");
+    assert!(
+        stops.iter().any(|s| s.2),
+        "{label}: the leader was restarted"
+    );
+    let a = analyze(&["diagnose", dir.to_str().unwrap()]);
+    check_leaders(&a, &truth);
+    let node = |name: &str| {
+        let id = &truth.ids[name];
+        a.report.nodes.iter().find(|n| &n.id == id).unwrap()
+    };
+    let within = |t: Instant, lo: Instant, ms: i64| t >= lo && t.0 <= lo.0 + ms * 1_000_000;
+    for (t, name) in &restarts {
+        let n = node(name);
+        assert_eq!(n.restarts.len(), 1, "{label} {name}: {:?}", n.restarts);
+        assert!(
+            within(n.restarts[0], *t, 5000),
+            "{label} {name}: {:?} vs {t:?}",
+            n.restarts
+        );
+        assert!(
+            n.crashes.is_empty(),
+            "{label} {name}: crashes {:?}",
+            n.crashes
+        );
+    }
+    for (t, name, _) in &stops {
+        let n = node(name);
+        assert!(
+            n.shutdowns.iter().any(|s| within(*s, *t, 2000)),
+            "{label} {name}: stop at {t:?} not in {:?}",
+            n.shutdowns
+        );
+    }
+    let end = end.expect("stopped in truth.log");
+    let mut checked = 0;
+    for r in &a.report.terms {
+        let Some(at) = r.elected_at.filter(|e| *e > stops[0].0 && *e < end) else {
+            continue;
+        };
+        // the stop before this election was the leader's
+        let (_, name, was_leader) = stops.iter().rfind(|s| s.0 <= at).unwrap();
+        assert!(
+            was_leader,
+            "{label}: term {} elected after {name}'s stop",
+            r.term
+        );
+        let c = r.cause.as_ref().expect("cause");
+        assert!(
+            c.code == "leader_shutdown" || c.code == "leader_transfer",
+            "{label}: term {}: {} ({})",
+            r.term,
+            c.code,
+            c.summary
+        );
+        assert_eq!(
+            c.culprit.as_ref(),
+            Some(&truth.ids[name]),
+            "{label}: term {}",
+            r.term
+        );
+        assert!(raftlog::cause::planned(r), "{label}: term {}", r.term);
+        checked += 1;
+    }
+    assert!(checked >= 1, "{label}: an election after the leader's stop");
+    for r in &a.report.terms {
+        let code = r.cause.as_ref().map(|c| c.code.as_str());
+        assert_ne!(code, Some("network"), "{label}: term {}", r.term);
+    }
+    assert!(
+        advice(&a, "check_network").is_none(),
+        "{label}: network advice"
+    );
+    assert!(a.report.storms.is_empty(), "{label}: {:?}", a.report.storms);
+    let d = dir.to_str().unwrap();
+    for extra in [&[][..], &["--storm-threshold", "1"][..]] {
+        let mut args = vec!["diagnose", "--fail-on", "storm"];
+        args.extend_from_slice(extra);
+        args.push(d);
+        let (code, _, err) = run_bin(&args);
+        assert_eq!(code, Some(0), "{label}: {args:?}: {err}");
+    }
+    checked
+}
