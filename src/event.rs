@@ -343,6 +343,7 @@ pub const KIND_NAMES: &[&str] = &[
     "log_conflict",
     "process_start",
     "process_shutdown",
+    "server_stop",
     "member_identity",
     "timing_config",
     "heartbeat_overrun",
