@@ -211,6 +211,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         "TOOK".into(),
         "CANDIDATES".into(),
         "VOTES +/-".into(),
+        "OUTCOME".into(),
         "LED FOR".into(),
         "CAUSE".into(),
     ]);
@@ -243,6 +244,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             took(r),
             list(a, &r.candidates),
             votes,
+            r.outcome_words(),
             r.led_ms.map(human_ms).unwrap_or_else(|| {
                 if r.leader.is_some() && r.ended_at.is_none() {
                     "(to end)".into()
@@ -253,7 +255,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             cause,
         ]);
     }
-    writeln!(w, "{}", render(b, &[0, 3, 6]))?;
+    writeln!(w, "{}", render(b, &[0, 3, 7]))?;
     if inferred {
         writeln!(
             w,
