@@ -340,3 +340,155 @@ fn vote_line(rs: &mut Rounds, t: u64, e: &Event) {
         r.rejections.push((voter, voter_log, candidate_log));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+
+    const A: NodeId = 0xa;
+    const B: NodeId = 0xb;
+
+    fn ev(node: NodeId, term: Option<u64>, kind: Kind) -> Event {
+        Event {
+            ts: None,
+            node: Some(node),
+            term,
+            kind,
+            origin: Origin::default(),
+            coarse_ts: false,
+        }
+    }
+
+    /// (candidate, pre-vote, term, own line, term known) of every round.
+    fn summary(events: &[Event]) -> Vec<(NodeId, bool, u64, bool, bool)> {
+        rounds(events)
+            .into_values()
+            .flatten()
+            .map(|r| (r.node, r.pre_vote, r.into, r.own_line, r.term_known()))
+            .collect()
+    }
+
+    #[test]
+    fn a_vote_request_without_became_candidate_is_the_candidates_own_round() {
+        // `a [logterm: 4, index: 9] sent MsgVote request to b at term 5`
+        let e = [ev(
+            A,
+            Some(5),
+            Kind::VoteSent {
+                to: B,
+                pre_vote: false,
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, false, 5, true, true)]);
+    }
+
+    #[test]
+    fn a_tally_takes_the_candidates_latest_term() {
+        // `a received MsgVoteResp from a at term 5`, then the tally (no term printed)
+        let e = [
+            ev(
+                A,
+                Some(5),
+                Kind::VoteResponse {
+                    from: A,
+                    granted: true,
+                    pre_vote: false,
+                },
+            ),
+            ev(
+                A,
+                None,
+                Kind::VoteTally {
+                    granted: 1,
+                    rejected: 2,
+                    pre_vote: Some(false),
+                    quorum: None,
+                },
+            ),
+        ];
+        let r = rounds(&e);
+        assert_eq!(r[&5].len(), 1);
+        assert_eq!(r[&5][0].tally, Some((1, 2, None)));
+        assert!(r[&5][0].own_line);
+    }
+
+    #[test]
+    fn a_higher_term_vote_request_is_a_campaign_seen_by_peers() {
+        // `b [term: 4] received a MsgVote message with higher term from a [term: 5]`
+        let vote = |mt: &str| {
+            ev(
+                B,
+                Some(5),
+                Kind::TermBump {
+                    from: A,
+                    msg_type: mt.into(),
+                    old_term: 4,
+                },
+            )
+        };
+        assert_eq!(
+            summary(&[vote("MsgVote")]),
+            vec![(A, false, 5, false, true)]
+        );
+        // a higher-term append proves a leader, not a vote request: `elected leader` says it
+        assert_eq!(summary(&[vote("MsgApp")]), vec![]);
+    }
+
+    #[test]
+    fn elected_leader_is_a_campaign_own_or_seen_by_peers() {
+        let e = [
+            ev(B, Some(5), Kind::ElectedLeader { leader: A }),
+            ev(A, Some(6), Kind::ElectedLeader { leader: A }),
+        ];
+        assert_eq!(
+            summary(&e),
+            vec![(A, false, 5, false, true), (A, false, 6, true, true)]
+        );
+    }
+
+    #[test]
+    fn starting_an_election_is_a_campaign_only_without_pre_vote() {
+        let start = ev(A, Some(4), Kind::ElectionStarted);
+        assert_eq!(summary(std::slice::from_ref(&start)), vec![]);
+        let off = ev(
+            A,
+            None,
+            Kind::TimingConfig {
+                heartbeat_ms: None,
+                election_ms: None,
+                election_ticks: None,
+                pre_vote: Some(false),
+            },
+        );
+        assert_eq!(summary(&[off, start]), vec![(A, false, 5, true, true)]);
+    }
+
+    #[test]
+    fn a_pre_vote_request_is_a_pre_vote_round_into_the_next_term() {
+        // `a [logterm: 4, index: 9] sent MsgPreVote request to b at term 4`
+        let e = [ev(
+            A,
+            Some(4),
+            Kind::VoteSent {
+                to: B,
+                pre_vote: true,
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, true, 5, true, true)]);
+    }
+
+    #[test]
+    fn an_ignored_request_alone_leaves_the_term_unknown() {
+        let e = [ev(
+            B,
+            Some(4),
+            Kind::VoteIgnored {
+                candidate: A,
+                pre_vote: false,
+                remaining_ticks: Some(3),
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, false, 5, false, false)]);
+    }
+}

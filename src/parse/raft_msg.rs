@@ -827,6 +827,37 @@ mod tests {
         );
     }
 
+    /// R11 of the message catalog: the voter's log and the candidate's, as printed.
+    #[test]
+    fn rejection_keeps_both_log_positions() {
+        assert_eq!(
+            kind("8e9e05c52164694d [logterm: 4, index: 1043, vote: 0] rejected MsgVote from 91bc3c398fb3c146 [logterm: 4, index: 1042] at term 5"),
+            Kind::VoteRejected {
+                candidate: 0x91bc3c398fb3c146,
+                pre_vote: false,
+                voter_log: LogPos { term: 4, index: 1043 },
+                candidate_log: LogPos { term: 4, index: 1042 },
+            }
+        );
+        assert!(LogPos {
+            term: 4,
+            index: 1042
+        }
+        .behind(LogPos {
+            term: 4,
+            index: 1043
+        }));
+        assert!(LogPos { term: 2, index: 99 }.behind(LogPos { term: 3, index: 29 }));
+        assert!(!LogPos {
+            term: 4,
+            index: 1043
+        }
+        .behind(LogPos {
+            term: 4,
+            index: 1043
+        }));
+    }
+
     #[test]
     fn hex_term_in_2x_rejection() {
         let (_, t, _) = full("ce2a822cea30bfca [logterm: 1, index: 4, vote: 0] rejected vote from 420c9b9a89d8b23d [logterm: 1, index: 3] at term 1a");
