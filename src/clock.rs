@@ -68,6 +68,7 @@ fn saw(n: NodeId, term: u64, k: &Kind) -> Option<Saw> {
         | Kind::VoteRejected {
             candidate,
             pre_vote: false,
+            ..
         } => Some(Saw::Campaign(*candidate, term)),
         Kind::TermBump { from, msg_type, .. } if msg_type == "MsgVote" => {
             Some(Saw::Campaign(*from, term))
@@ -123,6 +124,7 @@ pub fn bounds<'a>(events: impl Iterator<Item = &'a Event> + Clone) -> Bounds {
             | Kind::VoteRejected {
                 candidate,
                 pre_vote: false,
+                ..
             } => keep_min(&mut f.answer, (n, *candidate, term), t),
             _ => {}
         }

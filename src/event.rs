@@ -97,6 +97,29 @@ impl StopStep {
     }
 }
 
+/// A position in a member's raft log as vote lines print it: `[logterm: a, index: b]`
+/// (the term of its last entry and that entry's index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+pub struct LogPos {
+    /// Term of the last entry.
+    pub term: u64,
+    /// Index of the last entry.
+    pub index: u64,
+}
+
+impl LogPos {
+    /// Raft's vote rule: a candidate is granted only if its log is at least as up to
+    /// date as the voter's (a higher last term, or the same term and an index at least
+    /// as high).
+    pub fn behind(self, voter: LogPos) -> bool {
+        (self.term, self.index) < (voter.term, voter.index)
+    }
+
+    fn to_json(self) -> Value {
+        json!({"term": self.term, "index": self.index})
+    }
+}
+
 /// A member's identity as its start-up lines tell it (`member_identity` events).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Identity {
@@ -139,6 +162,10 @@ pub enum Kind {
     VoteRejected {
         candidate: NodeId,
         pre_vote: bool,
+        /// The voter's log, as the line prints it.
+        voter_log: LogPos,
+        /// The candidate's log, as the line prints it.
+        candidate_log: LogPos,
     },
     VoteIgnored {
         candidate: NodeId,
@@ -497,13 +524,20 @@ impl Kind {
             Kind::VoteGranted {
                 candidate,
                 pre_vote,
-            }
-            | Kind::VoteRejected {
-                candidate,
-                pre_vote,
             } => {
                 put("candidate", id(candidate));
                 put("pre_vote", json!(pre_vote));
+            }
+            Kind::VoteRejected {
+                candidate,
+                pre_vote,
+                voter_log,
+                candidate_log,
+            } => {
+                put("candidate", id(candidate));
+                put("pre_vote", json!(pre_vote));
+                put("voter_log", voter_log.to_json());
+                put("candidate_log", candidate_log.to_json());
             }
             Kind::VoteIgnored {
                 candidate,

@@ -11,6 +11,7 @@ use crate::time::{human_ms, Instant};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
+pub mod outcome;
 pub mod view;
 pub mod votes;
 
@@ -174,6 +175,7 @@ impl Analysis {
             Kind::VoteRejected {
                 candidate,
                 pre_vote,
+                ..
             } => format!("rejected vote for {}{}", n(candidate), pv(pre_vote)),
             Kind::VoteIgnored {
                 candidate,
@@ -781,6 +783,7 @@ fn build(
             Kind::VoteRejected {
                 candidate,
                 pre_vote: false,
+                ..
             } => {
                 let t = e.term.unwrap_or(0);
                 terms.entry(t).or_default().rejected.insert((n, *candidate));
@@ -992,7 +995,15 @@ fn build(
     let disp = |id: NodeId| names.get(&id).cloned().unwrap_or_else(|| hex(id));
     let mut rows: Vec<TermRow> = Vec::new();
     let mut split: Vec<(u64, BTreeSet<NodeId>)> = Vec::new();
-    let mut round_rows = candidacies(&events, &names);
+    let all_rounds = votes::rounds(&events);
+    let mut round_rows = candidacies(&all_rounds, &names);
+    // a term's candidates: every member some line proves campaigned for it, its own
+    // `became candidate` or not (an excerpt that starts later, a missing log)
+    for (t, rs) in &all_rounds {
+        for r in rs.iter().filter(|r| !r.pre_vote && r.term_known()) {
+            terms.entry(*t).or_default().candidates.insert(r.node);
+        }
+    }
     for (t, ta) in &terms {
         let mut claim: BTreeSet<NodeId> = ta.self_leaders.keys().copied().collect();
         let acked: BTreeSet<NodeId> = ta.acks.iter().map(|a| a.0).collect();
@@ -1083,8 +1094,16 @@ fn build(
                 .collect(),
             transfer: ta.transfer,
             cause: None,
+            outcome: None,
+            quorum: None,
         });
     }
+    set_outcomes(
+        &mut rows,
+        &all_rounds,
+        &voters_by_term(&events),
+        nodes.len() as u64,
+    );
     for (t, who) in split {
         anomalies.push(Anomaly {
             kind: "split_brain".into(),
@@ -1610,14 +1629,14 @@ fn term_counts(rows: &[TermRow]) -> (u64, u64, u64) {
 
 /// `terms[].candidacies`, by term.
 fn candidacies(
-    events: &[Event],
+    rounds: &BTreeMap<u64, Vec<votes::Round>>,
     names: &BTreeMap<NodeId, String>,
 ) -> BTreeMap<u64, Vec<Candidacy>> {
-    votes::rounds(events)
-        .into_iter()
+    rounds
+        .iter()
         .map(|(t, rs)| {
             let rows = rs
-                .into_iter()
+                .iter()
                 .map(|r| Candidacy {
                     node: hex(r.node),
                     source: if r.own_line { "self" } else { "peers" }.to_string(),
@@ -1625,11 +1644,83 @@ fn candidacies(
                     granted: sorted_ids(&r.granted, names),
                     rejected: sorted_ids(&r.rejected, names),
                     ignored: sorted_ids(&r.ignored, names),
+                    evidence: r.evidence.iter().map(|k| k.to_string()).collect(),
+                    rejections: r
+                        .rejections
+                        .iter()
+                        .map(|(v, mine, theirs)| crate::report::Rejection {
+                            voter: hex(*v),
+                            voter_log: *mine,
+                            candidate_log: *theirs,
+                            candidate_behind: theirs.behind(*mine),
+                        })
+                        .collect(),
                 })
                 .collect();
-            (t, rows)
+            (*t, rows)
         })
         .collect()
+}
+
+/// Voting members at each term: those of the latest `switched to configuration` line
+/// before the term's first line. Terms before any such line are absent.
+fn voters_by_term(events: &[Event]) -> BTreeMap<u64, u64> {
+    let mut out = BTreeMap::new();
+    let mut voters = 0u64;
+    for e in events {
+        if let Kind::ConfigChange { voters: v, .. } = &e.kind {
+            if !v.is_empty() {
+                voters = v.len() as u64;
+            }
+        }
+        if let (Some(t), true) = (e.term, voters > 0 && e.kind.is_raft()) {
+            out.entry(t).or_insert(voters);
+        }
+    }
+    out
+}
+
+/// `terms[].outcome` and `quorum`. The quorum is the one a 3.3-or-older tally prints,
+/// else the majority of the voters the configuration lines give, else of every member
+/// the lines name (fewer than the real members when some are never named).
+fn set_outcomes(
+    rows: &mut [TermRow],
+    rounds: &BTreeMap<u64, Vec<votes::Round>>,
+    voters: &BTreeMap<u64, u64>,
+    members: u64,
+) {
+    let max_term = rows.iter().map(|r| r.term).max().unwrap_or(0);
+    let none = Vec::new();
+    for row in rows.iter_mut() {
+        let rs = rounds.get(&row.term).unwrap_or(&none);
+        let ran: Vec<&votes::Round> = rs
+            .iter()
+            .filter(|r| !r.pre_vote && r.term_known())
+            .collect();
+        let n = voters.get(&row.term).copied().unwrap_or(members).max(1);
+        let printed = ran.iter().find_map(|r| r.tally.and_then(|t| t.2));
+        let q = printed.unwrap_or_else(|| outcome::quorum(n));
+        let facts = outcome::Facts {
+            led: row.leader.is_some(),
+            ballots: ran
+                .iter()
+                .map(|r| {
+                    let (g, x) = r.tally.map_or((0, 0), |t| (t.0, t.1));
+                    outcome::Ballot {
+                        granted: g.max(r.granted.len() as u64),
+                        rejected: x.max(r.rejected.len() as u64),
+                    }
+                })
+                .collect(),
+            voters: n,
+            quorum: q,
+            higher_term: max_term > row.term,
+        };
+        if let Some(o) = outcome::decide(&facts) {
+            row.outcome = Some(o.name().to_string());
+            row.quorum = Some(q);
+        }
+    }
 }
 
 fn sorted_ids(s: &BTreeSet<NodeId>, names: &BTreeMap<NodeId, String>) -> Vec<String> {

@@ -124,6 +124,26 @@ struct Candidacy {
     granted: Vec<String>,
     rejected: Vec<String>,
     ignored: Vec<String>,
+    evidence: Vec<String>,
+    rejections: Vec<Rejection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Rejection {
+    voter: String,
+    voter_log: LogPos,
+    candidate_log: LogPos,
+    candidate_behind: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct LogPos {
+    term: u64,
+    index: u64,
 }
 
 #[derive(Deserialize)]
@@ -261,6 +281,8 @@ struct Term {
     learned: Vec<Learned>,
     transfer: bool,
     cause: Option<Cause>,
+    outcome: Option<String>,
+    quorum: Option<u64>,
 }
 
 #[derive(Deserialize)]

@@ -181,6 +181,7 @@ fn markdown_is_commonmark_with_tables_and_mermaid() {
             "Leader",
             "Elected at (UTC)",
             "Election took",
+            "Outcome",
             "Cause",
             "Culprit"
         ]

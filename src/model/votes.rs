@@ -1,9 +1,15 @@
 //! Votes per candidate: who granted, rejected or ignored each campaign round
 //! (`terms[].candidacies`). Several members can campaign for the same term, and their
 //! votes must not be mixed: a member that voted for one rejected the other.
+//!
+//! A round is known from every line that proves it, so that an excerpt that starts a
+//! line after `became candidate` (or lacks the candidate's log) still shows it: the
+//! candidate's own lines (`became candidate`, `starting a new election` when pre-vote is
+//! off, its vote requests, the responses it received, its tallies, `became leader`) and
+//! its peers' (a `MsgVote` with a higher term from it, their votes, `elected leader`).
 
-use crate::event::{Event, Kind, NodeId};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::event::{Event, Kind, LogPos, NodeId};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One campaign round of one member: a pre-vote round or a real one.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,6 +30,21 @@ pub struct Round {
     pub rejected: BTreeSet<NodeId>,
     /// Members that ignored it because their leader's lease had not expired.
     pub ignored: BTreeSet<NodeId>,
+    /// Kinds of the lines that show the round (event kind names).
+    pub evidence: BTreeSet<&'static str>,
+    /// The candidate's latest tally: (granted, rejected, quorum when the line prints it).
+    pub tally: Option<(u64, u64, Option<u64>)>,
+    /// Rejections with the log positions the voter's line prints: (voter, the voter's
+    /// log, the candidate's log).
+    pub rejections: Vec<(NodeId, LogPos, LogPos)>,
+}
+
+impl Round {
+    /// The round is known to have asked for `into`: some line prints that term (a
+    /// round known only from ignored requests sits at a guessed term).
+    pub fn term_known(&self) -> bool {
+        self.evidence.iter().any(|k| *k != "vote_ignored")
+    }
 }
 
 /// What a member answered.
@@ -46,6 +67,7 @@ fn vote_of(e: &Event) -> Option<(NodeId, NodeId, bool, Answer, bool)> {
         Kind::VoteRejected {
             candidate,
             pre_vote,
+            ..
         } => (n, *candidate, *pre_vote, Answer::Rejected, false),
         Kind::VoteIgnored {
             candidate,
@@ -92,25 +114,62 @@ struct Rounds {
 impl Rounds {
     /// A member's own `became (pre-)candidate`. A round already known from votes that
     /// were merged before this line (clocks a little apart) is that round.
-    fn start(&mut self, node: NodeId, pre_vote: bool, into: u64) {
+    /// A member raises its term for a real campaign, so it has one real round per
+    /// term: its other lines of that term belong to it. Pre-vote rounds do not raise the
+    /// term, so each `became pre-candidate` opens a new one.
+    fn start(&mut self, node: NodeId, pre_vote: bool, into: u64, kind: &'static str) {
         let key = (node, pre_vote, into);
         let i = match self.by_term.get(&key) {
-            Some(&i) if !self.all[i].own_line => i,
-            _ => {
-                self.all.push(Round {
-                    node,
-                    pre_vote,
-                    into,
-                    ..Default::default()
-                });
-                self.all.len() - 1
+            Some(&i) if !pre_vote || !self.all[i].own_line => i,
+            _ => self.push(node, pre_vote, into),
+        };
+        self.by_term.insert(key, i);
+        self.own(i, kind);
+    }
+
+    /// A line that shows the round `into` of `node` (its own line when `own`): the
+    /// round it belongs to, opened when none is known yet.
+    fn claim(
+        &mut self,
+        node: NodeId,
+        pre_vote: bool,
+        into: u64,
+        kind: &'static str,
+        own: bool,
+    ) -> usize {
+        let i = match self.by_term.get(&(node, pre_vote, into)) {
+            Some(&i) => i,
+            None => {
+                let i = self.push(node, pre_vote, into);
+                self.by_term.insert((node, pre_vote, into), i);
+                i
             }
         };
+        if own {
+            self.own(i, kind);
+        } else {
+            self.all[i].evidence.insert(kind);
+        }
+        i
+    }
+
+    fn push(&mut self, node: NodeId, pre_vote: bool, into: u64) -> usize {
+        self.all.push(Round {
+            node,
+            pre_vote,
+            into,
+            ..Default::default()
+        });
+        self.all.len() - 1
+    }
+
+    /// The candidate's own line of round `i`.
+    fn own(&mut self, i: usize, kind: &'static str) {
         let r = &mut self.all[i];
         r.own_line = true;
-        r.granted.insert(node);
-        self.by_term.insert(key, i);
-        self.current.insert((node, pre_vote), i);
+        r.granted.insert(r.node);
+        r.evidence.insert(kind);
+        self.current.insert((r.node, r.pre_vote), i);
     }
 
     /// The round a vote line belongs to. A real vote granted or rejected prints the
@@ -135,14 +194,52 @@ impl Rounds {
         if let Some(&i) = self.by_term.get(&key) {
             return i;
         }
-        self.all.push(Round {
-            node: cand,
-            pre_vote,
-            into,
-            ..Default::default()
-        });
-        self.by_term.insert(key, self.all.len() - 1);
-        self.all.len() - 1
+        let i = self.push(cand, pre_vote, into);
+        self.by_term.insert(key, i);
+        i
+    }
+}
+
+/// What a member's lines tell about its pre-vote setting and term, for the lines that
+/// print neither (tallies, `starting a new election`).
+#[derive(Default)]
+struct Members {
+    /// Members known to run without pre-vote (configured off, or etcd before 3.4,
+    /// which never enables it).
+    no_pre_vote: HashSet<NodeId>,
+    /// Each member's latest term.
+    term: HashMap<NodeId, u64>,
+}
+
+impl Members {
+    fn learn(&mut self, n: NodeId, e: &Event) {
+        let old = |v: &str| {
+            let mut it = v.trim_start_matches('v').split('.');
+            let major: u32 = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            let minor: u32 = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            major > 0 && (major, minor) < (3, 4)
+        };
+        match &e.kind {
+            Kind::TimingConfig {
+                pre_vote: Some(p), ..
+            } => {
+                if *p {
+                    self.no_pre_vote.remove(&n);
+                } else {
+                    self.no_pre_vote.insert(n);
+                }
+            }
+            Kind::ProcessStart { version: Some(v) } if old(v) => {
+                self.no_pre_vote.insert(n);
+            }
+            Kind::MemberIdentity(id) if id.version.as_deref().is_some_and(old) => {
+                self.no_pre_vote.insert(n);
+            }
+            _ => {}
+        }
+        if let (true, Some(t)) = (e.kind.is_raft(), e.term) {
+            self.term.insert(n, t);
+        }
     }
 }
 
@@ -150,33 +247,15 @@ impl Rounds {
 /// each term's rounds in order of first appearance.
 pub fn rounds(events: &[Event]) -> BTreeMap<u64, Vec<Round>> {
     let mut rs = Rounds::default();
+    let mut ms = Members::default();
     for e in events {
-        let (Some(n), Some(t)) = (e.node, e.term) else {
+        let Some(n) = e.node else { continue };
+        ms.learn(n, e);
+        let Some(t) = e.term.or_else(|| ms.term.get(&n).copied()) else {
             continue;
         };
-        match e.kind {
-            Kind::BecameCandidate => rs.start(n, false, t),
-            Kind::BecamePreCandidate => rs.start(n, true, t.saturating_add(1)),
-            _ => {
-                let Some((voter, cand, pre, answer, by_candidate)) = vote_of(e) else {
-                    continue;
-                };
-                // the candidate's own responses print its campaign term (the term
-                // before the one asked for, in a pre-vote round)
-                let (printed, how) = match (by_candidate, pre, answer) {
-                    (true, true, _) => (t.saturating_add(1), Fit::Exact),
-                    (_, _, Answer::Ignored) => (t, Fit::Above),
-                    (_, true, _) => (t, Fit::AtLeast),
-                    _ => (t, Fit::Exact),
-                };
-                let i = rs.find(cand, pre, printed, how);
-                let r = &mut rs.all[i];
-                match answer {
-                    Answer::Granted => r.granted.insert(voter),
-                    Answer::Rejected => r.rejected.insert(voter),
-                    Answer::Ignored => r.ignored.insert(voter),
-                };
-            }
+        if !campaign_line(&mut rs, &ms, n, t, e) {
+            vote_line(&mut rs, t, e);
         }
     }
     let mut out: BTreeMap<u64, Vec<Round>> = BTreeMap::new();
@@ -184,4 +263,232 @@ pub fn rounds(events: &[Event]) -> BTreeMap<u64, Vec<Round>> {
         out.entry(r.into).or_default().push(r);
     }
     out
+}
+
+/// A line other than a vote that shows a campaign of member `n` (the writer) or of
+/// another; `t` is the term it prints, else the writer's latest. False for other lines.
+fn campaign_line(rs: &mut Rounds, ms: &Members, n: NodeId, t: u64, e: &Event) -> bool {
+    let kind = e.kind.name();
+    let next = t.saturating_add(1);
+    match &e.kind {
+        Kind::BecameCandidate => rs.start(n, false, t, kind),
+        Kind::BecamePreCandidate => rs.start(n, true, next, kind),
+        Kind::BecameLeader => {
+            rs.claim(n, false, t, kind, true);
+        }
+        // names the term before the campaign; with pre-vote it opens a pre-vote round,
+        // whose own line follows
+        Kind::ElectionStarted if ms.no_pre_vote.contains(&n) => {
+            rs.claim(n, false, next, kind, true);
+        }
+        // a pre-vote request prints the term before the one it asks for
+        Kind::VoteSent { pre_vote, .. } => {
+            rs.claim(n, *pre_vote, if *pre_vote { next } else { t }, kind, true);
+        }
+        Kind::VoteTally {
+            granted,
+            rejected,
+            pre_vote,
+            quorum,
+        } => {
+            let pre = *pre_vote == Some(true);
+            let i = rs.claim(n, pre, if pre { next } else { t }, kind, true);
+            rs.all[i].tally = Some((*granted, *rejected, *quorum));
+        }
+        Kind::ElectedLeader { leader } | Kind::ChangedLeader { leader, .. } => {
+            rs.claim(*leader, false, t, kind, *leader == n);
+        }
+        // only a real vote request raises the voter's term (a pre-vote never does)
+        Kind::TermBump { from, msg_type, .. } if msg_type == "MsgVote" => {
+            rs.claim(*from, false, t, kind, false);
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// A vote line, granted, rejected or ignored, from the voter's side or the candidate's.
+fn vote_line(rs: &mut Rounds, t: u64, e: &Event) {
+    let Some((voter, cand, pre, answer, by_candidate)) = vote_of(e) else {
+        return;
+    };
+    // the candidate's own responses print its campaign term (the term before the one
+    // asked for, in a pre-vote round)
+    let (printed, how) = match (by_candidate, pre, answer) {
+        (true, true, _) => (t.saturating_add(1), Fit::Exact),
+        (_, _, Answer::Ignored) => (t, Fit::Above),
+        (_, true, _) => (t, Fit::AtLeast),
+        _ => (t, Fit::Exact),
+    };
+    let i = rs.find(cand, pre, printed, how);
+    if by_candidate {
+        rs.own(i, e.kind.name());
+    }
+    let r = &mut rs.all[i];
+    r.evidence.insert(e.kind.name());
+    match answer {
+        Answer::Granted => r.granted.insert(voter),
+        Answer::Rejected => r.rejected.insert(voter),
+        Answer::Ignored => r.ignored.insert(voter),
+    };
+    if let Kind::VoteRejected {
+        voter_log,
+        candidate_log,
+        ..
+    } = e.kind
+    {
+        r.rejections.push((voter, voter_log, candidate_log));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+
+    const A: NodeId = 0xa;
+    const B: NodeId = 0xb;
+
+    fn ev(node: NodeId, term: Option<u64>, kind: Kind) -> Event {
+        Event {
+            ts: None,
+            node: Some(node),
+            term,
+            kind,
+            origin: Origin::default(),
+            coarse_ts: false,
+        }
+    }
+
+    /// (candidate, pre-vote, term, own line, term known) of every round.
+    fn summary(events: &[Event]) -> Vec<(NodeId, bool, u64, bool, bool)> {
+        rounds(events)
+            .into_values()
+            .flatten()
+            .map(|r| (r.node, r.pre_vote, r.into, r.own_line, r.term_known()))
+            .collect()
+    }
+
+    #[test]
+    fn a_vote_request_without_became_candidate_is_the_candidates_own_round() {
+        // `a [logterm: 4, index: 9] sent MsgVote request to b at term 5`
+        let e = [ev(
+            A,
+            Some(5),
+            Kind::VoteSent {
+                to: B,
+                pre_vote: false,
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, false, 5, true, true)]);
+    }
+
+    #[test]
+    fn a_tally_takes_the_candidates_latest_term() {
+        // `a received MsgVoteResp from a at term 5`, then the tally (no term printed)
+        let e = [
+            ev(
+                A,
+                Some(5),
+                Kind::VoteResponse {
+                    from: A,
+                    granted: true,
+                    pre_vote: false,
+                },
+            ),
+            ev(
+                A,
+                None,
+                Kind::VoteTally {
+                    granted: 1,
+                    rejected: 2,
+                    pre_vote: Some(false),
+                    quorum: None,
+                },
+            ),
+        ];
+        let r = rounds(&e);
+        assert_eq!(r[&5].len(), 1);
+        assert_eq!(r[&5][0].tally, Some((1, 2, None)));
+        assert!(r[&5][0].own_line);
+    }
+
+    #[test]
+    fn a_higher_term_vote_request_is_a_campaign_seen_by_peers() {
+        // `b [term: 4] received a MsgVote message with higher term from a [term: 5]`
+        let vote = |mt: &str| {
+            ev(
+                B,
+                Some(5),
+                Kind::TermBump {
+                    from: A,
+                    msg_type: mt.into(),
+                    old_term: 4,
+                },
+            )
+        };
+        assert_eq!(
+            summary(&[vote("MsgVote")]),
+            vec![(A, false, 5, false, true)]
+        );
+        // a higher-term append proves a leader, not a vote request: `elected leader` says it
+        assert_eq!(summary(&[vote("MsgApp")]), vec![]);
+    }
+
+    #[test]
+    fn elected_leader_is_a_campaign_own_or_seen_by_peers() {
+        let e = [
+            ev(B, Some(5), Kind::ElectedLeader { leader: A }),
+            ev(A, Some(6), Kind::ElectedLeader { leader: A }),
+        ];
+        assert_eq!(
+            summary(&e),
+            vec![(A, false, 5, false, true), (A, false, 6, true, true)]
+        );
+    }
+
+    #[test]
+    fn starting_an_election_is_a_campaign_only_without_pre_vote() {
+        let start = ev(A, Some(4), Kind::ElectionStarted);
+        assert_eq!(summary(std::slice::from_ref(&start)), vec![]);
+        let off = ev(
+            A,
+            None,
+            Kind::TimingConfig {
+                heartbeat_ms: None,
+                election_ms: None,
+                election_ticks: None,
+                pre_vote: Some(false),
+            },
+        );
+        assert_eq!(summary(&[off, start]), vec![(A, false, 5, true, true)]);
+    }
+
+    #[test]
+    fn a_pre_vote_request_is_a_pre_vote_round_into_the_next_term() {
+        // `a [logterm: 4, index: 9] sent MsgPreVote request to b at term 4`
+        let e = [ev(
+            A,
+            Some(4),
+            Kind::VoteSent {
+                to: B,
+                pre_vote: true,
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, true, 5, true, true)]);
+    }
+
+    #[test]
+    fn an_ignored_request_alone_leaves_the_term_unknown() {
+        let e = [ev(
+            B,
+            Some(4),
+            Kind::VoteIgnored {
+                candidate: A,
+                pre_vote: false,
+                remaining_ticks: Some(3),
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, false, 5, false, false)]);
+    }
 }

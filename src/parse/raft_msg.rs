@@ -4,7 +4,7 @@
 //! The input is the message text alone (the capnslog payload after `raft: `, the Go-log
 //! payload after `INFO: `, or the zap `msg`); the envelope was already removed.
 
-use crate::event::{DropReason, Kind, NodeId};
+use crate::event::{DropReason, Kind, LogPos, NodeId};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while1, take_while_m_n};
 use nom::character::complete::{char, digit1, space0};
@@ -395,7 +395,7 @@ fn logterm_line(s: NodeId, i: &str) -> Option<Outcome> {
         return Some(ev(s, Some(t), Kind::VoteSent { to, pre_vote }));
     }
     // voter side: `[logterm: a, index: b, vote: v] cast|voted for|rejected|ignored ...`
-    let (r, _) = terminated((logterm_index, preceded(tg(", vote: "), id)), tg("] "))
+    let (r, (mine, _)) = terminated((logterm_index, preceded(tg(", vote: "), id)), tg("] "))
         .parse(i)
         .ok()?;
     #[derive(Clone, Copy)]
@@ -419,8 +419,9 @@ fn logterm_line(s: NodeId, i: &str) -> Option<Outcome> {
     .parse(r)
     .ok()?;
     let (r, candidate) = terminated(id, char(' ')).parse(r).ok()?;
-    let (r, _) = terminated(logterm_index, char(']')).parse(r).ok()?;
+    let (r, theirs) = terminated(logterm_index, char(']')).parse(r).ok()?;
     let (r, t) = at_term(r).ok()?;
+    let pos = |(term, index): (u64, u64)| LogPos { term, index };
     let kind = match act {
         Act::Cast => {
             if !r.is_empty() {
@@ -438,6 +439,8 @@ fn logterm_line(s: NodeId, i: &str) -> Option<Outcome> {
             Kind::VoteRejected {
                 candidate,
                 pre_vote,
+                voter_log: pos(mine),
+                candidate_log: pos(theirs),
             }
         }
         Act::Ignore => {
@@ -822,6 +825,37 @@ mod tests {
             kind("a4260e614ee580b [logterm: 6, index: 17] sent MsgVote request to d3cd49bf905a75d0 at term 7"),
             Kind::VoteSent { to: 0xd3cd49bf905a75d0, pre_vote: false }
         );
+    }
+
+    /// R11 of the message catalog: the voter's log and the candidate's, as printed.
+    #[test]
+    fn rejection_keeps_both_log_positions() {
+        assert_eq!(
+            kind("8e9e05c52164694d [logterm: 4, index: 1043, vote: 0] rejected MsgVote from 91bc3c398fb3c146 [logterm: 4, index: 1042] at term 5"),
+            Kind::VoteRejected {
+                candidate: 0x91bc3c398fb3c146,
+                pre_vote: false,
+                voter_log: LogPos { term: 4, index: 1043 },
+                candidate_log: LogPos { term: 4, index: 1042 },
+            }
+        );
+        assert!(LogPos {
+            term: 4,
+            index: 1042
+        }
+        .behind(LogPos {
+            term: 4,
+            index: 1043
+        }));
+        assert!(LogPos { term: 2, index: 99 }.behind(LogPos { term: 3, index: 29 }));
+        assert!(!LogPos {
+            term: 4,
+            index: 1043
+        }
+        .behind(LogPos {
+            term: 4,
+            index: 1043
+        }));
     }
 
     #[test]

@@ -241,12 +241,32 @@ pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()
             .unwrap_or_else(|| "-".into());
         writeln!(
             w,
-            "  term {:<6} {at}  {who}{}",
+            "  term {:<6} {at}  {who}{} [outcome: {}]",
             t.term,
             t.election_ms
                 .map(|m| format!(" in {}", human_span(m, t.started_at, t.elected_at)))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            t.outcome_words()
         )?;
+        // the log positions that show why a campaign nobody won was refused
+        let refused = if t.leader.is_none() {
+            t.stale_log_rejections()
+        } else {
+            Vec::new()
+        };
+        for (cand, x) in refused.iter().take(3) {
+            writeln!(
+                w,
+                "    {} rejected {}: its log [logterm {}, index {}] is behind {}'s [logterm {}, index {}]",
+                terminal(&name_of(a, &x.voter)),
+                terminal(&name_of(a, cand)),
+                x.candidate_log.term,
+                x.candidate_log.index,
+                terminal(&name_of(a, &x.voter)),
+                x.voter_log.term,
+                x.voter_log.index
+            )?;
+        }
         writeln!(
             w,
             "    cause {}{} [{}]: {}",

@@ -758,6 +758,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             "Leader".into(),
             format!("Elected at ({zone})"),
             "Election took".into(),
+            "Outcome".into(),
             "Cause".into(),
             "Culprit".into(),
         ],
@@ -806,6 +807,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
                 .election_ms
                 .map(|m| human_span(m, row.started_at, row.elected_at))
                 .unwrap_or_else(|| "-".into()))],
+            vec![t(row.outcome_words())],
             cause,
             vec![t(culprit)],
         ]);

@@ -342,6 +342,12 @@ pub struct TermRow {
     pub transfer: bool,
     /// Why the election into this term happened.
     pub cause: Option<Cause>,
+    /// What happened to the election (`won`, `split_vote`, `rejected`, `no_quorum`,
+    /// `superseded`, `unknown`; docs/json.md); null when nobody campaigned for the term
+    /// and no leader is known.
+    pub outcome: Option<String>,
+    /// Votes the term's candidates needed (the outcome's quorum).
+    pub quorum: Option<u64>,
 }
 
 /// `terms[].candidacies`: one campaign round of one member, and how each member
@@ -361,26 +367,61 @@ pub struct Candidacy {
     pub rejected: Vec<String>,
     /// Members that ignored it: their leader's lease had not expired.
     pub ignored: Vec<String>,
+    /// Kinds of the lines that show this round (event kind names, sorted).
+    pub evidence: Vec<String>,
+    /// Each rejection with the log positions the voter's line prints.
+    pub rejections: Vec<Rejection>,
+}
+
+/// `terms[].candidacies[].rejections`: a voter's `rejected MsgVote from` line.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Rejection {
+    /// The voter (hex).
+    pub voter: String,
+    /// The voter's log: `[logterm, index]` of its last entry.
+    pub voter_log: crate::event::LogPos,
+    /// The candidate's log as the voter saw it in the request.
+    pub candidate_log: crate::event::LogPos,
+    /// The candidate's log is behind the voter's: raft refuses such a candidate.
+    pub candidate_behind: bool,
 }
 
 impl TermRow {
     /// The winner's real (not pre-vote) round: granted and rejected counts.
     pub fn winner_tally(&self) -> Option<(usize, usize)> {
         let l = self.leader.as_deref()?;
+        // a round known only from `elected leader` lines has no votes to show
         self.ran()
             .filter(|c| c.node == l)
             .last()
+            .filter(|c| !c.granted.is_empty() || !c.rejected.is_empty())
             .map(|c| (c.granted.len(), c.rejected.len()))
     }
 
-    /// The real (not pre-vote) rounds known to have asked for this term: the
-    /// candidate's own line, or a vote granted or rejected (they print the term asked
-    /// for). A round known only from ignored requests is placed here by a guess (they
+    /// The real (not pre-vote) rounds known to have asked for this term: any line of
+    /// the candidate's, or a peer's line printing the term asked for (a vote granted or
+    /// rejected, a `MsgVote` with a higher term, `elected leader`). A round known only from ignored requests is placed here by a guess (they
     /// print the voter's lower term), so it is not counted as having run.
     pub fn ran(&self) -> impl Iterator<Item = &Candidacy> {
-        self.candidacies.iter().filter(|c| {
-            !c.pre_vote && (c.source == "self" || !c.granted.is_empty() || !c.rejected.is_empty())
-        })
+        self.candidacies
+            .iter()
+            .filter(|c| !c.pre_vote && c.evidence.iter().any(|k| k != "vote_ignored"))
+    }
+
+    /// The outcome in words (`split vote`, `no quorum`), `-` when there is none.
+    pub fn outcome_words(&self) -> String {
+        self.outcome
+            .as_deref()
+            .map_or_else(|| "-".to_string(), |o| o.replace('_', " "))
+    }
+
+    /// The rejections of this term's real rounds whose voter's log was ahead of the
+    /// candidate's: what shows a `rejected` outcome came from a stale log.
+    pub fn stale_log_rejections(&self) -> Vec<(&str, &Rejection)> {
+        self.ran()
+            .flat_map(|c| c.rejections.iter().map(move |x| (c.node.as_str(), x)))
+            .filter(|(_, x)| x.candidate_behind)
+            .collect()
     }
 
     /// Members that campaigned for this term (see [`TermRow::ran`]).

@@ -231,6 +231,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         "TOOK".into(),
         "CANDIDATES".into(),
         "VOTES +/-".into(),
+        "OUTCOME".into(),
         "LED FOR".into(),
         "CAUSE".into(),
     ]);
@@ -263,6 +264,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             took(r),
             list(a, &r.candidates),
             votes,
+            r.outcome_words(),
             r.led_ms.map(human_ms).unwrap_or_else(|| {
                 if r.leader.is_some() && r.ended_at.is_none() {
                     "(to end)".into()
@@ -277,9 +279,9 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
     let narrowed = o.width.is_some_and(|wd| natural_width(&b) > wd + 1);
     if narrowed {
         b.remove_column(4);
-        writeln!(w, "{}", render(b, &[0, 3, 5], o.width))?;
-    } else {
         writeln!(w, "{}", render(b, &[0, 3, 6], o.width))?;
+    } else {
+        writeln!(w, "{}", render(b, &[0, 3, 7], o.width))?;
     }
     if narrowed {
         writeln!(
