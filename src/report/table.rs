@@ -275,18 +275,24 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             cause,
         ]);
     }
-    // too wide for the width: CANDIDATES goes first (VOTES still says how many ran)
-    let narrowed = o.width.is_some_and(|wd| natural_width(&b) > wd + 1);
-    if narrowed {
-        b.remove_column(4);
-        writeln!(w, "{}", render(b, &[0, 3, 6], o.width))?;
-    } else {
-        writeln!(w, "{}", render(b, &[0, 3, 7], o.width))?;
+    // too wide for the width: CANDIDATES goes first (VOTES still says how many ran),
+    // then OUTCOME (a leader's term is won; the diagnose lines still say it)
+    let mut left_out = Vec::new();
+    let mut right = vec![0, 3, 7];
+    for (col, name) in [(4, "CANDIDATES"), (5, "OUTCOME")] {
+        if !o.width.is_some_and(|wd| natural_width(&b) > wd + 1) {
+            break;
+        }
+        b.remove_column(col);
+        right[2] -= 1;
+        left_out.push(name);
     }
-    if narrowed {
+    writeln!(w, "{}", render(b, &right, o.width))?;
+    if !left_out.is_empty() {
         writeln!(
             w,
-            "CANDIDATES left out to fit the width (--wide shows them)"
+            "{} left out to fit the width (--wide shows them)",
+            left_out.join(" and ")
         )?;
     }
     if inferred {
