@@ -280,7 +280,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
     let mut left_out = Vec::new();
     let mut right = vec![0, 3, 7];
     for (col, name) in [(4, "CANDIDATES"), (5, "OUTCOME")] {
-        if !o.width.is_some_and(|wd| natural_width(&b) > wd + 1) {
+        if o.width.is_none_or(|wd| natural_width(&b) <= wd + 1) {
             break;
         }
         b.remove_column(col);
