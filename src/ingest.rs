@@ -749,23 +749,18 @@ impl Consumer<'_> {
         events: impl IntoIterator<Item = LineEvent>,
         raw: Option<String>,
     ) {
-        if matches!(self.order, Order::Oldest) {
+        let (Order::Telling(held) | Order::Newest(held)) = &mut self.order else {
             // the usual case, without collecting the events
             return self.attribute(line_no, time, coarse, stream, events, raw);
-        }
-        let line = EventLine {
+        };
+        held.push(EventLine {
             line_no,
             time,
             coarse,
             stream,
             events: events.into_iter().collect(),
             raw,
-        };
-        let (Order::Telling(held) | Order::Newest(held)) = &mut self.order else {
-            let l = line;
-            return self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
-        };
-        held.push(line);
+        });
         // lines without a time do not tell: stop holding them after a while
         let told = matches!(self.order, Order::Telling(ref v)
             if v.len() >= 4 * ORDER_SNIFF
@@ -773,6 +768,11 @@ impl Consumer<'_> {
         if told {
             self.tell_order();
         }
+    }
+
+    /// A held line, handed on as it was read.
+    fn attribute_held(&mut self, l: EventLine) {
+        self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
     }
 
     /// Decide the order from the lines held; oldest first, hand them on now.
@@ -788,7 +788,7 @@ impl Consumer<'_> {
             self.order = Order::Newest(held);
         } else {
             for l in held {
-                self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
+                self.attribute_held(l);
             }
         }
     }
@@ -798,7 +798,7 @@ impl Consumer<'_> {
         self.tell_order();
         if let Order::Newest(held) = std::mem::replace(&mut self.order, Order::Oldest) {
             for l in held.into_iter().rev() {
-                self.attribute(l.line_no, l.time, l.coarse, l.stream, l.events, l.raw);
+                self.attribute_held(l);
             }
         }
     }
