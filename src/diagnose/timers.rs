@@ -60,8 +60,22 @@ fn clean_rtt(a: &Analysis, stalled: &BTreeSet<String>) -> (Option<(f64, String)>
     (best, left_out)
 }
 
-/// The one `tune_timers` recommendation, when a finding calls for other timers.
-pub(super) fn timer_advice(a: &Analysis, inp: &TimerInputs<'_>) -> Option<Recommendation> {
+/// The timers in force and what the findings ask of them.
+struct Plan {
+    /// The highest heartbeat interval and the lowest election timeout logged (ms).
+    hb_max: f64,
+    et_min: f64,
+    /// The heartbeat interval to set, and the least election timeout the findings allow.
+    hb_new: u64,
+    et_floor: u64,
+    /// One clause per finding.
+    why: Vec<String>,
+    /// Members whose configuration is off.
+    members: BTreeSet<String>,
+}
+
+/// The highest heartbeat interval and lowest election timeout the members logged.
+fn timers_in_force(a: &Analysis) -> Option<(f64, f64)> {
     let nodes = &a.report.nodes;
     let hb = nodes.iter().filter_map(|n| n.heartbeat_interval_ms);
     let hb_max = hb.fold(0.0, f64::max);
@@ -69,31 +83,68 @@ pub(super) fn timer_advice(a: &Analysis, inp: &TimerInputs<'_>) -> Option<Recomm
         .iter()
         .filter_map(|n| n.election_timeout_ms)
         .fold(f64::INFINITY, f64::min);
-    if hb_max <= 0.0 || !et_min.is_finite() {
-        return None;
+    (hb_max > 0.0 && et_min.is_finite()).then_some((hb_max, et_min))
+}
+
+/// Late heartbeats: the election timeout must outlast the worst lateness by half again.
+fn late_floor(plan: &mut Plan, worst: f64) {
+    plan.et_floor = plan.et_floor.max(nice_ms(worst * 1.5));
+    plan.why.push(format!(
+        "the leader's heartbeats were up to {} late while the election timeout is {} ms: it must outlast that by half again",
+        crate::time::human_ms(worst as i64),
+        plan.et_min
+    ));
+}
+
+/// An election timeout under 5x the heartbeat (etcd's tuning guide).
+fn ratio_floor(plan: &mut Plan, a: &Analysis) {
+    let (hb_max, et_min) = (plan.hb_max, plan.et_min);
+    if et_min >= 5.0 * hb_max {
+        return;
     }
-    let mut hb_new = nice_ms(hb_max);
-    let mut et_floor = 0u64;
-    let mut why: Vec<String> = Vec::new();
-    let mut members = BTreeSet::new();
+    plan.et_floor = plan.et_floor.max(nice_ms(10.0 * hb_max));
+    plan.why.push(format!("the election timeout ({et_min} ms) is below 5x the heartbeat interval ({hb_max} ms); etcd's tuning guide keeps it at 5 to 10 times the heartbeat"));
+    plan.members.extend(
+        a.report
+            .nodes
+            .iter()
+            .filter(|n| n.election_timeout_ms.is_some_and(|e| e < 5.0 * hb_max))
+            .map(|n| n.id.clone()),
+    );
+}
+
+/// A peer round trip above the heartbeat: the heartbeat near the RTT, the election
+/// timeout 10x it. Whether the RTT was used.
+fn rtt_floor(plan: &mut Plan, rtt: Option<&(f64, String)>, skipped: &str) -> bool {
+    let hb_max = plan.hb_max;
+    let Some((ms, link)) = rtt.filter(|r| r.0 > hb_max) else {
+        return false;
+    };
+    plan.hb_new = plan.hb_new.max(nice_ms(*ms));
+    plan.et_floor = plan.et_floor.max(10 * nice_ms(*ms));
+    plan.why.push(format!(
+        "the mean peer round trip {link} is {ms:.1} ms, above the heartbeat interval ({hb_max} ms): the heartbeat should be near the RTT and the election timeout 10x it (etcd_network_peer_round_trip_time_seconds, the highest mean of the links){skipped}"
+    ));
+    true
+}
+
+/// The one `tune_timers` recommendation, when a finding calls for other timers.
+pub(super) fn timer_advice(a: &Analysis, inp: &TimerInputs<'_>) -> Option<Recommendation> {
+    let (hb_max, et_min) = timers_in_force(a)?;
+    let mut plan = Plan {
+        hb_max,
+        et_min,
+        hb_new: nice_ms(hb_max),
+        et_floor: 0,
+        why: Vec::new(),
+        members: BTreeSet::new(),
+    };
     let worst = inp.over.iter().map(|x| x.0).fold(0.0, f64::max);
-    if worst > 0.0 && worst * 1.5 > et_min {
-        et_floor = et_floor.max(nice_ms(worst * 1.5));
-        why.push(format!(
-            "the leader's heartbeats were up to {} late while the election timeout is {et_min} ms: it must outlast that by half again",
-            crate::time::human_ms(worst as i64)
-        ));
+    let late = worst > 0.0 && worst * 1.5 > et_min;
+    if late {
+        late_floor(&mut plan, worst);
     }
-    if et_min < 5.0 * hb_max {
-        et_floor = et_floor.max(nice_ms(10.0 * hb_max));
-        why.push(format!("the election timeout ({et_min} ms) is below 5x the heartbeat interval ({hb_max} ms); etcd's tuning guide keeps it at 5 to 10 times the heartbeat"));
-        members.extend(
-            nodes
-                .iter()
-                .filter(|n| n.election_timeout_ms.is_some_and(|e| e < 5.0 * hb_max))
-                .map(|n| n.id.clone()),
-        );
-    }
+    ratio_floor(&mut plan, a);
     let (rtt, left_out) = clean_rtt(a, &inp.stalled);
     let left = format!(
         "{left_out} link(s) to or from {} left out (a paused or stalled member inflates them)",
@@ -108,44 +159,53 @@ pub(super) fn timer_advice(a: &Analysis, inp: &TimerInputs<'_>) -> Option<Recomm
     } else {
         String::new()
     };
-    let late = worst > 0.0 && worst * 1.5 > et_min;
-    let rtt_used = rtt.as_ref().is_some_and(|r| r.0 > hb_max);
-    if let Some((ms, link)) = rtt.as_ref().filter(|r| r.0 > hb_max) {
-        hb_new = hb_new.max(nice_ms(*ms));
-        et_floor = et_floor.max(10 * nice_ms(*ms));
-        why.push(format!(
-            "the mean peer round trip {link} is {ms:.1} ms, above the heartbeat interval ({hb_max} ms): the heartbeat should be near the RTT and the election timeout 10x it (etcd_network_peer_round_trip_time_seconds, the highest mean of the links){skipped}"
-        ));
-    }
-    if why.is_empty() {
+    let rtt_used = rtt_floor(&mut plan, rtt.as_ref(), &skipped);
+    if plan.why.is_empty() {
         return None;
     }
-    let et_new = et_floor.max(5 * hb_new).min(50_000);
-    if hb_new as f64 <= hb_max && et_new as f64 <= et_min {
+    let et_new = plan.et_floor.max(5 * plan.hb_new).min(50_000);
+    if plan.hb_new as f64 <= hb_max && et_new as f64 <= et_min {
         return None;
     }
     if let (Some((ms, link)), false) = (&rtt, rtt_used) {
-        why.push(format!(
+        plan.why.push(format!(
             "the highest mean peer round trip is {ms:.1} ms ({link}), within the heartbeat{skipped}"
         ));
     } else if rtt.is_none() && left_out > 0 {
-        why.push(format!("no peer round trip is used: {left}"));
+        plan.why.push(format!("no peer round trip is used: {left}"));
     }
-    Some(Recommendation {
+    Some(recommendation(a, inp, plan, et_new, late))
+}
+
+/// The advice itself, from the plan.
+fn recommendation(
+    a: &Analysis,
+    inp: &TimerInputs<'_>,
+    plan: Plan,
+    et_new: u64,
+    late: bool,
+) -> Recommendation {
+    let Plan {
+        hb_max,
+        et_min,
+        hb_new,
+        ..
+    } = plan;
+    Recommendation {
         code: "tune_timers".into(),
         summary: format!(
             "set --heartbeat-interval={hb_new} --election-timeout={et_new} on every member (now {hb_max} / {et_min} ms){}: longer timeouts also mean longer leaderless windows when a leader really dies",
             if late { ", after fixing what made the leaders late" } else { "" }
         ),
-        because: format!("computed from: {}", why.join("; ")),
-        members: members.into_iter().collect(),
+        because: format!("computed from: {}", plan.why.join("; ")),
+        members: plan.members.into_iter().collect(),
         terms: inp.stall_terms.clone(),
         actions: vec![
             format!("etcd --heartbeat-interval={hb_new} --election-timeout={et_new}   (the same on every member; keep election timeout >= 5x heartbeat and <= 50000)"),
             "ping -c 100 between the members to confirm the round-trip time (etcd_network_peer_round_trip_time_seconds)".into(),
         ],
         evidence: evidence(a, inp.over),
-    })
+    }
 }
 
 /// The late heartbeats, else the timing configuration lines.

@@ -1,0 +1,504 @@
+//! Why each election happened (design.md §5): a cause code, the culprit (the member whose
+//! behaviour started it, not the one that reported it first), a confidence and the
+//! evidence lines. A cause explains the election INTO its term.
+//!
+//! [`classify`] first settles the elections that need no earlier leader
+//! (`campaign.rs`: `quorum_lost` for a term nobody could win, `network` for a campaign
+//! nobody heard, `bootstrap` or `unknown` for the first election). Every other election
+//! goes through `RULES`, an ordered table of small named rules (`rules.rs`), one per
+//! way a leader's term ends; the first with evidence wins, in the order of
+//! docs/causes.md:
+//! 2. `membership_change`: the old leader was removed, or a removed member campaigned;
+//! 3. planned hand-over (MsgTimeoutNow / transfer lines): `leader_shutdown` when the old
+//!    leader was just being stopped (its stop signal, or without one `closing etcd server`),
+//!    else `leader_transfer`;
+//! 4. the old leader stopped gracefully without a hand-over: `leader_shutdown`;
+//! 5. the old leader started again without a stop in between: `leader_crash`;
+//! 6. the old leader's own lines show it stalled (late heartbeats, missed ticks, slow
+//!    fsync, or silence across the election followed by a higher-term step-down):
+//!    `leader_stall`;
+//! 7. a healthy leader was deposed by a higher-term vote request from a member that had
+//!    not lost it: `disruptive_candidate`;
+//! 8. the leader lost quorum, or members report lost streams / inactive peers around
+//!    the election: `network`;
+//! 9. clock-difference warnings right before and nothing stronger: `clock_skew`;
+//! 10. otherwise `unknown`, saying which logs are missing.
+//!
+//! Codes and confidences are typed here ([`CauseCode`], [`Confidence`]); the report's
+//! [`Cause`] holds their names, written when a finding becomes a cause.
+
+use crate::event::{hex, Event, Kind, NodeId};
+use crate::lives::Life;
+use crate::report::{Cause, Evidence, TermRow};
+use crate::time::Instant;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod campaign;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+/// What the classifier needs besides the events.
+pub struct Context<'a> {
+    /// Events in merged order.
+    pub events: &'a [Event],
+    /// Input names by index.
+    pub input_names: &'a [String],
+    /// Display names.
+    pub names: &'a BTreeMap<NodeId, String>,
+    /// Members whose own log was read.
+    pub has_log: &'a BTreeSet<NodeId>,
+    /// Election timeout per member, when known (ms).
+    pub election_ms: f64,
+    /// Every member known (with a log or named by others).
+    pub members: &'a BTreeSet<NodeId>,
+    /// Each member's process lifetimes.
+    pub lives: BTreeMap<NodeId, Vec<Life>>,
+    /// Voter sets logged (`switched to configuration`), by event index.
+    confs: Vec<(usize, BTreeSet<NodeId>)>,
+    /// (time, index) of the events with a time, sorted: time windows are found by
+    /// binary search, not by a scan of every event (a storm has millions).
+    by_time: Vec<(i64, usize)>,
+    /// Indices of the events of each term, in merged order.
+    by_term: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+const SEC: i64 = 1_000_000_000;
+
+/// A crashed leader's restart is looked for up to this long after the election.
+const RESTART_WITHIN: i64 = 300 * SEC;
+
+fn id_of(s: &Option<String>) -> Option<NodeId> {
+    s.as_deref().and_then(|x| u64::from_str_radix(x, 16).ok())
+}
+
+impl<'a> Context<'a> {
+    /// A context over `events` (in merged order).
+    pub fn new(
+        events: &'a [Event],
+        input_names: &'a [String],
+        names: &'a BTreeMap<NodeId, String>,
+        has_log: &'a BTreeSet<NodeId>,
+        members: &'a BTreeSet<NodeId>,
+        election_ms: f64,
+    ) -> Self {
+        let mut by_time: Vec<(i64, usize)> = events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.ts.map(|t| (t.0, i)))
+            .collect();
+        by_time.sort_unstable();
+        let mut by_term: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(t) = e.term {
+                by_term.entry(t).or_default().push(i);
+            }
+        }
+        Context {
+            events,
+            input_names,
+            names,
+            has_log,
+            election_ms,
+            members,
+            lives: crate::lives::lives(events),
+            confs: events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &e.kind {
+                    Kind::ConfigChange { voters, .. } if !voters.is_empty() => {
+                        Some((i, voters.iter().copied().collect()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            by_time,
+            by_term,
+        }
+    }
+
+    /// Indices (in merged order) of the events of `term`.
+    pub fn of_term(&self, term: u64) -> &[usize] {
+        self.by_term.get(&term).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indices (in merged order) of the events with time in [from, to].
+    pub fn in_time(&self, from: i64, to: i64) -> Vec<usize> {
+        if from > to {
+            return Vec::new();
+        }
+        let lo = self.by_time.partition_point(|(t, _)| *t < from);
+        let hi = self.by_time.partition_point(|(t, _)| *t <= to);
+        let mut v: Vec<usize> = self.by_time[lo..hi].iter().map(|x| x.1).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+impl Context<'_> {
+    fn ev(&self, i: usize) -> Evidence {
+        Evidence::of(&self.events[i], self.input_names)
+    }
+
+    fn name(&self, id: NodeId) -> String {
+        self.names.get(&id).cloned().unwrap_or_else(|| hex(id))
+    }
+
+    /// Indices of events of `node` with time in [from, to].
+    fn of_node(&self, node: NodeId, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
+        self.in_time(from, to)
+            .into_iter()
+            .filter(move |i| self.events[*i].node == Some(node))
+    }
+
+    /// Indices of events of anyone with time in [from, to].
+    fn any(&self, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
+        self.in_time(from, to).into_iter()
+    }
+}
+/// A cause code (design.md §5, docs/causes.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CauseCode {
+    /// The first election after the members started.
+    Bootstrap,
+    /// The old leader was removed, or a removed member campaigned.
+    MembershipChange,
+    /// A planned move of leadership (MsgTimeoutNow, move-leader).
+    LeaderTransfer,
+    /// The old leader was stopped (with or without a hand-over).
+    LeaderShutdown,
+    /// Too few members were running for any election to succeed.
+    QuorumLost,
+    /// The old leader died without a clean stop.
+    LeaderCrash,
+    /// The old leader stopped sending heartbeats in time.
+    LeaderStall,
+    /// A member was cut off, or the followers stopped hearing the leader.
+    Network,
+    /// A member's higher term forced an election on a working leader.
+    DisruptiveCandidate,
+    /// Clock-difference warnings and nothing stronger.
+    ClockSkew,
+    /// The logs do not tell.
+    Unknown,
+}
+
+impl CauseCode {
+    /// Every code, in the order of docs/causes.md.
+    pub const ALL: [CauseCode; 11] = [
+        CauseCode::Bootstrap,
+        CauseCode::MembershipChange,
+        CauseCode::LeaderTransfer,
+        CauseCode::LeaderShutdown,
+        CauseCode::QuorumLost,
+        CauseCode::LeaderCrash,
+        CauseCode::LeaderStall,
+        CauseCode::Network,
+        CauseCode::DisruptiveCandidate,
+        CauseCode::ClockSkew,
+        CauseCode::Unknown,
+    ];
+
+    /// The code as the outputs write it (`terms[].cause.code`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CauseCode::Bootstrap => "bootstrap",
+            CauseCode::MembershipChange => "membership_change",
+            CauseCode::LeaderTransfer => "leader_transfer",
+            CauseCode::LeaderShutdown => "leader_shutdown",
+            CauseCode::QuorumLost => "quorum_lost",
+            CauseCode::LeaderCrash => "leader_crash",
+            CauseCode::LeaderStall => "leader_stall",
+            CauseCode::Network => "network",
+            CauseCode::DisruptiveCandidate => "disruptive_candidate",
+            CauseCode::ClockSkew => "clock_skew",
+            CauseCode::Unknown => "unknown",
+        }
+    }
+
+    /// The code a report's cause names, if it is one.
+    pub fn from_name(name: &str) -> Option<CauseCode> {
+        CauseCode::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// How sure a cause is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confidence {
+    /// The culprit's own lines (or an unambiguous signal) show it.
+    High,
+    /// Indirect evidence: other members' lines, or part of the picture missing.
+    Medium,
+    /// A guess, or no evidence at all.
+    Low,
+}
+
+impl Confidence {
+    /// The confidence as the outputs write it (`terms[].cause.confidence`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// What a rule found, in typed form; [`Finding::into_cause`] writes it as the report's
+/// [`Cause`].
+struct Finding {
+    code: CauseCode,
+    culprit: Option<NodeId>,
+    confidence: Confidence,
+    summary: String,
+    /// Event indices, strongest first; repeats are dropped and six kept when written.
+    evidence: Vec<usize>,
+    /// `quorum_lost` only: the members down, and whether every one was stopped.
+    stopped: Option<(Vec<NodeId>, bool)>,
+}
+
+impl Finding {
+    fn new(
+        code: CauseCode,
+        culprit: Option<NodeId>,
+        confidence: Confidence,
+        summary: String,
+        evidence: Vec<usize>,
+    ) -> Finding {
+        Finding {
+            code,
+            culprit,
+            confidence,
+            summary,
+            evidence,
+            stopped: None,
+        }
+    }
+
+    fn into_cause(self, ctx: &Context<'_>) -> Cause {
+        let mut seen = BTreeSet::new();
+        let evidence: Vec<Evidence> = self
+            .evidence
+            .into_iter()
+            .filter(|i| seen.insert(*i))
+            .take(6)
+            .map(|i| ctx.ev(i))
+            .collect();
+        let (stopped_members, planned) = match self.stopped {
+            Some((down, planned)) => (Some(down.into_iter().map(hex).collect()), Some(planned)),
+            None => (None, None),
+        };
+        Cause {
+            code: self.code.name().to_string(),
+            culprit: self.culprit.map(hex),
+            culprit_name: self.culprit.and_then(|c| ctx.names.get(&c).cloned()),
+            confidence: self.confidence.name().to_string(),
+            summary: self.summary,
+            evidence,
+            stopped_members,
+            planned,
+        }
+    }
+}
+
+/// Classify every term that had an election (a campaign) or a new leader.
+pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
+    let et = (ctx.election_ms.max(100.0) * 1e6) as i64; // election timeout in ns
+    let mut prev_led: Option<usize> = None;
+    // members that campaigned alone (nobody heard them) since the last leader
+    let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
+    for i in 0..rows.len() {
+        let is_election = !rows[i].candidates.is_empty() || rows[i].leader.is_some();
+        if !is_election {
+            continue;
+        }
+        let start = rows[i].started_at.or(rows[i].elected_at).map(|t| t.0);
+        let term = rows[i].term;
+        let campaigns = campaign::campaigns(ctx, term);
+        let leader = id_of(&rows[i].leader);
+        // the first campaign for this term, when nobody heard it and it did not win
+        let solo = |&(c, at): &(NodeId, usize)| campaign::solo(ctx, c, term, at, et);
+        let first_solo = campaigns
+            .first()
+            .filter(|ca| leader != Some(ca.0) && solo(ca))
+            .copied();
+        let lost = campaign::quorum_lost(ctx, &rows[i], &campaigns);
+        let in_vain = lost.is_some();
+        let finding = match (start, prev_led, first_solo) {
+            (None, _, _) => None,
+            _ if in_vain => lost,
+            // members that start together campaign before their peers listen: an
+            // unanswered campaign is part of the bootstrap, not a member cut off
+            (Some(s), None, first_solo) => Some(campaign::first_election(ctx, &rows[i], s))
+                .filter(|f| f.code == CauseCode::Bootstrap || first_solo.is_none())
+                .or_else(|| first_solo.map(|(c, at)| campaign::alone(ctx, c, term, at))),
+            (Some(_), Some(_), Some((c, at))) => Some(campaign::alone(ctx, c, term, at)),
+            (Some(s), Some(p), None) => Some(decide(ctx, &rows[p], &rows[i], s, et, &isolated)),
+        };
+        let bootstrap = finding
+            .as_ref()
+            .is_some_and(|f| f.code == CauseCode::Bootstrap);
+        rows[i].cause = finding.map(|f| f.into_cause(ctx));
+        if rows[i].leader.is_some() {
+            prev_led = Some(i);
+            isolated.clear();
+        }
+        // a member cut off while this term was won elsewhere keeps campaigning alone (one
+        // left without a quorum was not cut off: nobody was there to hear it)
+        for ca in campaigns.iter().filter(|_| !in_vain && !bootstrap) {
+            if leader != Some(ca.0) && solo(ca) {
+                isolated.entry(ca.0).or_default().push(ca.1);
+            }
+        }
+    }
+}
+
+/// An election after a known leader: what the rules read.
+struct Election<'c, 'a> {
+    ctx: &'c Context<'a>,
+    /// The term of the old leader.
+    prev: &'c TermRow,
+    /// The term elected into.
+    row: &'c TermRow,
+    /// When the election started (ns).
+    start: i64,
+    /// The election timeout (ns).
+    et: i64,
+    /// Members that campaigned alone since the old leader was elected, with those campaigns.
+    isolated: &'c BTreeMap<NodeId, Vec<usize>>,
+    /// The old leader, its name, and whether its own log was read.
+    l: NodeId,
+    lname: String,
+    l_logged: bool,
+    /// When the old leader was elected (an hour before `start` when not known).
+    prev_el: i64,
+    /// This term's candidates.
+    candidates: Vec<NodeId>,
+    /// When this election was decided (10 s after `start` when nobody won).
+    decided: i64,
+}
+
+/// A rule for an election after a known leader: a finding when its evidence is there.
+type Rule = fn(&Election<'_, '_>) -> Option<Finding>;
+
+/// The rules, strongest explanation first (docs/causes.md rules 2 to 9; rule 10,
+/// [`rules::unexplained`], when none has evidence). Each rule's doc comment says why it
+/// sits where it sits.
+const RULES: &[(&str, Rule)] = &[
+    ("membership_change", rules::membership_change),
+    ("hand_over", rules::hand_over),
+    ("leader_shutdown", rules::leader_shutdown),
+    ("leader_crash", rules::leader_crash),
+    ("leader_gone", rules::leader_gone),
+    ("leader_lost_quorum", rules::leader_lost_quorum),
+    ("isolated_returned", rules::isolated_returned),
+    ("leader_stall", rules::leader_stall),
+    ("lease_ignored", rules::lease_ignored),
+    ("leader_silent", rules::leader_silent),
+    ("disruptive_candidate", rules::disruptive_candidate),
+    ("network", rules::network),
+    ("clock_skew", rules::clock_skew),
+];
+
+/// Why the election into `row` ended `prev`'s leadership: the first rule with evidence.
+fn decide(
+    ctx: &Context<'_>,
+    prev: &TermRow,
+    row: &TermRow,
+    start: i64,
+    et: i64,
+    isolated: &BTreeMap<NodeId, Vec<usize>>,
+) -> Finding {
+    let Some(l) = id_of(&prev.leader) else {
+        let why = "no earlier leader is known".to_string();
+        return Finding::new(CauseCode::Unknown, None, Confidence::Low, why, Vec::new());
+    };
+    let el = Election {
+        ctx,
+        prev,
+        row,
+        start,
+        et,
+        isolated,
+        l,
+        lname: ctx.name(l),
+        l_logged: ctx.has_log.contains(&l),
+        prev_el: prev.elected_at.map(|t| t.0).unwrap_or(start - 3600 * SEC),
+        candidates: row
+            .candidates
+            .iter()
+            .filter_map(|c| u64::from_str_radix(c, 16).ok())
+            .collect(),
+        decided: row.elected_at.map(|t| t.0).unwrap_or(start + 10 * SEC),
+    };
+    RULES
+        .iter()
+        .find_map(|(_, rule)| rule(&el))
+        .unwrap_or_else(|| rules::unexplained(&el))
+}
+
+pub use crate::lives::is_start;
+
+/// Other members' link errors about `l` that say its process was gone.
+pub fn refused_about(ctx: &Context<'_>, l: NodeId, from: i64, to: i64) -> Vec<usize> {
+    ctx.any(from, to)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            let about = match &e.kind {
+                Kind::StreamLost { peer, .. }
+                | Kind::PeerInactive { peer, .. }
+                | Kind::PeerUnreachable { peer, .. } => *peer == Some(l),
+                _ => false,
+            };
+            about && e.node != Some(l) && e.kind.peer_gone()
+        })
+        .take(3)
+        .collect()
+}
+
+/// The first member (other than `l`) that lost `l` around `start`.
+fn first_loss(ctx: &Context<'_>, l: NodeId, start: i64) -> Vec<usize> {
+    ctx.any(start - 5 * SEC, start + 5 * SEC)
+        .filter(|i| {
+            let e = &ctx.events[*i];
+            e.node != Some(l) && matches!(&e.kind, Kind::LostLeader { leader } if *leader == l)
+        })
+        .take(1)
+        .collect()
+}
+
+/// Whether a term's cause makes it a planned change (not counted in storms): a transfer,
+/// a graceful stop of the leader, or the campaigns of members left without a quorum by
+/// stops (a maintenance or a rolling restart).
+pub fn planned(row: &TermRow) -> bool {
+    row.cause
+        .as_ref()
+        .is_some_and(|c| match CauseCode::from_name(&c.code) {
+            Some(CauseCode::LeaderTransfer | CauseCode::LeaderShutdown) => true,
+            Some(CauseCode::QuorumLost) => c.planned == Some(true),
+            _ => false,
+        })
+}
+
+/// For leaderless windows: when the old leader's own late-heartbeat report shows it went
+/// silent before the followers noticed, the window really began then.
+pub fn stall_start(
+    ctx: &Context<'_>,
+    leader: NodeId,
+    from: Instant,
+    to: Instant,
+) -> Option<Instant> {
+    ctx.of_node(leader, from.0, to.0 + 60 * SEC)
+        .filter_map(|i| {
+            let e = &ctx.events[i];
+            match &e.kind {
+                Kind::HeartbeatOverrun {
+                    exceeded_ms: Some(x),
+                    ..
+                } => e.ts.map(|t| Instant(t.0 - (*x * 1e6) as i64)),
+                _ => None,
+            }
+        })
+        .filter(|s| *s < from)
+        .min()
+}
