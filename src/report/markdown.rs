@@ -521,6 +521,39 @@ fn summary_leaderless(a: &Analysis, o: &ReportOptions, f: &Facts) -> Rich {
     let r = &a.report;
     let s = &r.summary;
     let (over, failed) = (f.over, f.failed);
+    let mut p2 = storm_sentences(a, o);
+    if r.leaderless.is_empty() {
+        p2.push(t(capitalised(r.no_window_verdict())));
+    } else {
+        p2.push(t(format!(
+            "In total the cluster had no leader for {} in {}{}",
+            human_ms(s.leaderless_ms),
+            plural(r.leaderless.len() as u64, "window", "windows"),
+            s.longest_leaderless_ms
+                .map(|l| format!("; the longest lasted {}", human_ms(l)))
+                .unwrap_or_default()
+        )));
+        if over > 0 {
+            p2.push(t("; "));
+            p2.push(b(format!(
+                "{} reached the leaderless threshold",
+                plural(over, "window", "windows")
+            )));
+        }
+        if failed > 0 {
+            p2.push(t(format!(
+                "; {} failed while it had none",
+                plural(failed, "client request", "client requests")
+            )));
+        }
+        p2.push(t("."));
+    }
+    p2
+}
+
+/// One sentence per storm episode, or one saying there was none.
+fn storm_sentences(a: &Analysis, o: &ReportOptions) -> Rich {
+    let r = &a.report;
     let mut p2: Rich = Vec::new();
     if r.storms.is_empty() {
         p2.push(t("There was no election storm. "));
@@ -552,32 +585,6 @@ fn summary_leaderless(a: &Analysis, o: &ReportOptions, f: &Facts) -> Rich {
                 }
             )));
         }
-    }
-    if r.leaderless.is_empty() {
-        p2.push(t(capitalised(r.no_window_verdict())));
-    } else {
-        p2.push(t(format!(
-            "In total the cluster had no leader for {} in {}{}",
-            human_ms(s.leaderless_ms),
-            plural(r.leaderless.len() as u64, "window", "windows"),
-            s.longest_leaderless_ms
-                .map(|l| format!("; the longest lasted {}", human_ms(l)))
-                .unwrap_or_default()
-        )));
-        if over > 0 {
-            p2.push(t("; "));
-            p2.push(b(format!(
-                "{} reached the leaderless threshold",
-                plural(over, "window", "windows")
-            )));
-        }
-        if failed > 0 {
-            p2.push(t(format!(
-                "; {} failed while it had none",
-                plural(failed, "client request", "client requests")
-            )));
-        }
-        p2.push(t("."));
     }
     p2
 }
