@@ -109,222 +109,19 @@ pub fn write_table(r: &MetricsReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "no metrics dumps or status outputs read")?;
         return Ok(());
     }
-    let mut first = true;
-    let mut section = |w: &mut dyn Write, title: &str| -> io::Result<()> {
-        if !first {
-            writeln!(w)?;
-        }
-        first = false;
-        writeln!(w, "{title}")
-    };
+    let mut sec = Sections::default();
     if !r.members.is_empty() {
-        section(w, "Members (from /metrics dumps)")?;
-        let mut b = Builder::default();
-        b.push_record([
-            "MEMBER",
-            "ID",
-            "VERSION",
-            "LEADER",
-            "LEADER CHANGES",
-            "RATE",
-            "DB SIZE",
-        ]);
-        for m in &r.members {
-            b.push_record([
-                member_name(m),
-                terminal(&dash(m.id.as_deref())),
-                terminal(&dash(m.version.as_deref())),
-                leader_cell(m).to_string(),
-                dash(m.leader_changes_seen_total),
-                rate_cell(m),
-                bytes(m.db_total_size_in_bytes.map(|n| n.0)),
-            ]);
-        }
-        writeln!(w, "{}", render(b, 4, 4))?;
-
-        section(w, "Proposals and disk")?;
-        let mut b = Builder::default();
-        b.push_record([
-            "MEMBER",
-            "FAILED",
-            "PENDING",
-            "APPLY GAP",
-            "HB FAILURES",
-            "SLOW APPLY",
-            "WAL FSYNC P99",
-            "COMMIT P99",
-        ]);
-        for m in &r.members {
-            b.push_record([
-                member_name(m),
-                dash(m.proposals_failed_total),
-                dash(m.proposals_pending),
-                dash(m.proposals_commit_apply_gap),
-                dash(m.heartbeat_send_failures_total),
-                dash(m.slow_apply_total),
-                latency(m.wal_fsync.p99_seconds),
-                latency(m.backend_commit.p99_seconds),
-            ]);
-        }
-        writeln!(w, "{}", render(b, 1, 99))?;
-
-        let peers: Vec<(&MemberReport, &PeerReport)> = r
-            .members
-            .iter()
-            .flat_map(|m| m.peers.iter().map(move |p| (m, p)))
-            .collect();
-        if !peers.is_empty() {
-            section(w, "Peers")?;
-            let mut b = Builder::default();
-            b.push_record([
-                "MEMBER",
-                "PEER",
-                "PEER ID",
-                "RTT COUNT",
-                "RTT MEAN",
-                "RTT P99",
-                "SENT FAIL",
-                "RECV FAIL",
-            ]);
-            for (m, p) in peers {
-                b.push_record([
-                    member_name(m),
-                    terminal(&dash(p.name.as_deref())),
-                    terminal(&p.id),
-                    dash(p.rtt.count),
-                    latency(p.rtt.mean_seconds),
-                    latency(p.rtt.p99_seconds),
-                    dash(p.sent_failures_total),
-                    dash(p.received_failures_total),
-                ]);
-            }
-            writeln!(w, "{}", render(b, 3, 99))?;
-        }
-        let flags: Vec<_> = r.flags().collect();
-        if flags.is_empty() {
-            section(w, "Flags: none")?;
-            writeln!(
-                w,
-                "(thresholds: WAL fsync p99 {}, backend commit p99 {}, peer RTT {}, {} leader changes per {})",
-                latency(Some(r.thresholds.wal_fsync_p99_seconds)),
-                latency(Some(r.thresholds.backend_commit_p99_seconds)),
-                latency(Some(r.rtt_threshold_seconds)),
-                r.thresholds.storm_threshold,
-                super::rules::prom_duration(r.thresholds.storm_window_seconds)
-            )?;
-        } else {
-            section(w, "Flags")?;
-            let mut b = Builder::default();
-            b.push_record(["MEMBER", "FLAG", "VALUE", "THRESHOLD", "SUMMARY"]);
-            for (m, f) in flags {
-                let is_latency = matches!(
-                    f.code,
-                    "wal_fsync_slow" | "backend_commit_slow" | "peer_rtt_high"
-                );
-                let (v, t) = if is_latency {
-                    (latency(Some(f.value.0)), latency(Some(f.threshold.0)))
-                } else {
-                    (
-                        Num((f.value.0 * 10.0).round() / 10.0).to_string(),
-                        f.threshold.to_string(),
-                    )
-                };
-                b.push_record([
-                    member_name(m),
-                    f.code.to_string(),
-                    v,
-                    t,
-                    terminal(&f.summary),
-                ]);
-            }
-            writeln!(w, "{}", render(b, 2, 3))?;
-        }
+        write_members(r, &mut sec, w)?;
+        write_proposals(r, &mut sec, w)?;
+        write_peers(r, &mut sec, w)?;
+        write_flags(r, &mut sec, w)?;
     }
     if !r.status.is_empty() {
-        let latest = super::status::latest_per_endpoint(&r.status);
-        let inputs: std::collections::BTreeSet<&str> =
-            r.status.iter().map(|e| e.input.as_str()).collect();
-        section(
-            w,
-            &if inputs.len() > 1 {
-                format!(
-                    "Endpoint status (latest of {} snapshots per endpoint)",
-                    inputs.len()
-                )
-            } else {
-                "Endpoint status".to_string()
-            },
-        )?;
-        let mut b = Builder::default();
-        b.push_record([
-            "ENDPOINT", "ID", "NAME", "LEADER", "TERM", "INDEX", "APPLIED", "DB SIZE", "ERRORS",
-        ]);
-        let name_of = |id: &str| -> String {
-            r.status
-                .iter()
-                .find(|e| e.id.as_deref() == Some(id))
-                .and_then(|e| e.name.clone())
-                .unwrap_or_else(|| id.to_string())
-        };
-        for e in latest {
-            b.push_record([
-                terminal(&e.endpoint),
-                terminal(&dash(e.id.as_deref())),
-                terminal(&dash(e.name.as_deref())),
-                match (&e.leader, e.is_leader) {
-                    (_, Some(true)) => "self".to_string(),
-                    (Some(l), _) => terminal(&name_of(l)),
-                    (None, _) => "-".into(),
-                },
-                dash(e.raft_term),
-                dash(e.raft_index),
-                dash(e.raft_applied_index),
-                bytes(e.db_size_bytes.map(|b| b as f64)),
-                terminal(&e.errors.join(", ")),
-            ]);
-        }
-        writeln!(w, "{}", render(b, 4, 7))?;
-        if let Some(s) = &r.status_summary {
-            writeln!(
-                w,
-                "Highest term {}, leader {}{}",
-                dash(s.term),
-                terminal(&dash(s.leader.as_deref())),
-                s.leader_name
-                    .as_ref()
-                    .map(|n| format!(" ({})", terminal(n)))
-                    .unwrap_or_default()
-            )?;
-            if !s.without_leader.is_empty() {
-                writeln!(
-                    w,
-                    "Endpoints without a leader in their latest status: {}",
-                    terminal(&s.without_leader.join(", "))
-                )?;
-            }
-            if !s.disagreeing.is_empty() {
-                writeln!(
-                    w,
-                    "Endpoints that disagree about the leader at that term: {}",
-                    terminal(&s.disagreeing.join(", "))
-                )?;
-            }
-        }
+        write_status(r, &mut sec, w)?;
+        write_status_summary(r, w)?;
     }
     if !r.member_list.is_empty() {
-        section(w, "Member list")?;
-        let mut b = Builder::default();
-        b.push_record(["ID", "NAME", "PEER URLS", "CLIENT URLS", "LEARNER"]);
-        for m in &r.member_list {
-            b.push_record([
-                terminal(&m.id),
-                terminal(&m.name),
-                terminal(&m.peer_urls.join(",")),
-                terminal(&m.client_urls.join(",")),
-                yes_no(Some(m.is_learner)).to_string(),
-            ]);
-        }
-        writeln!(w, "{}", render(b, 99, 99))?;
+        write_member_list(r, &mut sec, w)?;
     }
     if !r.notes.is_empty() {
         writeln!(w)?;
@@ -332,6 +129,261 @@ pub fn write_table(r: &MetricsReport, w: &mut dyn Write) -> io::Result<()> {
     for n in &r.notes {
         writeln!(w, "note: {}", terminal(n))?;
     }
+    Ok(())
+}
+
+/// Section titles, with a blank line between sections.
+#[derive(Default)]
+struct Sections {
+    started: bool,
+}
+
+impl Sections {
+    fn start(&mut self, w: &mut dyn Write, title: &str) -> io::Result<()> {
+        if self.started {
+            writeln!(w)?;
+        }
+        self.started = true;
+        writeln!(w, "{title}")
+    }
+}
+
+/// Each member's identity, leader and database size from its /metrics dump.
+fn write_members(r: &MetricsReport, sec: &mut Sections, w: &mut dyn Write) -> io::Result<()> {
+    sec.start(w, "Members (from /metrics dumps)")?;
+    let mut b = Builder::default();
+    b.push_record([
+        "MEMBER",
+        "ID",
+        "VERSION",
+        "LEADER",
+        "LEADER CHANGES",
+        "RATE",
+        "DB SIZE",
+    ]);
+    for m in &r.members {
+        b.push_record([
+            member_name(m),
+            terminal(&dash(m.id.as_deref())),
+            terminal(&dash(m.version.as_deref())),
+            leader_cell(m).to_string(),
+            dash(m.leader_changes_seen_total),
+            rate_cell(m),
+            bytes(m.db_total_size_in_bytes.map(|n| n.0)),
+        ]);
+    }
+    writeln!(w, "{}", render(b, 4, 4))?;
+    Ok(())
+}
+
+/// Each member's proposals, heartbeats and disk latencies.
+fn write_proposals(r: &MetricsReport, sec: &mut Sections, w: &mut dyn Write) -> io::Result<()> {
+    sec.start(w, "Proposals and disk")?;
+    let mut b = Builder::default();
+    b.push_record([
+        "MEMBER",
+        "FAILED",
+        "PENDING",
+        "APPLY GAP",
+        "HB FAILURES",
+        "SLOW APPLY",
+        "WAL FSYNC P99",
+        "COMMIT P99",
+    ]);
+    for m in &r.members {
+        b.push_record([
+            member_name(m),
+            dash(m.proposals_failed_total),
+            dash(m.proposals_pending),
+            dash(m.proposals_commit_apply_gap),
+            dash(m.heartbeat_send_failures_total),
+            dash(m.slow_apply_total),
+            latency(m.wal_fsync.p99_seconds),
+            latency(m.backend_commit.p99_seconds),
+        ]);
+    }
+    writeln!(w, "{}", render(b, 1, 99))?;
+    Ok(())
+}
+
+/// Round trips and failures per peer, when the dumps have them.
+fn write_peers(r: &MetricsReport, sec: &mut Sections, w: &mut dyn Write) -> io::Result<()> {
+    let peers: Vec<(&MemberReport, &PeerReport)> = r
+        .members
+        .iter()
+        .flat_map(|m| m.peers.iter().map(move |p| (m, p)))
+        .collect();
+    if peers.is_empty() {
+        return Ok(());
+    }
+    sec.start(w, "Peers")?;
+    let mut b = Builder::default();
+    b.push_record([
+        "MEMBER",
+        "PEER",
+        "PEER ID",
+        "RTT COUNT",
+        "RTT MEAN",
+        "RTT P99",
+        "SENT FAIL",
+        "RECV FAIL",
+    ]);
+    for (m, p) in peers {
+        b.push_record([
+            member_name(m),
+            terminal(&dash(p.name.as_deref())),
+            terminal(&p.id),
+            dash(p.rtt.count),
+            latency(p.rtt.mean_seconds),
+            latency(p.rtt.p99_seconds),
+            dash(p.sent_failures_total),
+            dash(p.received_failures_total),
+        ]);
+    }
+    writeln!(w, "{}", render(b, 3, 99))?;
+    Ok(())
+}
+
+/// The figures over their thresholds, or the thresholds when none is.
+fn write_flags(r: &MetricsReport, sec: &mut Sections, w: &mut dyn Write) -> io::Result<()> {
+    let flags: Vec<_> = r.flags().collect();
+    if flags.is_empty() {
+        sec.start(w, "Flags: none")?;
+        writeln!(
+            w,
+            "(thresholds: WAL fsync p99 {}, backend commit p99 {}, peer RTT {}, {} leader changes per {})",
+            latency(Some(r.thresholds.wal_fsync_p99_seconds)),
+            latency(Some(r.thresholds.backend_commit_p99_seconds)),
+            latency(Some(r.rtt_threshold_seconds)),
+            r.thresholds.storm_threshold,
+            super::rules::prom_duration(r.thresholds.storm_window_seconds)
+        )?;
+    } else {
+        sec.start(w, "Flags")?;
+        let mut b = Builder::default();
+        b.push_record(["MEMBER", "FLAG", "VALUE", "THRESHOLD", "SUMMARY"]);
+        for (m, f) in flags {
+            let is_latency = matches!(
+                f.code,
+                "wal_fsync_slow" | "backend_commit_slow" | "peer_rtt_high"
+            );
+            let (v, t) = if is_latency {
+                (latency(Some(f.value.0)), latency(Some(f.threshold.0)))
+            } else {
+                (
+                    Num((f.value.0 * 10.0).round() / 10.0).to_string(),
+                    f.threshold.to_string(),
+                )
+            };
+            b.push_record([
+                member_name(m),
+                f.code.to_string(),
+                v,
+                t,
+                terminal(&f.summary),
+            ]);
+        }
+        writeln!(w, "{}", render(b, 2, 3))?;
+    }
+
+    Ok(())
+}
+
+/// The latest `endpoint status` of each endpoint.
+fn write_status(r: &MetricsReport, sec: &mut Sections, w: &mut dyn Write) -> io::Result<()> {
+    let latest = super::status::latest_per_endpoint(&r.status);
+    let inputs: std::collections::BTreeSet<&str> =
+        r.status.iter().map(|e| e.input.as_str()).collect();
+    sec.start(
+        w,
+        &if inputs.len() > 1 {
+            format!(
+                "Endpoint status (latest of {} snapshots per endpoint)",
+                inputs.len()
+            )
+        } else {
+            "Endpoint status".to_string()
+        },
+    )?;
+    let mut b = Builder::default();
+    b.push_record([
+        "ENDPOINT", "ID", "NAME", "LEADER", "TERM", "INDEX", "APPLIED", "DB SIZE", "ERRORS",
+    ]);
+    let name_of = |id: &str| -> String {
+        r.status
+            .iter()
+            .find(|e| e.id.as_deref() == Some(id))
+            .and_then(|e| e.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    for e in latest {
+        b.push_record([
+            terminal(&e.endpoint),
+            terminal(&dash(e.id.as_deref())),
+            terminal(&dash(e.name.as_deref())),
+            match (&e.leader, e.is_leader) {
+                (_, Some(true)) => "self".to_string(),
+                (Some(l), _) => terminal(&name_of(l)),
+                (None, _) => "-".into(),
+            },
+            dash(e.raft_term),
+            dash(e.raft_index),
+            dash(e.raft_applied_index),
+            bytes(e.db_size_bytes.map(|b| b as f64)),
+            terminal(&e.errors.join(", ")),
+        ]);
+    }
+    writeln!(w, "{}", render(b, 4, 7))?;
+    Ok(())
+}
+
+/// What the endpoints say together: the highest term, its leader, who disagrees.
+fn write_status_summary(r: &MetricsReport, w: &mut dyn Write) -> io::Result<()> {
+    let Some(s) = &r.status_summary else {
+        return Ok(());
+    };
+    writeln!(
+        w,
+        "Highest term {}, leader {}{}",
+        dash(s.term),
+        terminal(&dash(s.leader.as_deref())),
+        s.leader_name
+            .as_ref()
+            .map(|n| format!(" ({})", terminal(n)))
+            .unwrap_or_default()
+    )?;
+    if !s.without_leader.is_empty() {
+        writeln!(
+            w,
+            "Endpoints without a leader in their latest status: {}",
+            terminal(&s.without_leader.join(", "))
+        )?;
+    }
+    if !s.disagreeing.is_empty() {
+        writeln!(
+            w,
+            "Endpoints that disagree about the leader at that term: {}",
+            terminal(&s.disagreeing.join(", "))
+        )?;
+    }
+    Ok(())
+}
+
+fn write_member_list(r: &MetricsReport, sec: &mut Sections, w: &mut dyn Write) -> io::Result<()> {
+    sec.start(w, "Member list")?;
+    let mut b = Builder::default();
+    b.push_record(["ID", "NAME", "PEER URLS", "CLIENT URLS", "LEARNER"]);
+    for m in &r.member_list {
+        b.push_record([
+            terminal(&m.id),
+            terminal(&m.name),
+            terminal(&m.peer_urls.join(",")),
+            terminal(&m.client_urls.join(",")),
+            yes_no(Some(m.is_learner)).to_string(),
+        ]);
+    }
+    writeln!(w, "{}", render(b, 99, 99))?;
+
     Ok(())
 }
 

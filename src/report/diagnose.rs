@@ -4,7 +4,7 @@
 
 use crate::model::Analysis;
 use crate::report::table::TableOptions;
-use crate::report::Evidence;
+use crate::report::{Cause, Evidence, TermRow};
 use crate::sanitize::terminal;
 use crate::time::{human_ms, human_span};
 use std::collections::BTreeMap;
@@ -102,7 +102,20 @@ fn write_head(
         s.planned_transfers,
         r.storms.len(),
     )?;
-    // top causes
+    writeln!(w, "  causes: {}", causes_line(a))?;
+    for note in s.notes.iter().take(max_notes) {
+        writeln!(w, "  note: {}", terminal(note))?;
+    }
+    if s.notes.len() > max_notes {
+        writeln!(w, "  … and {} more note(s)", s.notes.len() - max_notes)?;
+    }
+    Ok(())
+}
+
+/// The causes of the elections after the first, most frequent first, with their
+/// culprits.
+fn causes_line(a: &Analysis) -> String {
+    let r = &a.report;
     let mut causes: BTreeMap<&str, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
     for t in &r.terms {
         if let Some(c) = &t.cause {
@@ -119,246 +132,284 @@ fn write_head(
     let mut cv: Vec<_> = causes.into_iter().collect();
     cv.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(y.0)));
     if cv.is_empty() && !r.leader_seen() {
-        writeln!(
-            w,
-            "  causes: none: no election, and no leader seen in these logs"
-        )?;
-    } else if cv.is_empty() {
-        writeln!(w, "  causes: no election after the first leader")?;
-    } else {
-        let parts: Vec<String> = cv
-            .iter()
-            .map(|(code, (n, cul))| {
-                let mut c: Vec<_> = cul.iter().collect();
-                c.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-                let who = c
-                    .iter()
-                    .map(|(k, v)| {
-                        if **v > 1 {
-                            format!("{} x{v}", terminal(k))
-                        } else {
-                            terminal(k)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if who.is_empty() {
-                    format!("{code} x{n}")
-                } else {
-                    format!("{code} x{n} ({who})")
-                }
-            })
-            .collect();
-        writeln!(w, "  causes: {}", parts.join("; "))?;
+        return "none: no election, and no leader seen in these logs".into();
     }
-    for note in s.notes.iter().take(max_notes) {
-        writeln!(w, "  note: {}", terminal(note))?;
+    if cv.is_empty() {
+        return "no election after the first leader".into();
     }
-    if s.notes.len() > max_notes {
-        writeln!(w, "  … and {} more note(s)", s.notes.len() - max_notes)?;
-    }
-    Ok(())
+    cv.iter()
+        .map(|(code, (n, cul))| {
+            let mut c: Vec<_> = cul.iter().collect();
+            c.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+            let who = c
+                .iter()
+                .map(|(k, v)| {
+                    if **v > 1 {
+                        format!("{} x{v}", terminal(k))
+                    } else {
+                        terminal(k)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if who.is_empty() {
+                format!("{code} x{n}")
+            } else {
+                format!("{code} x{n} ({who})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Write the diagnosis.
 pub fn write(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
-    let r = &a.report;
     writeln!(w, "{}", bold(o, "Diagnosis"))?;
     write_head(a, o, usize::MAX, w)?;
+    write_storms(a, o, w)?;
+    write_elections(a, o, w)?;
+    write_windows(a, o, w)?;
+    write_near_misses(a, o, w)?;
+    write_anomalies(a, o, w)?;
+    write_recommendations(a, o, w)
+}
 
-    if !r.storms.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "{}", bold(o, "Storms"))?;
-        for st in &r.storms {
-            writeln!(
-                w,
-                "  {} unplanned leader changes in {} from {} (terms {}-{}; threshold {} in {}); leaderless {}; {} failed request(s){}",
-                st.elections,
-                human_ms(st.from.ms_until(st.to)),
-                o.tz.display(st.from, 3),
-                st.first_term,
-                st.last_term,
-                st.threshold,
-                human_ms(st.window_ms),
-                human_ms(st.leaderless_ms),
-                st.failed_requests,
-                if st.planned_transfers > 0 {
-                    format!("; {} planned transfer(s) beside it", st.planned_transfers)
-                } else {
-                    String::new()
-                }
-            )?;
-            writeln!(
-                w,
-                "    causes: {}",
-                st.causes
-                    .iter()
-                    .map(|c| format!(
-                        "{} x{}{}",
-                        c.code,
-                        c.count,
-                        if c.culprits.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " ({})",
-                                c.culprits
-                                    .iter()
-                                    .map(|x| terminal(&name_of(a, x)))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }
-                    ))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )?;
-        }
+/// Each storm episode with its causes and culprits.
+fn write_storms(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    if r.storms.is_empty() {
+        return Ok(());
     }
+    writeln!(w)?;
+    writeln!(w, "{}", bold(o, "Storms"))?;
+    for st in &r.storms {
+        writeln!(
+            w,
+            "  {} unplanned leader changes in {} from {} (terms {}-{}; threshold {} in {}); leaderless {}; {} failed request(s){}",
+            st.elections,
+            human_ms(st.from.ms_until(st.to)),
+            o.tz.display(st.from, 3),
+            st.first_term,
+            st.last_term,
+            st.threshold,
+            human_ms(st.window_ms),
+            human_ms(st.leaderless_ms),
+            st.failed_requests,
+            if st.planned_transfers > 0 {
+                format!("; {} planned transfer(s) beside it", st.planned_transfers)
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(
+            w,
+            "    causes: {}",
+            st.causes
+                .iter()
+                .map(|c| format!(
+                    "{} x{}{}",
+                    c.code,
+                    c.count,
+                    if c.culprits.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            c.culprits
+                                .iter()
+                                .map(|x| terminal(&name_of(a, x)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )?;
+    }
+    Ok(())
+}
 
+/// Each election with a cause: who won, why, and the lines that show it.
+fn write_elections(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
     writeln!(w)?;
     writeln!(w, "{}", bold(o, "Elections"))?;
     let mut any = false;
     for t in &r.terms {
         let Some(c) = &t.cause else { continue };
         any = true;
-        let who = match (&t.leader, t.candidates.is_empty()) {
-            (Some(l), _) => format!("{} elected", terminal(&name_of(a, l))),
-            (None, false) => format!(
-                "no leader ({} campaigned)",
-                t.candidates
-                    .iter()
-                    .map(|x| terminal(&name_of(a, x)))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            (None, true) => "no leader".into(),
-        };
-        let at = t
-            .elected_at
-            .or(t.started_at)
-            .map(|x| o.tz.display(x, 3))
-            .unwrap_or_else(|| "-".into());
-        writeln!(
-            w,
-            "  term {:<6} {at}  {who}{} [outcome: {}]",
-            t.term,
-            t.election_ms
-                .map(|m| format!(" in {}", human_span(m, t.started_at, t.elected_at)))
-                .unwrap_or_default(),
-            t.outcome_words()
-        )?;
-        // the log positions that show why a campaign nobody won was refused
-        let refused = if t.leader.is_none() {
-            t.stale_log_rejections()
-        } else {
-            Vec::new()
-        };
-        for (cand, x) in refused.iter().take(3) {
-            writeln!(
-                w,
-                "    {} rejected {}: its log [logterm {}, index {}] is behind {}'s [logterm {}, index {}]",
-                terminal(&name_of(a, &x.voter)),
-                terminal(&name_of(a, cand)),
-                x.candidate_log.term,
-                x.candidate_log.index,
-                terminal(&name_of(a, &x.voter)),
-                x.voter_log.term,
-                x.voter_log.index
-            )?;
-        }
-        writeln!(
-            w,
-            "    cause {}{} [{}]: {}",
-            c.code,
-            c.culprit
-                .as_deref()
-                .map(|x| format!(" (culprit {})", terminal(&name_of(a, x))))
-                .unwrap_or_default(),
-            c.confidence,
-            terminal(&c.summary)
-        )?;
-        for e in c.evidence.iter().take(3) {
-            writeln!(w, "{}", evidence_line(a, o, e))?;
-        }
+        write_election(a, o, t, c, w)?;
     }
     if !any {
         writeln!(w, "  none")?;
     }
+    Ok(())
+}
 
-    if !r.leaderless.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "{}", bold(o, "Leaderless windows"))?;
-        for lw in &r.leaderless {
-            let mut cost = Vec::new();
-            if lw.failed_requests > 0 {
-                cost.push(format!("{} failed request(s)", lw.failed_requests));
-            }
-            if lw.slow_applies > 0 {
-                cost.push(format!("{} slow apply warning(s)", lw.slow_applies));
-            }
-            if lw.proposals_dropped > 0 {
-                cost.push(format!("{} dropped proposal(s)", lw.proposals_dropped));
-            }
-            if cost.is_empty() {
-                cost.push("no failed request in the logs".into());
-            }
-            writeln!(
-                w,
-                "  {}  {:>8}  terms {:<10} {}{}{}",
-                o.tz.display(lw.from, 3),
-                lw.duration_ms
-                    .map(|m| human_span(m, Some(lw.from), lw.to))
-                    .unwrap_or_else(|| "open".into()),
-                lw.terms
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                cost.join(", "),
-                lw.started_by
-                    .as_deref()
-                    .map(|b| format!(" (start: {})", b.replace('_', " ")))
-                    .unwrap_or_default(),
-                if lw.over_threshold {
-                    "  OVER THRESHOLD"
-                } else {
-                    ""
-                }
-            )?;
-        }
-    }
-
-    if !r.near_misses.is_empty() {
-        writeln!(w)?;
+/// One election: the outcome, refused votes, the cause and its evidence lines.
+fn write_election(
+    a: &Analysis,
+    o: &TableOptions,
+    t: &TermRow,
+    c: &Cause,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let who = match (&t.leader, t.candidates.is_empty()) {
+        (Some(l), _) => format!("{} elected", terminal(&name_of(a, l))),
+        (None, false) => format!(
+            "no leader ({} campaigned)",
+            t.candidates
+                .iter()
+                .map(|x| terminal(&name_of(a, x)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        (None, true) => "no leader".into(),
+    };
+    let at = t
+        .elected_at
+        .or(t.started_at)
+        .map(|x| o.tz.display(x, 3))
+        .unwrap_or_else(|| "-".into());
+    writeln!(
+        w,
+        "  term {:<6} {at}  {who}{} [outcome: {}]",
+        t.term,
+        t.election_ms
+            .map(|m| format!(" in {}", human_span(m, t.started_at, t.elected_at)))
+            .unwrap_or_default(),
+        t.outcome_words()
+    )?;
+    // the log positions that show why a campaign nobody won was refused
+    let refused = if t.leader.is_none() {
+        t.stale_log_rejections()
+    } else {
+        Vec::new()
+    };
+    for (cand, x) in refused.iter().take(3) {
         writeln!(
             w,
-            "{}",
-            bold(o, "Near misses (health trouble that cost no election)")
+            "    {} rejected {}: its log [logterm {}, index {}] is behind {}'s [logterm {}, index {}]",
+            terminal(&name_of(a, &x.voter)),
+            terminal(&name_of(a, cand)),
+            x.candidate_log.term,
+            x.candidate_log.index,
+            terminal(&name_of(a, &x.voter)),
+            x.voter_log.term,
+            x.voter_log.index
         )?;
-        for nm in &r.near_misses {
-            writeln!(
-                w,
-                "  {}{} {}: {}",
-                terminal(&name_of(a, &nm.node)),
-                if nm.leader { " (leader)" } else { "" },
-                nm.when(|t| o.tz.display(t, 3)),
-                nm.what()
-            )?;
-            for e in nm.evidence.iter().take(3) {
-                writeln!(w, "{}", evidence_line(a, o, e))?;
+    }
+    writeln!(
+        w,
+        "    cause {}{} [{}]: {}",
+        c.code,
+        c.culprit
+            .as_deref()
+            .map(|x| format!(" (culprit {})", terminal(&name_of(a, x))))
+            .unwrap_or_default(),
+        c.confidence,
+        terminal(&c.summary)
+    )?;
+    for e in c.evidence.iter().take(3) {
+        writeln!(w, "{}", evidence_line(a, o, e))?;
+    }
+    Ok(())
+}
+
+/// The leaderless windows with what they cost.
+fn write_windows(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    if r.leaderless.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "{}", bold(o, "Leaderless windows"))?;
+    for lw in &r.leaderless {
+        let mut cost = Vec::new();
+        if lw.failed_requests > 0 {
+            cost.push(format!("{} failed request(s)", lw.failed_requests));
+        }
+        if lw.slow_applies > 0 {
+            cost.push(format!("{} slow apply warning(s)", lw.slow_applies));
+        }
+        if lw.proposals_dropped > 0 {
+            cost.push(format!("{} dropped proposal(s)", lw.proposals_dropped));
+        }
+        if cost.is_empty() {
+            cost.push("no failed request in the logs".into());
+        }
+        writeln!(
+            w,
+            "  {}  {:>8}  terms {:<10} {}{}{}",
+            o.tz.display(lw.from, 3),
+            lw.duration_ms
+                .map(|m| human_span(m, Some(lw.from), lw.to))
+                .unwrap_or_else(|| "open".into()),
+            lw.terms
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            cost.join(", "),
+            lw.started_by
+                .as_deref()
+                .map(|b| format!(" (start: {})", b.replace('_', " ")))
+                .unwrap_or_default(),
+            if lw.over_threshold {
+                "  OVER THRESHOLD"
+            } else {
+                ""
             }
+        )?;
+    }
+    Ok(())
+}
+
+/// Health trouble that cost no election, with its evidence lines.
+fn write_near_misses(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    if r.near_misses.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{}",
+        bold(o, "Near misses (health trouble that cost no election)")
+    )?;
+    for nm in &r.near_misses {
+        writeln!(
+            w,
+            "  {}{} {}: {}",
+            terminal(&name_of(a, &nm.node)),
+            if nm.leader { " (leader)" } else { "" },
+            nm.when(|t| o.tz.display(t, 3)),
+            nm.what()
+        )?;
+        for e in nm.evidence.iter().take(3) {
+            writeln!(w, "{}", evidence_line(a, o, e))?;
         }
     }
+    Ok(())
+}
 
-    if !r.anomalies.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "{}", bold(o, "Anomalies"))?;
-        for an in &r.anomalies {
-            writeln!(w, "  {}: {}", an.kind, terminal(&an.summary))?;
-        }
+fn write_anomalies(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
+    if r.anomalies.is_empty() {
+        return Ok(());
     }
+    writeln!(w)?;
+    writeln!(w, "{}", bold(o, "Anomalies"))?;
+    for an in &r.anomalies {
+        writeln!(w, "  {}: {}", an.kind, terminal(&an.summary))?;
+    }
+    Ok(())
+}
 
+/// The numbered recommendations with their commands and first evidence lines.
+fn write_recommendations(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let r = &a.report;
     writeln!(w)?;
     writeln!(w, "{}", bold(o, "Recommendations"))?;
     if r.recommendations.is_empty() {
@@ -399,12 +450,8 @@ pub fn write_brief(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Res
         )?;
     }
     // the findings as the timeline lists them, the first few
-    let mut buf = Vec::new();
-    crate::report::table::write_findings(a, o, &mut buf)?;
-    let text = String::from_utf8_lossy(&buf);
-    let lines: Vec<&str> = text.lines().collect();
-    let items = &lines[1.min(lines.len())..];
-    writeln!(w, "{}", lines.first().copied().unwrap_or("Findings"))?;
+    let items = crate::report::table::findings(a, o);
+    writeln!(w, "{}", bold(o, "Findings"))?;
     for l in items.iter().take(BRIEF_FINDINGS) {
         writeln!(w, "{l}")?;
     }

@@ -5,7 +5,7 @@
 
 use crate::model::Analysis;
 pub use crate::report::markdown::ReportOptions;
-use crate::report::markdown::{build, Inline, Table};
+use crate::report::markdown::{build, Doc, Inline, Table};
 use crate::report::svg::{esc, timeline};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -113,6 +113,24 @@ fn flush(out: &mut String, w: &mut dyn Write) -> io::Result<()> {
 pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
     let d = build(a, o);
     let mut out = String::with_capacity(64 * 1024);
+    html_head(&d, &mut out);
+    out.push_str("<h2 id=\"timeline\">Who led when</h2>\n<div class=\"timeline-box\">\n");
+    flush(&mut out, w)?;
+    timeline(a, o, &mut out);
+    out.push_str("</div>\n");
+    flush(&mut out, w)?;
+    html_caption(a, &d, &mut out);
+    html_tables(&d, &mut out, w)?;
+    html_findings(&d, &mut out);
+    flush(&mut out, w)?;
+    html_recommendations(&d, &mut out);
+    html_read(&d, &mut out);
+    out.push_str("</main>\n</body>\n</html>\n");
+    flush(&mut out, w)
+}
+
+/// The document head, the title, the redaction notice and the summary.
+fn html_head(d: &Doc, out: &mut String) {
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">\n",
@@ -133,11 +151,10 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     for p in &d.summary {
         let _ = writeln!(out, "<p>{}</p>", rich(p));
     }
-    out.push_str("<h2 id=\"timeline\">Who led when</h2>\n<div class=\"timeline-box\">\n");
-    flush(&mut out, w)?;
-    timeline(a, o, &mut out);
-    out.push_str("</div>\n");
-    flush(&mut out, w)?;
+}
+
+/// The legend under the swimlane picture.
+fn html_caption(a: &Analysis, d: &Doc, out: &mut String) {
     let near = if a.report.near_misses.is_empty() {
         ""
     } else {
@@ -148,30 +165,39 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         r#"<p class="caption">One lane per member over wall time ({}). Green: leader; orange: candidate; yellow: pre-candidate; grey: follower; hatched green: still leader by its own lines after the others had moved on; hatched grey: stopped, crashed or no lines. Red bands: the cluster had no leader. Black marks: elections, labelled with the term.{near} Hover over any mark for details.</p>"#,
         esc(&d.zone)
     );
+}
+
+/// Key figures, storms, terms and leaderless windows.
+fn html_tables(d: &Doc, out: &mut String, w: &mut dyn Write) -> io::Result<()> {
     out.push_str("<h2 id=\"figures\">Key figures</h2>\n");
-    table(&d.figures, "figures", &mut out);
+    table(&d.figures, "figures", out);
 
     if let Some(st) = &d.storms {
         out.push_str("<h2 id=\"storms\">Election storms</h2>\n");
-        table(st, "storms", &mut out);
+        table(st, "storms", out);
     }
     out.push_str("<h2 id=\"terms\">Terms</h2>\n");
     if d.terms.rows.is_empty() {
         out.push_str("<p>No term with a campaign or a known leader.</p>\n");
     } else {
-        table(&d.terms, "terms", &mut out);
+        table(&d.terms, "terms", out);
     }
     for n in &d.terms_notes {
         let _ = writeln!(out, r#"<p class="more">{}</p>"#, esc(n));
     }
-    flush(&mut out, w)?;
+    flush(out, w)?;
     out.push_str("<h2 id=\"leaderless\">Leaderless windows</h2>\n");
     match &d.windows {
-        Some(tb) => table(tb, "windows", &mut out),
+        Some(tb) => table(tb, "windows", out),
         None => {
             let _ = writeln!(out, "<p>{}</p>", esc(&d.no_windows));
         }
     }
+    Ok(())
+}
+
+/// Anomalies, near misses and the evidence per election.
+fn html_findings(d: &Doc, out: &mut String) {
     if !d.anomalies.is_empty() {
         out.push_str("<h2 id=\"anomalies\">Anomalies</h2>\n<ul>\n");
         for an in &d.anomalies {
@@ -194,13 +220,16 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         let _ = writeln!(out, r#"<h3 id="term-{}">{}</h3>"#, e.term, rich(&e.heading));
         let _ = writeln!(out, "<p>{}</p>", rich(&e.text));
         if !e.lines.is_empty() {
-            pre(&e.lines, &mut out);
+            pre(&e.lines, out);
         }
     }
     if let Some(m) = &d.evidence_more {
         let _ = writeln!(out, r#"<p class="more">{}</p>"#, rich(m));
     }
-    flush(&mut out, w)?;
+}
+
+/// The numbered recommendations with their commands and evidence.
+fn html_recommendations(d: &Doc, out: &mut String) {
     out.push_str("<h2 id=\"recommendations\">Recommendations</h2>\n");
     if d.recs.is_empty() {
         out.push_str("<p>None: nothing in the logs calls for a change.</p>\n");
@@ -216,20 +245,24 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
             );
             if !rec.actions.is_empty() {
                 out.push_str("<p>Next steps:</p>\n");
-                pre(&rec.actions, &mut out);
+                pre(&rec.actions, out);
             }
             if !rec.lines.is_empty() {
                 out.push_str("<p>Evidence:</p>\n");
-                pre(&rec.lines, &mut out);
+                pre(&rec.lines, out);
             }
             out.push_str("</li>\n");
         }
         out.push_str("</ol>\n");
     }
+}
+
+/// What was read, the notes and the footer.
+fn html_read(d: &Doc, out: &mut String) {
     out.push_str("<h2 id=\"read\">What was read</h2>\n");
-    table(&d.inputs, "inputs", &mut out);
+    table(&d.inputs, "inputs", out);
     let _ = writeln!(out, "<p>{}</p>", rich(&d.skipped));
-    table(&d.members, "members", &mut out);
+    table(&d.members, "members", out);
     if let Some(m) = &d.missing {
         let _ = writeln!(out, "<p>{}</p>", rich(m));
     }
@@ -241,6 +274,4 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         out.push_str("</ul>\n");
     }
     let _ = writeln!(out, "<footer>{}</footer>", rich(&d.footer));
-    out.push_str("</main>\n</body>\n</html>\n");
-    flush(&mut out, w)
 }

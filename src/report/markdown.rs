@@ -350,17 +350,78 @@ pub(crate) fn led_terms(a: &Analysis) -> Vec<Led> {
 /// How often a cause occurred, and by culprit.
 type CauseTally = (u64, BTreeMap<String, u64>);
 
-/// Build the report content.
-pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
+/// Figures several sections share.
+struct Facts {
+    /// `" (39s)"`: how long the logs cover, or nothing without timestamps.
+    span: String,
+    /// Members whose logs were not read, by display name.
+    missing: Vec<String>,
+    /// The inputs that could not be read, in a few words.
+    unread: Option<String>,
+    /// Leaderless windows that reached the threshold.
+    over: u64,
+    /// Client requests that failed while the cluster had no leader.
+    failed: u64,
+}
+
+fn facts(a: &Analysis) -> Facts {
     let r = &a.report;
     let s = &r.summary;
+    Facts {
+        span: match (s.from, s.to) {
+            (Some(f), Some(to)) => format!(" ({})", human_ms(f.ms_until(to))),
+            _ => String::new(),
+        },
+        missing: r
+            .nodes
+            .iter()
+            .filter(|n| !n.has_log)
+            .map(|n| n.name.clone().unwrap_or_else(|| n.id.clone()))
+            .collect(),
+        unread: crate::report::unreadable_brief(&r.unreadable()),
+        over: r.leaderless.iter().filter(|w| w.over_threshold).count() as u64,
+        failed: r.leaderless.iter().map(|w| w.failed_requests).sum(),
+    }
+}
+
+/// Build the report content: one function per section, in the order of the document.
+pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
+    let f = facts(a);
     let zone = o.tz.label();
     let mut d = Doc {
         zone: zone.clone(),
         ..Default::default()
     };
+    header(a, o, &mut d);
+    d.summary = summary(a, o, &d.range, &f);
+    d.figures = figures(a, &d.range, &f);
+    d.storms = storms_table(a, o);
+    (d.terms, d.terms_notes) = terms_table(a, o);
+    d.no_windows = format!("None: {}", a.report.no_window_verdict());
+    d.windows = windows_table(a, o);
+    d.near_misses = near_misses(a, o);
+    d.anomalies = a
+        .report
+        .anomalies
+        .iter()
+        .map(|an| vec![c(an.kind.clone()), t(format!(": {}", an.summary))])
+        .collect();
+    (d.evidence, d.evidence_more) = evidence(a, o);
+    d.recs = recommendations(a, o);
+    d.inputs = inputs_table(a, o);
+    d.skipped = skipped_note(a);
+    d.members = members_table(a, o);
+    d.missing = missing_members(a, &f);
+    d.notes = notes(a);
+    d.footer = footer(a, &zone);
+    d.led = led_terms(a);
+    d
+}
 
-    // members by report order
+/// The title (members and time range) and the redaction notice.
+fn header(a: &Analysis, o: &ReportOptions, d: &mut Doc) {
+    let r = &a.report;
+    let s = &r.summary;
     let member_names: Vec<String> = r
         .nodes
         .iter()
@@ -394,21 +455,37 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             }
         ));
     }
+}
 
-    // ---- summary in plain words
+/// The summary in plain words: elections, storms and leaderless time, the main cause,
+/// what is missing.
+fn summary(a: &Analysis, o: &ReportOptions, covered: &str, f: &Facts) -> Vec<Rich> {
+    let mut out = vec![summary_elections(a, covered, f)];
+    if let Some(b) = a.report.window_brief(o.tz) {
+        out.push(vec![t(format!(
+            "Only what meets the range given is shown: {b}."
+        ))]);
+    }
+    out.push(summary_leaderless(a, o, f));
+    out.extend(summary_causes(a));
+    out.extend(summary_gaps(a, f));
+    out
+}
+
+/// Which members were read and how many elections they show.
+fn summary_elections(a: &Analysis, covered: &str, f: &Facts) -> Rich {
+    let r = &a.report;
+    let s = &r.summary;
+    let span = &f.span;
     let elections: Vec<&TermRow> = r
         .terms
         .iter()
         .filter(|x| !x.candidates.is_empty())
         .collect();
     let election_terms: Vec<u64> = elections.iter().map(|x| x.term).collect();
-    let span = match (s.from, s.to) {
-        (Some(f), Some(to)) => format!(" ({})", human_ms(f.ms_until(to))),
-        _ => String::new(),
-    };
     let mut p1: Rich = vec![t(format!(
         "From {}{span}, the logs of {} of {} members ({}) show ",
-        d.range,
+        covered,
         s.members_with_logs,
         s.members,
         names_of(a, &r.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>())
@@ -436,12 +513,47 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             }
         )));
     }
-    d.summary.push(p1);
-    if let Some(b) = r.window_brief(o.tz) {
-        d.summary.push(vec![t(format!(
-            "Only what meets the range given is shown: {b}."
-        ))]);
+    p1
+}
+
+/// The storms, then the leaderless time and what it cost.
+fn summary_leaderless(a: &Analysis, o: &ReportOptions, f: &Facts) -> Rich {
+    let r = &a.report;
+    let s = &r.summary;
+    let (over, failed) = (f.over, f.failed);
+    let mut p2 = storm_sentences(a, o);
+    if r.leaderless.is_empty() {
+        p2.push(t(capitalised(r.no_window_verdict())));
+    } else {
+        p2.push(t(format!(
+            "In total the cluster had no leader for {} in {}{}",
+            human_ms(s.leaderless_ms),
+            plural(r.leaderless.len() as u64, "window", "windows"),
+            s.longest_leaderless_ms
+                .map(|l| format!("; the longest lasted {}", human_ms(l)))
+                .unwrap_or_default()
+        )));
+        if over > 0 {
+            p2.push(t("; "));
+            p2.push(b(format!(
+                "{} reached the leaderless threshold",
+                plural(over, "window", "windows")
+            )));
+        }
+        if failed > 0 {
+            p2.push(t(format!(
+                "; {} failed while it had none",
+                plural(failed, "client request", "client requests")
+            )));
+        }
+        p2.push(t("."));
     }
+    p2
+}
+
+/// One sentence per storm episode, or one saying there was none.
+fn storm_sentences(a: &Analysis, o: &ReportOptions) -> Rich {
+    let r = &a.report;
     let mut p2: Rich = Vec::new();
     if r.storms.is_empty() {
         p2.push(t("There was no election storm. "));
@@ -474,36 +586,12 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             )));
         }
     }
-    let over = r.leaderless.iter().filter(|w| w.over_threshold).count() as u64;
-    let failed: u64 = r.leaderless.iter().map(|w| w.failed_requests).sum();
-    if r.leaderless.is_empty() {
-        p2.push(t(capitalised(r.no_window_verdict())));
-    } else {
-        p2.push(t(format!(
-            "In total the cluster had no leader for {} in {}{}",
-            human_ms(s.leaderless_ms),
-            plural(r.leaderless.len() as u64, "window", "windows"),
-            s.longest_leaderless_ms
-                .map(|l| format!("; the longest lasted {}", human_ms(l)))
-                .unwrap_or_default()
-        )));
-        if over > 0 {
-            p2.push(t("; "));
-            p2.push(b(format!(
-                "{} reached the leaderless threshold",
-                plural(over, "window", "windows")
-            )));
-        }
-        if failed > 0 {
-            p2.push(t(format!(
-                "; {} failed while it had none",
-                plural(failed, "client request", "client requests")
-            )));
-        }
-        p2.push(t("."));
-    }
-    d.summary.push(p2);
-    // main cause and culprit
+    p2
+}
+
+/// The most common cause of the elections after the first, and its usual culprit.
+fn summary_causes(a: &Analysis) -> Option<Rich> {
+    let r = &a.report;
     let mut counts: BTreeMap<&str, CauseTally> = BTreeMap::new();
     let mut caused = 0u64;
     for x in &r.terms {
@@ -521,51 +609,48 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
     }
     let mut cv: Vec<(&str, CauseTally)> = counts.into_iter().collect();
     cv.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(y.0)));
-    if let Some((code, (n, culprits))) = cv.first() {
-        let mut p3: Rich = vec![
-            t(format!(
-                "The most common cause of the elections after the first was {} (",
-                cause_words(code)
-            )),
-            c(*code),
-            t(format!(", {n} of {caused})")),
-        ];
-        let mut cul: Vec<(&String, &u64)> = culprits.iter().collect();
-        cul.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-        if let Some((who, k)) = cul.first() {
-            p3.push(t(", most often caused by "));
-            p3.push(b((*who).clone()));
-            p3.push(t(format!(" ({})", plural(**k, "time", "times"))));
-        }
-        if cv.len() > 1 {
-            p3.push(t("; the others: "));
-            for (i, (code, (n, _))) in cv[1..].iter().enumerate() {
-                if i > 0 {
-                    p3.push(t(", "));
-                }
-                p3.push(c(*code));
-                p3.push(t(format!(" ×{n}")));
-            }
-        }
-        p3.push(t("."));
-        d.summary.push(p3);
+    let (code, (n, culprits)) = cv.first()?;
+    let mut p3: Rich = vec![
+        t(format!(
+            "The most common cause of the elections after the first was {} (",
+            cause_words(code)
+        )),
+        c(*code),
+        t(format!(", {n} of {caused})")),
+    ];
+    let mut cul: Vec<(&String, &u64)> = culprits.iter().collect();
+    cul.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+    if let Some((who, k)) = cul.first() {
+        p3.push(t(", most often caused by "));
+        p3.push(b((*who).clone()));
+        p3.push(t(format!(" ({})", plural(**k, "time", "times"))));
     }
-    let missing: Vec<String> = r
-        .nodes
-        .iter()
-        .filter(|n| !n.has_log)
-        .map(|n| n.name.clone().unwrap_or_else(|| n.id.clone()))
-        .collect();
-    let unread = crate::report::unreadable_brief(&r.unreadable());
+    if cv.len() > 1 {
+        p3.push(t("; the others: "));
+        for (i, (code, (n, _))) in cv[1..].iter().enumerate() {
+            if i > 0 {
+                p3.push(t(", "));
+            }
+            p3.push(c(*code));
+            p3.push(t(format!(" ×{n}")));
+        }
+    }
+    p3.push(t("."));
+    Some(p3)
+}
+
+/// Members without logs, unreadable inputs and anomalies, when there are any.
+fn summary_gaps(a: &Analysis, f: &Facts) -> Option<Rich> {
+    let r = &a.report;
     let mut p4: Rich = Vec::new();
-    match (missing.is_empty(), &unread) {
+    match (f.missing.is_empty(), &f.unread) {
         (false, None) => p4.push(t(format!(
             "No log was read for {}: what it did is inferred from the other members' lines. ",
-            missing.join(", ")
+            f.missing.join(", ")
         ))),
         (false, Some(u)) => p4.push(t(format!(
             "No log was read for {} ({u}, which may hold it): what it did is inferred from the other members' lines. ",
-            missing.join(", ")
+            f.missing.join(", ")
         ))),
         (true, Some(u)) => p4.push(t(format!(
             "{u}: what it held is missing from this report. "
@@ -586,37 +671,45 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         }
         p4.push(t(" (see Anomalies)."));
     }
-    if !p4.is_empty() {
-        d.summary.push(p4);
-    }
+    (!p4.is_empty()).then_some(p4)
+}
 
-    // ---- key figures
-    let lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
-    let skipped: u64 = r.inputs.iter().map(|i| i.skipped_lines).sum();
-    let slowest = r
-        .terms
-        .iter()
-        .filter_map(|x| x.election_ms.map(|m| (m, x.term)))
-        .max_by_key(|(m, t)| (*m, std::cmp::Reverse(*t)));
-    let all_terms: Vec<u64> = r.terms.iter().map(|x| x.term).collect();
+/// The key figures table.
+fn figures(a: &Analysis, covered: &str, f: &Facts) -> Table {
     let mut fig = Table {
         head: vec!["Figure".into(), "Value".into()],
         ..Default::default()
     };
-    let mut push = |k: &str, v: Rich| fig.rows.push(vec![vec![t(k)], v]);
-    push("Time covered", vec![t(format!("{}{span}", d.range))]);
+    for (k, v) in figures_counts(a, covered, f)
+        .into_iter()
+        .chain(figures_costs(a, f))
+    {
+        fig.rows.push(vec![vec![t(k)], v]);
+    }
+    fig
+}
+
+/// Key figures: what the logs cover and how many elections they show.
+fn figures_counts(a: &Analysis, covered: &str, f: &Facts) -> Vec<(&'static str, Rich)> {
+    let r = &a.report;
+    let s = &r.summary;
+    let span = &f.span;
+    let all_terms: Vec<u64> = r.terms.iter().map(|x| x.term).collect();
+    let mut rows = Vec::new();
+    let mut push = |k: &'static str, v: Rich| rows.push((k, v));
+    push("Time covered", vec![t(format!("{}{span}", covered))]);
     push(
         "Members",
         vec![t(format!(
             "{} ({} with logs{}{})",
             s.members,
             s.members_with_logs,
-            if missing.is_empty() {
+            if f.missing.is_empty() {
                 String::new()
             } else {
-                format!("; missing: {}", missing.join(", "))
+                format!("; missing: {}", f.missing.join(", "))
             },
-            unread
+            f.unread
                 .as_ref()
                 .map(|u| format!("; {u}"))
                 .unwrap_or_default()
@@ -635,122 +728,151 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         ))],
     );
     push("Election storms", vec![t(r.storms.len().to_string())]);
-    push(
-        "Leaderless time",
-        vec![t(if r.leaderless.is_empty() && !r.leader_seen() {
-            "unknown (no leader seen)".to_string()
-        } else {
-            format!(
-                "{} in {}{}",
-                human_ms(s.leaderless_ms),
-                plural(r.leaderless.len() as u64, "window", "windows"),
-                s.longest_leaderless_ms
-                    .map(|l| format!(", longest {}", human_ms(l)))
-                    .unwrap_or_default()
-            )
-        })],
-    );
-    push(
-        "Windows over the leaderless threshold",
-        if over > 0 {
-            vec![b(over.to_string())]
-        } else {
-            vec![t("0")]
-        },
-    );
-    push(
-        "Failed client requests while leaderless",
-        vec![t(failed.to_string())],
-    );
-    push(
-        "Slowest election",
-        vec![t(slowest
-            .map(|(m, tm)| format!("{} (term {tm})", human_ms(m)))
-            .unwrap_or_else(|| "-".into()))],
-    );
-    push(
-        "Anomalies",
-        if r.anomalies.is_empty() {
-            vec![t("none")]
-        } else {
-            let mut v = Vec::new();
-            for (i, an) in r.anomalies.iter().enumerate() {
-                if i > 0 {
-                    v.push(t(", "));
-                }
-                v.push(c(an.kind.clone()));
-            }
-            v
-        },
-    );
-    let read = (r.inputs.len() - r.unreadable().len()) as u64;
-    push(
-        "Lines read",
-        vec![t(format!(
-            "{} in {} ({} skipped){}",
-            lines,
-            plural(read, "input", "inputs"),
-            skipped,
-            unread
-                .as_ref()
-                .map(|u| format!("; {u}"))
+    rows
+}
+
+/// Key figures: leaderless time, failed requests, the slowest election, anomalies and
+/// what was read.
+fn figures_costs(a: &Analysis, f: &Facts) -> Vec<(&'static str, Rich)> {
+    let r = &a.report;
+    let s = &r.summary;
+    let (over, failed) = (f.over, f.failed);
+    let slowest = r
+        .terms
+        .iter()
+        .filter_map(|x| x.election_ms.map(|m| (m, x.term)))
+        .max_by_key(|(m, t)| (*m, std::cmp::Reverse(*t)));
+    let leaderless = if r.leaderless.is_empty() && !r.leader_seen() {
+        "unknown (no leader seen)".to_string()
+    } else {
+        format!(
+            "{} in {}{}",
+            human_ms(s.leaderless_ms),
+            plural(r.leaderless.len() as u64, "window", "windows"),
+            s.longest_leaderless_ms
+                .map(|l| format!(", longest {}", human_ms(l)))
                 .unwrap_or_default()
-        ))],
-    );
-    d.figures = fig;
+        )
+    };
+    vec![
+        ("Leaderless time", vec![t(leaderless)]),
+        (
+            "Windows over the leaderless threshold",
+            if over > 0 {
+                vec![b(over.to_string())]
+            } else {
+                vec![t("0")]
+            },
+        ),
+        (
+            "Failed client requests while leaderless",
+            vec![t(failed.to_string())],
+        ),
+        (
+            "Slowest election",
+            vec![t(slowest
+                .map(|(m, tm)| format!("{} (term {tm})", human_ms(m)))
+                .unwrap_or_else(|| "-".into()))],
+        ),
+        ("Anomalies", anomaly_kinds(a)),
+        ("Lines read", vec![t(lines_read(a, f))]),
+    ]
+}
 
-    // ---- storms
-    if !r.storms.is_empty() {
-        let mut tb = Table {
-            head: vec![
-                format!("From ({zone})"),
-                "Lasted".into(),
-                "Terms".into(),
-                "Unplanned changes".into(),
-                "Planned transfers".into(),
-                "Leaderless".into(),
-                "Failed requests".into(),
-                "Causes".into(),
-            ],
-            right: vec![1, 3, 4, 5, 6],
-            ..Default::default()
-        };
-        for st in r.storms.iter().take(o.max_rows.max(1)) {
-            let mut causes: Rich = Vec::new();
-            for (i, cc) in st.causes.iter().enumerate() {
-                if i > 0 {
-                    causes.push(t("; "));
-                }
-                causes.push(c(cc.code.clone()));
-                causes.push(t(format!(" ×{}", cc.count)));
-                if !cc.culprits.is_empty() {
-                    causes.push(t(format!(" ({})", names_of(a, &cc.culprits))));
-                }
-            }
-            if causes.is_empty() {
-                causes.push(t("-"));
-            }
-            tb.rows.push(vec![
-                vec![t(o.tz.display(st.from, 3))],
-                vec![t(human_ms(st.from.ms_until(st.to)))],
-                vec![t(format!("{}–{}", st.first_term, st.last_term))],
-                vec![t(st.elections.to_string())],
-                vec![t(st.planned_transfers.to_string())],
-                vec![t(human_ms(st.leaderless_ms))],
-                vec![t(st.failed_requests.to_string())],
-                causes,
-            ]);
-        }
-        if r.storms.len() > o.max_rows.max(1) {
-            tb.more = Some(vec![t(format!(
-                "{} more storms not shown.",
-                r.storms.len() - o.max_rows.max(1)
-            ))]);
-        }
-        d.storms = Some(tb);
+/// The kinds of the anomalies found, or `none`.
+fn anomaly_kinds(a: &Analysis) -> Rich {
+    let r = &a.report;
+    if r.anomalies.is_empty() {
+        return vec![t("none")];
     }
+    let mut v = Vec::new();
+    for (i, an) in r.anomalies.iter().enumerate() {
+        if i > 0 {
+            v.push(t(", "));
+        }
+        v.push(c(an.kind.clone()));
+    }
+    v
+}
 
-    // ---- terms
+/// `N in K inputs (M skipped)`, and the inputs that could not be read.
+fn lines_read(a: &Analysis, f: &Facts) -> String {
+    let r = &a.report;
+    let lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
+    let skipped: u64 = r.inputs.iter().map(|i| i.skipped_lines).sum();
+    let read = (r.inputs.len() - r.unreadable().len()) as u64;
+    format!(
+        "{} in {} ({} skipped){}",
+        lines,
+        plural(read, "input", "inputs"),
+        skipped,
+        f.unread
+            .as_ref()
+            .map(|u| format!("; {u}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The storm episodes, when there were any.
+fn storms_table(a: &Analysis, o: &ReportOptions) -> Option<Table> {
+    let r = &a.report;
+    let zone = o.tz.label();
+    if r.storms.is_empty() {
+        return None;
+    }
+    let mut tb = Table {
+        head: vec![
+            format!("From ({zone})"),
+            "Lasted".into(),
+            "Terms".into(),
+            "Unplanned changes".into(),
+            "Planned transfers".into(),
+            "Leaderless".into(),
+            "Failed requests".into(),
+            "Causes".into(),
+        ],
+        right: vec![1, 3, 4, 5, 6],
+        ..Default::default()
+    };
+    for st in r.storms.iter().take(o.max_rows.max(1)) {
+        let mut causes: Rich = Vec::new();
+        for (i, cc) in st.causes.iter().enumerate() {
+            if i > 0 {
+                causes.push(t("; "));
+            }
+            causes.push(c(cc.code.clone()));
+            causes.push(t(format!(" ×{}", cc.count)));
+            if !cc.culprits.is_empty() {
+                causes.push(t(format!(" ({})", names_of(a, &cc.culprits))));
+            }
+        }
+        if causes.is_empty() {
+            causes.push(t("-"));
+        }
+        tb.rows.push(vec![
+            vec![t(o.tz.display(st.from, 3))],
+            vec![t(human_ms(st.from.ms_until(st.to)))],
+            vec![t(format!("{}–{}", st.first_term, st.last_term))],
+            vec![t(st.elections.to_string())],
+            vec![t(st.planned_transfers.to_string())],
+            vec![t(human_ms(st.leaderless_ms))],
+            vec![t(st.failed_requests.to_string())],
+            causes,
+        ]);
+    }
+    if r.storms.len() > o.max_rows.max(1) {
+        tb.more = Some(vec![t(format!(
+            "{} more storms not shown.",
+            r.storms.len() - o.max_rows.max(1)
+        ))]);
+    }
+    Some(tb)
+}
+
+/// The term table and the notes under it.
+fn terms_table(a: &Analysis, o: &ReportOptions) -> (Table, Vec<String>) {
+    let r = &a.report;
+    let zone = o.tz.label();
     let rows: Vec<&TermRow> = r.terms.iter().filter(|x| interesting(x)).collect();
     let mut tb = Table {
         head: vec![
@@ -768,49 +890,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
     let cap = o.max_rows.max(1);
     let mut inferred = false;
     for row in rows.iter().take(cap) {
-        let leader = match &row.leader {
-            Some(l) => {
-                let mut n = name_of(a, l);
-                if row.leader_source.as_deref() == Some("peers") {
-                    inferred = true;
-                    n.push('*');
-                }
-                vec![t(n)]
-            }
-            None => vec![t(format!(
-                "none (candidates: {})",
-                names_of(a, &row.candidates)
-            ))],
-        };
-        let cause = match &row.cause {
-            Some(cs) => {
-                let mut v = vec![c(cs.code.clone())];
-                if cs.confidence != "high" {
-                    v.push(t(format!(" ({} confidence)", cs.confidence)));
-                }
-                v
-            }
-            None if row.transfer => vec![c("leader_transfer")],
-            None => vec![t("-")],
-        };
-        let culprit = row
-            .cause
-            .as_ref()
-            .and_then(|cs| cs.culprit.as_deref())
-            .map(|x| name_of(a, x))
-            .unwrap_or_else(|| "-".into());
-        tb.rows.push(vec![
-            vec![t(row.term.to_string())],
-            leader,
-            vec![t(when(o, row.elected_at.or(row.started_at)))],
-            vec![t(row
-                .election_ms
-                .map(|m| human_span(m, row.started_at, row.elected_at))
-                .unwrap_or_else(|| "-".into()))],
-            vec![t(row.outcome_words())],
-            cause,
-            vec![t(culprit)],
-        ]);
+        tb.rows.push(term_row(a, o, row, &mut inferred));
     }
     if rows.len() > cap {
         let rest: Vec<u64> = rows[cap..].iter().map(|x| x.term).collect();
@@ -824,101 +904,162 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             t(" lists them all."),
         ]);
     }
+    let mut notes = Vec::new();
     let quiet = r.terms.len() - rows.len();
     if inferred {
-        d.terms_notes.push(
+        notes.push(
             "* leader inferred from the other members' lines (its own log was not read)".into(),
         );
     }
     if quiet > 0 {
-        d.terms_notes.push(format!(
+        notes.push(format!(
             "{} without a campaign or a known leader (e.g. the initial term) {} left out.",
             plural(quiet as u64, "term", "terms"),
             if quiet == 1 { "is" } else { "are" }
         ));
     }
-    d.terms = tb;
+    (tb, notes)
+}
 
-    // ---- leaderless windows
-    d.no_windows = format!("None: {}", r.no_window_verdict());
-    if !r.leaderless.is_empty() {
-        let mut tb = Table {
-            head: vec![
-                format!("From ({zone})"),
-                "Duration".into(),
-                "Terms".into(),
-                "Started by".into(),
-                "Impact".into(),
-            ],
-            right: vec![1],
-            ..Default::default()
-        };
-        for w in r.leaderless.iter().take(cap) {
-            let dur = w
-                .duration_ms
-                .map(|m| human_span(m, Some(w.from), w.to))
-                .unwrap_or_else(|| "open (to the end of the logs)".into());
-            let dur = if w.over_threshold {
-                vec![b(format!("{dur} (over threshold)"))]
-            } else {
-                vec![t(dur)]
-            };
-            let mut impact = Vec::new();
-            if w.failed_requests > 0 {
-                impact.push(plural(
-                    w.failed_requests,
-                    "failed request",
-                    "failed requests",
-                ));
+/// One row of the term table; `inferred`: the leader was inferred from its peers.
+fn term_row(a: &Analysis, o: &ReportOptions, row: &TermRow, inferred: &mut bool) -> Vec<Rich> {
+    let leader = match &row.leader {
+        Some(l) => {
+            let mut n = name_of(a, l);
+            if row.leader_source.as_deref() == Some("peers") {
+                *inferred = true;
+                n.push('*');
             }
-            if w.proposals_dropped > 0 {
-                impact.push(plural(
-                    w.proposals_dropped,
-                    "dropped proposal",
-                    "dropped proposals",
-                ));
-            }
-            if w.slow_applies > 0 {
-                impact.push(plural(w.slow_applies, "slow apply", "slow applies"));
-            }
-            if impact.is_empty() {
-                impact.push("none in the logs".into());
-            }
-            tb.rows.push(vec![
-                vec![t(o.tz.display(w.from, 3))],
-                dur,
-                vec![t(w
-                    .terms
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "))],
-                vec![t(w
-                    .started_by
-                    .as_deref()
-                    .map(|x| x.replace('_', " "))
-                    .unwrap_or_else(|| "majority lost the leader".into()))],
-                vec![t(impact.join(", "))],
-            ]);
+            vec![t(n)]
         }
-        if r.leaderless.len() > cap {
-            let rest = &r.leaderless[cap..];
-            let ms: i64 = rest.iter().filter_map(|w| w.duration_ms).sum();
-            tb.more = Some(vec![
-                t(format!(
-                    "{} more windows not shown ({} in total); ",
-                    rest.len(),
-                    human_ms(ms)
-                )),
-                c("raftlog diagnose"),
-                t(" lists them all."),
-            ]);
+        None => vec![t(format!(
+            "none (candidates: {})",
+            names_of(a, &row.candidates)
+        ))],
+    };
+    let cause = match &row.cause {
+        Some(cs) => {
+            let mut v = vec![c(cs.code.clone())];
+            if cs.confidence != "high" {
+                v.push(t(format!(" ({} confidence)", cs.confidence)));
+            }
+            v
         }
-        d.windows = Some(tb);
+        None if row.transfer => vec![c("leader_transfer")],
+        None => vec![t("-")],
+    };
+    let culprit = row
+        .cause
+        .as_ref()
+        .and_then(|cs| cs.culprit.as_deref())
+        .map(|x| name_of(a, x))
+        .unwrap_or_else(|| "-".into());
+    vec![
+        vec![t(row.term.to_string())],
+        leader,
+        vec![t(when(o, row.elected_at.or(row.started_at)))],
+        vec![t(row
+            .election_ms
+            .map(|m| human_span(m, row.started_at, row.elected_at))
+            .unwrap_or_else(|| "-".into()))],
+        vec![t(row.outcome_words())],
+        cause,
+        vec![t(culprit)],
+    ]
+}
+
+/// The leaderless windows, when there were any.
+fn windows_table(a: &Analysis, o: &ReportOptions) -> Option<Table> {
+    let r = &a.report;
+    let zone = o.tz.label();
+    let cap = o.max_rows.max(1);
+    if r.leaderless.is_empty() {
+        return None;
     }
+    let mut tb = Table {
+        head: vec![
+            format!("From ({zone})"),
+            "Duration".into(),
+            "Terms".into(),
+            "Started by".into(),
+            "Impact".into(),
+        ],
+        right: vec![1],
+        ..Default::default()
+    };
+    for w in r.leaderless.iter().take(cap) {
+        tb.rows.push(window_row(o, w));
+    }
+    if r.leaderless.len() > cap {
+        let rest = &r.leaderless[cap..];
+        let ms: i64 = rest.iter().filter_map(|w| w.duration_ms).sum();
+        tb.more = Some(vec![
+            t(format!(
+                "{} more windows not shown ({} in total); ",
+                rest.len(),
+                human_ms(ms)
+            )),
+            c("raftlog diagnose"),
+            t(" lists them all."),
+        ]);
+    }
+    Some(tb)
+}
 
-    // ---- near misses
-    for nm in &r.near_misses {
+/// One row of the leaderless windows table.
+fn window_row(o: &ReportOptions, w: &crate::report::Window) -> Vec<Rich> {
+    let dur = w
+        .duration_ms
+        .map(|m| human_span(m, Some(w.from), w.to))
+        .unwrap_or_else(|| "open (to the end of the logs)".into());
+    let dur = if w.over_threshold {
+        vec![b(format!("{dur} (over threshold)"))]
+    } else {
+        vec![t(dur)]
+    };
+    let mut impact = Vec::new();
+    if w.failed_requests > 0 {
+        impact.push(plural(
+            w.failed_requests,
+            "failed request",
+            "failed requests",
+        ));
+    }
+    if w.proposals_dropped > 0 {
+        impact.push(plural(
+            w.proposals_dropped,
+            "dropped proposal",
+            "dropped proposals",
+        ));
+    }
+    if w.slow_applies > 0 {
+        impact.push(plural(w.slow_applies, "slow apply", "slow applies"));
+    }
+    if impact.is_empty() {
+        impact.push("none in the logs".into());
+    }
+    vec![
+        vec![t(o.tz.display(w.from, 3))],
+        dur,
+        vec![t(w
+            .terms
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", "))],
+        vec![t(w
+            .started_by
+            .as_deref()
+            .map(|x| x.replace('_', " "))
+            .unwrap_or_else(|| "majority lost the leader".into()))],
+        vec![t(impact.join(", "))],
+    ]
+}
+
+/// Health trouble that cost no election.
+fn near_misses(a: &Analysis, o: &ReportOptions) -> Vec<Rich> {
+    let mut out = Vec::new();
+    for nm in &a.report.near_misses {
         let mut item = vec![b(format!(
             "{}{}",
             name_of(a, &nm.node),
@@ -934,16 +1075,15 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             item.push(c(format!("{}:{}", e.source.input, e.source.line)));
             item.push(t(")"));
         }
-        d.near_misses.push(item);
+        out.push(item);
     }
+    out
+}
 
-    // ---- anomalies
-    for an in &r.anomalies {
-        d.anomalies
-            .push(vec![c(an.kind.clone()), t(format!(": {}", an.summary))]);
-    }
-
-    // ---- evidence
+/// The evidence of the elections (the first election only when there is no other),
+/// and a note on what was left out.
+fn evidence(a: &Analysis, o: &ReportOptions) -> (Vec<EvidenceBlock>, Option<Rich>) {
+    let r = &a.report;
     let with_ev: Vec<&TermRow> = r
         .terms
         .iter()
@@ -960,54 +1100,66 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         non_boot
     };
     let ecap = (o.max_rows / 4).clamp(3, 20);
-    for row in pick.iter().take(ecap) {
-        let Some(cs) = &row.cause else { continue };
-        let mut heading: Rich = vec![t(format!("Term {}: ", row.term)), c(cs.code.clone())];
-        if let Some(cu) = &cs.culprit {
-            heading.push(t(format!(", culprit {}", name_of(a, cu))));
-        }
-        heading.push(t(format!(" ({} confidence)", cs.confidence)));
-        let elected = match &row.leader {
-            Some(l) => format!(
-                " {} was elected at {}{}.",
-                name_of(a, l),
-                when(o, row.elected_at),
-                row.election_ms
-                    .map(|m| format!(" after {}", human_span(m, row.started_at, row.elected_at)))
-                    .unwrap_or_default()
-            ),
-            None => " No leader was elected.".into(),
-        };
-        let mut summary = cs.summary.clone();
-        if !summary.ends_with('.') {
-            summary.push('.');
-        }
-        d.evidence.push(EvidenceBlock {
-            term: row.term,
-            heading,
-            text: vec![t(format!("{}{elected}", capitalise(&summary)))],
-            lines: cs
-                .evidence
-                .iter()
-                .take(3)
-                .map(|e| evidence_line(a, o, e))
-                .collect(),
-        });
-    }
-    if pick.len() > ecap {
-        d.evidence_more = Some(vec![
+    let blocks = pick
+        .iter()
+        .take(ecap)
+        .filter_map(|row| evidence_block(a, o, row))
+        .collect();
+    let more = (pick.len() > ecap).then(|| {
+        vec![
             t(format!(
                 "Evidence of {} more elections not shown; ",
                 pick.len() - ecap
             )),
             c("raftlog diagnose"),
             t(" prints it all."),
-        ]);
-    }
+        ]
+    });
+    (blocks, more)
+}
 
-    // ---- recommendations
-    for rec in &r.recommendations {
-        d.recs.push(Rec {
+/// The cause of one election in a sentence, with its first evidence lines.
+fn evidence_block(a: &Analysis, o: &ReportOptions, row: &TermRow) -> Option<EvidenceBlock> {
+    let cs = row.cause.as_ref()?;
+    let mut heading: Rich = vec![t(format!("Term {}: ", row.term)), c(cs.code.clone())];
+    if let Some(cu) = &cs.culprit {
+        heading.push(t(format!(", culprit {}", name_of(a, cu))));
+    }
+    heading.push(t(format!(" ({} confidence)", cs.confidence)));
+    let elected = match &row.leader {
+        Some(l) => format!(
+            " {} was elected at {}{}.",
+            name_of(a, l),
+            when(o, row.elected_at),
+            row.election_ms
+                .map(|m| format!(" after {}", human_span(m, row.started_at, row.elected_at)))
+                .unwrap_or_default()
+        ),
+        None => " No leader was elected.".into(),
+    };
+    let mut summary = cs.summary.clone();
+    if !summary.ends_with('.') {
+        summary.push('.');
+    }
+    Some(EvidenceBlock {
+        term: row.term,
+        heading,
+        text: vec![t(format!("{}{elected}", capitalise(&summary)))],
+        lines: cs
+            .evidence
+            .iter()
+            .take(3)
+            .map(|e| evidence_line(a, o, e))
+            .collect(),
+    })
+}
+
+/// The recommendations with their first evidence lines.
+fn recommendations(a: &Analysis, o: &ReportOptions) -> Vec<Rec> {
+    a.report
+        .recommendations
+        .iter()
+        .map(|rec| Rec {
             code: rec.code.clone(),
             summary: rec.summary.clone(),
             because: rec.because.clone(),
@@ -1018,10 +1170,14 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
                 .take(3)
                 .map(|e| evidence_line(a, o, e))
                 .collect(),
-        });
-    }
+        })
+        .collect()
+}
 
-    // ---- what was read
+/// The inputs read, with their formats and counts.
+fn inputs_table(a: &Analysis, o: &ReportOptions) -> Table {
+    let r = &a.report;
+    let cap = o.max_rows.max(1);
     let mut tb = Table {
         head: vec![
             "Input".into(),
@@ -1072,14 +1228,20 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             rest.iter().map(|i| i.lines).sum::<u64>()
         ))]);
     }
-    d.inputs = tb;
+    tb
+}
+
+/// Skipped lines by reason, in words.
+fn skipped_note(a: &Analysis) -> Rich {
+    let r = &a.report;
+    let skipped: u64 = r.inputs.iter().map(|i| i.skipped_lines).sum();
     let mut by_reason: BTreeMap<&str, u64> = BTreeMap::new();
     for i in &r.inputs {
         for (k, v) in &i.skipped {
             *by_reason.entry(k.as_str()).or_default() += v;
         }
     }
-    d.skipped = if by_reason.is_empty() || skipped == 0 {
+    if by_reason.is_empty() || skipped == 0 {
         vec![t("No line was skipped.")]
     } else {
         let mut v = vec![t("Skipped lines by reason: ")];
@@ -1095,7 +1257,14 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             ". Lines of other programs and etcd lines that are not about elections are normal.",
         ));
         v
-    };
+    }
+}
+
+/// Coverage per member.
+fn members_table(a: &Analysis, o: &ReportOptions) -> Table {
+    let r = &a.report;
+    let zone = o.tz.label();
+    let cap = o.max_rows.max(1);
     let mut tb = Table {
         head: vec![
             "Member".into(),
@@ -1131,32 +1300,49 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
             r.nodes.len() - cap
         ))]);
     }
-    d.members = tb;
-    if !missing.is_empty() {
-        let mut v = vec![b("Members whose logs are missing: ")];
-        for (i, n) in r.nodes.iter().filter(|n| !n.has_log).enumerate() {
-            if i > 0 {
-                v.push(t(", "));
-            }
-            v.push(t(format!(
-                "{} ",
-                n.name.clone().unwrap_or_else(|| "(unnamed)".into())
-            )));
-            v.push(c(n.id.clone()));
-        }
-        v.push(t(". Add their logs for a complete picture (their own campaigns, votes and stalls are not visible)."));
-        d.missing = Some(v);
+    tb
+}
+
+/// The members whose logs are missing, when there are any.
+fn missing_members(a: &Analysis, f: &Facts) -> Option<Rich> {
+    if f.missing.is_empty() {
+        return None;
     }
-    d.notes = s.notes.clone();
+    let r = &a.report;
+    let mut v = vec![b("Members whose logs are missing: ")];
+    for (i, n) in r.nodes.iter().filter(|n| !n.has_log).enumerate() {
+        if i > 0 {
+            v.push(t(", "));
+        }
+        v.push(t(format!(
+            "{} ",
+            n.name.clone().unwrap_or_else(|| "(unnamed)".into())
+        )));
+        v.push(c(n.id.clone()));
+    }
+    v.push(t(". Add their logs for a complete picture (their own campaigns, votes and stalls are not visible)."));
+    Some(v)
+}
+
+/// The analysis's notes, then each input's note on the year of its timestamps.
+fn notes(a: &Analysis) -> Vec<String> {
+    let r = &a.report;
+    let mut notes = r.summary.notes.clone();
     for i in &r.inputs {
         if let Some(y) = &i.year_note {
             let n = format!("{}: {}", i.name, y);
-            if !d.notes.contains(&n) {
-                d.notes.push(n);
+            if !notes.contains(&n) {
+                notes.push(n);
             }
         }
     }
-    d.footer = vec![
+    notes
+}
+
+/// The last line: version, inputs, zone and what member IDs are.
+fn footer(a: &Analysis, zone: &str) -> Rich {
+    let r = &a.report;
+    vec![
         t(format!(
             "Generated by raftlog {} from {}. Times are shown in {}. Member IDs are etcd's hex IDs, as ",
             r.raftlog_version,
@@ -1165,9 +1351,7 @@ pub(crate) fn build(a: &Analysis, o: &ReportOptions) -> Doc {
         )),
         c("etcdctl member list"),
         t(" prints them."),
-    ];
-    d.led = led_terms(a);
-    d
+    ]
 }
 
 fn capitalise(s: &str) -> String {
@@ -1385,6 +1569,15 @@ fn mermaid(a: &Analysis, o: &ReportOptions, d: &Doc, w: &mut dyn Write) -> io::R
 /// Write the Markdown report.
 pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
     let d = build(a, o);
+    md_head(a, o, &d, w)?;
+    md_tables(&d, w)?;
+    md_findings(&d, w)?;
+    md_recommendations(&d, w)?;
+    md_read(&d, w)
+}
+
+/// Title, redaction notice, summary and the leadership chart.
+fn md_head(a: &Analysis, o: &ReportOptions, d: &Doc, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# {}", md_text(&d.title))?;
     writeln!(w)?;
     if let Some(r) = &d.redaction {
@@ -1400,9 +1593,14 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
     if !d.led.is_empty() {
         writeln!(w, "## Who led when")?;
         writeln!(w)?;
-        mermaid(a, o, &d, w)?;
+        mermaid(a, o, d, w)?;
         writeln!(w)?;
     }
+    Ok(())
+}
+
+/// Key figures, storms, terms and leaderless windows.
+fn md_tables(d: &Doc, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "## Key figures")?;
     writeln!(w)?;
     md_table(&d.figures, w)?;
@@ -1432,6 +1630,11 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         None => writeln!(w, "{}", md_text(&d.no_windows))?,
     }
     writeln!(w)?;
+    Ok(())
+}
+
+/// Anomalies, near misses and the evidence per election.
+fn md_findings(d: &Doc, w: &mut dyn Write) -> io::Result<()> {
     if !d.anomalies.is_empty() {
         writeln!(w, "## Anomalies")?;
         writeln!(w)?;
@@ -1470,6 +1673,11 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
         writeln!(w, "_{}_", md_rich(m, false))?;
         writeln!(w)?;
     }
+    Ok(())
+}
+
+/// The numbered recommendations with their commands and evidence.
+fn md_recommendations(d: &Doc, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "## Recommendations")?;
     writeln!(w)?;
     if d.recs.is_empty() {
@@ -1505,6 +1713,11 @@ pub fn write(a: &Analysis, o: &ReportOptions, w: &mut dyn Write) -> io::Result<(
             writeln!(w)?;
         }
     }
+    Ok(())
+}
+
+/// What was read, the notes and the footer.
+fn md_read(d: &Doc, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "## What was read")?;
     writeln!(w)?;
     md_table(&d.inputs, w)?;

@@ -5,7 +5,8 @@
 
 use crate::event::{Event, Kind, NodeId};
 use crate::model::Analysis;
-use crate::report::markdown::{led_terms, ReportOptions};
+use crate::report::markdown::{led_terms, Led, ReportOptions};
+use crate::report::{TermRow, Window};
 use crate::sanitize::terminal;
 use crate::time::{human_ms, human_span, Instant, Zone};
 use std::collections::BTreeMap;
@@ -166,10 +167,9 @@ pub(crate) fn lanes(a: &Analysis, t0: Instant, t1: Instant) -> Vec<Lane> {
         let Ok(id) = u64::from_str_radix(&n.id, 16) else {
             continue;
         };
-        let name = a.name(id);
         let mut lane = Lane {
             id,
-            name: name.clone(),
+            name: a.name(id),
             hex: n.id.clone(),
             has_log: n.has_log,
             segs: Vec::new(),
@@ -178,149 +178,13 @@ pub(crate) fn lanes(a: &Analysis, t0: Instant, t1: Instant) -> Vec<Lane> {
         };
         let evs: Vec<&Event> = by_node.get(&id).cloned().unwrap_or_default();
         if !n.has_log || evs.is_empty() {
-            lane.segs.push(Seg {
-                from: t0,
-                to: t1,
-                role: Role::Down,
-                term: None,
-                note: "no log of this member was read".into(),
-            });
-            for l in led.iter().filter(|l| l.leader == id) {
-                lane.segs.push(Seg {
-                    from: l.from,
-                    to: l.to,
-                    role: Role::Leader,
-                    term: Some(l.term),
-                    note: "inferred from the other members' lines".into(),
-                });
-            }
+            lane.segs = unlogged_segs(&led, id, t0, t1);
             out.push(lane);
             continue;
         }
-        // effective (monotone) times of the member's own lines
-        let mut times: Vec<Instant> = Vec::with_capacity(evs.len());
-        let mut cur = Instant(i64::MIN);
-        for e in &evs {
-            cur = cur.max(e.ts.unwrap_or(cur));
-            times.push(cur);
-        }
-        let first = times[0];
-        let last = *times.last().unwrap_or(&first);
-        // down intervals
-        let mut down: Vec<(Instant, Instant, String)> = Vec::new();
-        if first > t0 {
-            down.push((t0, first, "no lines from this member yet".into()));
-        }
-        for rs in &lane.restarts {
-            let prev_stop = lane
-                .shutdowns
-                .iter()
-                .filter(|s| *s < rs)
-                .max()
-                .copied()
-                .filter(|s| !lane.restarts.iter().any(|x| x > s && x < rs));
-            match prev_stop {
-                Some(s) => down.push((s, *rs, "stopped (shutdown) until it started again".into())),
-                None => {
-                    // crashed: from its last line before the start (or the first time a
-                    // peer lost it) until the start
-                    let before = times.iter().filter(|t| *t < rs).max().copied();
-                    let Some(lastl) = before else { continue };
-                    let seen_gone = a
-                        .events
-                        .iter()
-                        .filter(|e| e.node != Some(id))
-                        .filter(|e| match &e.kind {
-                            Kind::StreamLost { peer, .. }
-                            | Kind::PeerInactive { peer, .. }
-                            | Kind::PeerUnreachable { peer, .. } => *peer == Some(id),
-                            _ => false,
-                        })
-                        .filter_map(|e| e.ts)
-                        .filter(|t| *t > lastl && t < rs)
-                        .min();
-                    down.push((
-                        seen_gone.unwrap_or(lastl),
-                        *rs,
-                        "crashed or killed: no shutdown line before it started again".into(),
-                    ));
-                }
-            }
-        }
-        let final_stop = lane
-            .shutdowns
-            .iter()
-            .max()
-            .copied()
-            .filter(|s| !lane.restarts.iter().any(|x| x > s));
-        match final_stop {
-            Some(s) if s < t1 => down.push((s, t1, "stopped (shutdown)".into())),
-            _ if last < t1 => down.push((last, t1, "no more lines from this member".into())),
-            _ => {}
-        }
-        // role changes
-        let mut changes: Vec<(Instant, Role, Option<u64>)> = vec![(first, Role::Follower, None)];
-        for (e, ts) in evs.iter().zip(times.iter()) {
-            let role = match e.kind {
-                Kind::BecameFollower | Kind::SteppedDown => Role::Follower,
-                Kind::BecamePreCandidate => Role::PreCandidate,
-                Kind::BecameCandidate => Role::Candidate,
-                Kind::BecameLeader => Role::Leader,
-                _ => continue,
-            };
-            changes.push((*ts, role, e.term));
-        }
-        for rs in &lane.restarts {
-            changes.push((*rs, Role::Follower, None));
-        }
-        changes.sort_by_key(|c| c.0);
-        let mut roles: Vec<Seg> = Vec::new();
-        for (i, (from, role, term)) in changes.iter().enumerate() {
-            let to = changes.get(i + 1).map(|c| c.0).unwrap_or(t1);
-            if to <= *from && i + 1 < changes.len() {
-                // zero-length: still worth showing a candidate/leader step
-                if matches!(role, Role::Follower) {
-                    continue;
-                }
-            }
-            let to = to.max(*from);
-            if *role == Role::Leader {
-                let end = term.and_then(|t| term_end.get(&t).copied().flatten());
-                match end {
-                    Some(e) if e < to && e >= *from => {
-                        roles.push(Seg {
-                            from: *from,
-                            to: e,
-                            role: Role::Leader,
-                            term: *term,
-                            note: String::new(),
-                        });
-                        roles.push(Seg {
-                            from: e,
-                            to,
-                            role: Role::StaleLeader,
-                            term: *term,
-                            note: "its own lines still say leader; the others had stopped following it".into(),
-                        });
-                    }
-                    _ => roles.push(Seg {
-                        from: *from,
-                        to,
-                        role: Role::Leader,
-                        term: *term,
-                        note: String::new(),
-                    }),
-                }
-            } else {
-                roles.push(Seg {
-                    from: *from,
-                    to,
-                    role: *role,
-                    term: *term,
-                    note: String::new(),
-                });
-            }
-        }
+        let times = effective_times(&evs);
+        let mut down = down_intervals(a, &lane, &times, t0, t1);
+        let roles = role_segs(&lane, &evs, &times, &term_end, t1);
         down.sort_by_key(|d| d.0);
         for s in roles {
             lane.segs.extend(clip(s, &down));
@@ -339,6 +203,193 @@ pub(crate) fn lanes(a: &Analysis, t0: Instant, t1: Instant) -> Vec<Lane> {
         out.push(lane);
     }
     out
+}
+
+/// The lane of a member whose log was not read: down throughout, with the terms the
+/// others saw it lead.
+fn unlogged_segs(led: &[Led], id: NodeId, t0: Instant, t1: Instant) -> Vec<Seg> {
+    let mut segs = vec![Seg {
+        from: t0,
+        to: t1,
+        role: Role::Down,
+        term: None,
+        note: "no log of this member was read".into(),
+    }];
+    for l in led.iter().filter(|l| l.leader == id) {
+        segs.push(Seg {
+            from: l.from,
+            to: l.to,
+            role: Role::Leader,
+            term: Some(l.term),
+            note: "inferred from the other members' lines".into(),
+        });
+    }
+    segs
+}
+
+/// Effective (monotone) times of a member's own lines.
+fn effective_times(evs: &[&Event]) -> Vec<Instant> {
+    let mut times: Vec<Instant> = Vec::with_capacity(evs.len());
+    let mut cur = Instant(i64::MIN);
+    for e in evs {
+        cur = cur.max(e.ts.unwrap_or(cur));
+        times.push(cur);
+    }
+    times
+}
+
+/// When a member was down: before its first line, stopped or crashed until a restart,
+/// and after its final stop or last line.
+fn down_intervals(
+    a: &Analysis,
+    lane: &Lane,
+    times: &[Instant],
+    t0: Instant,
+    t1: Instant,
+) -> Vec<(Instant, Instant, String)> {
+    let first = times[0];
+    let last = *times.last().unwrap_or(&first);
+    let mut down: Vec<(Instant, Instant, String)> = Vec::new();
+    if first > t0 {
+        down.push((t0, first, "no lines from this member yet".into()));
+    }
+    for rs in &lane.restarts {
+        let prev_stop = lane
+            .shutdowns
+            .iter()
+            .filter(|s| *s < rs)
+            .max()
+            .copied()
+            .filter(|s| !lane.restarts.iter().any(|x| x > s && x < rs));
+        match prev_stop {
+            Some(s) => down.push((s, *rs, "stopped (shutdown) until it started again".into())),
+            None => {
+                // crashed: from its last line before the start (or the first time a
+                // peer lost it) until the start
+                let Some(from) = crash_start(a, lane.id, times, *rs) else {
+                    continue;
+                };
+                down.push((
+                    from,
+                    *rs,
+                    "crashed or killed: no shutdown line before it started again".into(),
+                ));
+            }
+        }
+    }
+    let final_stop = lane
+        .shutdowns
+        .iter()
+        .max()
+        .copied()
+        .filter(|s| !lane.restarts.iter().any(|x| x > s));
+    match final_stop {
+        Some(s) if s < t1 => down.push((s, t1, "stopped (shutdown)".into())),
+        _ if last < t1 => down.push((last, t1, "no more lines from this member".into())),
+        _ => {}
+    }
+    down
+}
+
+/// Where a crash began: the member's last line before `restart`, or the first time a
+/// peer lost it after that line.
+fn crash_start(a: &Analysis, id: NodeId, times: &[Instant], restart: Instant) -> Option<Instant> {
+    let rs = &restart;
+    let lastl = times.iter().filter(|t| *t < rs).max().copied()?;
+    let seen_gone = a
+        .events
+        .iter()
+        .filter(|e| e.node != Some(id))
+        .filter(|e| match &e.kind {
+            Kind::StreamLost { peer, .. }
+            | Kind::PeerInactive { peer, .. }
+            | Kind::PeerUnreachable { peer, .. } => *peer == Some(id),
+            _ => false,
+        })
+        .filter_map(|e| e.ts)
+        .filter(|t| *t > lastl && t < rs)
+        .min();
+    Some(seen_gone.unwrap_or(lastl))
+}
+
+/// Role intervals from the member's `became_*` lines and restarts, a leader's term cut
+/// where the cluster saw it end (the rest drawn as stale leadership).
+fn role_segs(
+    lane: &Lane,
+    evs: &[&Event],
+    times: &[Instant],
+    term_end: &BTreeMap<u64, Option<Instant>>,
+    t1: Instant,
+) -> Vec<Seg> {
+    let first = times[0];
+    let mut changes: Vec<(Instant, Role, Option<u64>)> = vec![(first, Role::Follower, None)];
+    for (e, ts) in evs.iter().zip(times.iter()) {
+        let role = match e.kind {
+            Kind::BecameFollower | Kind::SteppedDown => Role::Follower,
+            Kind::BecamePreCandidate => Role::PreCandidate,
+            Kind::BecameCandidate => Role::Candidate,
+            Kind::BecameLeader => Role::Leader,
+            _ => continue,
+        };
+        changes.push((*ts, role, e.term));
+    }
+    for rs in &lane.restarts {
+        changes.push((*rs, Role::Follower, None));
+    }
+    changes.sort_by_key(|c| c.0);
+    let mut roles: Vec<Seg> = Vec::new();
+    for (i, (from, role, term)) in changes.iter().enumerate() {
+        let to = changes.get(i + 1).map(|c| c.0).unwrap_or(t1);
+        if to <= *from && i + 1 < changes.len() {
+            // zero-length: still worth showing a candidate/leader step
+            if matches!(role, Role::Follower) {
+                continue;
+            }
+        }
+        let to = to.max(*from);
+        if *role == Role::Leader {
+            roles.extend(leader_segs(*from, to, *term, term_end));
+        } else {
+            roles.push(Seg {
+                from: *from,
+                to,
+                role: *role,
+                term: *term,
+                note: String::new(),
+            });
+        }
+    }
+    roles
+}
+
+/// A leader's interval, cut where the cluster saw its term end.
+fn leader_segs(
+    from: Instant,
+    to: Instant,
+    term: Option<u64>,
+    term_end: &BTreeMap<u64, Option<Instant>>,
+) -> Vec<Seg> {
+    let end = term.and_then(|t| term_end.get(&t).copied().flatten());
+    let led = |from, to| Seg {
+        from,
+        to,
+        role: Role::Leader,
+        term,
+        note: String::new(),
+    };
+    match end {
+        Some(e) if e < to && e >= from => vec![
+            led(from, e),
+            Seg {
+                from: e,
+                to,
+                role: Role::StaleLeader,
+                term,
+                note: "its own lines still say leader; the others had stopped following it".into(),
+            },
+        ],
+        _ => vec![led(from, to)],
+    }
 }
 
 const W: f64 = 1200.0;
@@ -495,37 +546,97 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
     let pad = ((to.0 - from.0) / 200).max(1);
     let t0 = Instant(from.0 - pad);
     let t1 = Instant(to.0 + pad);
-    let sc = Scale { t0: t0.0, t1: t1.0 };
     let mut lanes = lanes(a, t0, t1);
     let agg = Aggregate::of(a);
     if let Some(g) = &agg {
         lanes.iter_mut().for_each(|l| g.fold_lane(l));
     }
-    let has_storms = !r.storms.is_empty();
-    let storm_y = 6.0;
-    let term_y = if has_storms { 40.0 } else { 20.0 };
-    let lanes_top = term_y + 8.0;
-    let lanes_h = lanes.len() as f64 * (LANE_H + LANE_GAP) - LANE_GAP;
-    let lanes_bottom = lanes_top + lanes_h.max(0.0);
-    let axis_y = lanes_bottom + 6.0;
-    let legend_y = axis_y + 44.0;
-    let lane_y: BTreeMap<NodeId, f64> = lanes
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.id, lanes_top + i as f64 * (LANE_H + LANE_GAP)))
-        .collect();
+    let lay = layout(&lanes, !r.storms.is_empty(), t0, t1);
     let near_drawn = a
         .report
         .near_misses
         .iter()
-        .any(|nm| u64::from_str_radix(&nm.node, 16).is_ok_and(|i| lane_y.contains_key(&i)));
+        .any(|nm| u64::from_str_radix(&nm.node, 16).is_ok_and(|i| lay.lane_y.contains_key(&i)));
     // a second legend row for the storm aggregate and the near misses, when drawn
-    let height = legend_y
+    let height = lay.legend_y
         + if agg.is_some() || near_drawn {
             44.0
         } else {
             26.0
         };
+    svg_open(o, (from, to), height, agg.is_some(), out);
+    let (step, ticks) = ticks(o.tz, t0, t1);
+    for l in &lanes {
+        draw_lane(o, &lay, l, out);
+    }
+    draw_grid(&lay, &ticks, out);
+    near_miss_marks(a, o, &lay.sc, &lay.lane_y, out);
+    leaderless_bands(o, &lay, agg.as_ref(), &r.leaderless, out);
+    if let Some(g) = &agg {
+        g.draw_bands(
+            &r.leaderless,
+            t1,
+            &lay.sc,
+            o,
+            (lay.lanes_top - 3.0, lay.lanes_h + 6.0),
+            out,
+        );
+        g.draw_marks(a, &lay.sc, lay.term_y, out);
+    }
+    elections(a, o, &lay, agg.as_ref(), out);
+    storm_brackets(a, o, &lay, out);
+    draw_axis(o, &lay, step, &ticks, out);
+    legend(&lay, agg.is_some(), near_drawn, out);
+    out.push_str("</g>\n</svg>\n");
+}
+
+/// Where everything goes: the time scale and the rows, top to bottom (storm brackets,
+/// term labels, one lane per member, the axis, the legend).
+struct Layout {
+    sc: Scale,
+    t1: Instant,
+    storm_y: f64,
+    term_y: f64,
+    lanes_top: f64,
+    lanes_h: f64,
+    lanes_bottom: f64,
+    axis_y: f64,
+    legend_y: f64,
+    lane_y: BTreeMap<NodeId, f64>,
+}
+
+fn layout(lanes: &[Lane], has_storms: bool, t0: Instant, t1: Instant) -> Layout {
+    let term_y = if has_storms { 40.0 } else { 20.0 };
+    let lanes_top = term_y + 8.0;
+    let lanes_h = lanes.len() as f64 * (LANE_H + LANE_GAP) - LANE_GAP;
+    let lanes_bottom = lanes_top + lanes_h.max(0.0);
+    let axis_y = lanes_bottom + 6.0;
+    Layout {
+        sc: Scale { t0: t0.0, t1: t1.0 },
+        t1,
+        storm_y: 6.0,
+        term_y,
+        lanes_top,
+        lanes_h,
+        lanes_bottom,
+        axis_y,
+        legend_y: axis_y + 44.0,
+        lane_y: lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id, lanes_top + i as f64 * (LANE_H + LANE_GAP)))
+            .collect(),
+    }
+}
+
+/// The `<svg>` element, its title and the fill patterns.
+fn svg_open(
+    o: &ReportOptions,
+    (from, to): (Instant, Instant),
+    height: f64,
+    agg: bool,
+    out: &mut String,
+) {
     let _ = writeln!(
         out,
         r##"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height:.0}" width="100%" role="img" aria-label="Leadership timeline: one lane per member" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="12">"##
@@ -539,15 +650,14 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
 {}</defs>"##,
         esc(&o.tz.display(from, 3)),
         esc(&o.tz.display(to, 3)),
-        if agg.is_some() {
-            Aggregate::PATTERN
-        } else {
-            ""
-        }
+        if agg { Aggregate::PATTERN } else { "" }
     );
-    // ticks and grid
+}
+
+/// The tick step and the ticks, on round times of the report zone.
+fn ticks(z: Zone, t0: Instant, t1: Instant) -> (i64, Vec<Instant>) {
     let step = tick_step(t1.0.saturating_sub(t0.0) / 1_000_000);
-    let off = offset_ms(o.tz, t0);
+    let off = offset_ms(z, t0);
     let t0_ms = t0.0.div_euclid(1_000_000);
     let mut tick = ((t0_ms + off).div_euclid(step) + 1) * step - off;
     let mut ticks = Vec::new();
@@ -555,122 +665,139 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         ticks.push(Instant(tick * 1_000_000));
         tick += step;
     }
-    // lanes: background, segments, labels
-    for l in &lanes {
-        let y = lane_y[&l.id];
-        let _ = writeln!(
-            out,
-            r##"<g class="lane" data-member="{}"><title>{}</title>"##,
-            esc(&l.hex),
-            esc(&format!(
-                "{} ({}){}",
-                l.name,
-                l.hex,
-                if l.has_log { "" } else { ": no log read" }
-            ))
-        );
-        let _ = writeln!(
-            out,
-            r##"<rect x="{X0}" y="{y}" width="{:.1}" height="{LANE_H}" fill="#f5f7f8" stroke="#b0bec5" stroke-width="0.5"/>"##,
-            X1 - X0
-        );
-        let label: String = l.name.chars().take(18).collect();
-        let label = if l.name.chars().count() > 18 {
-            format!("{label}…")
-        } else {
-            label
-        };
-        let _ = writeln!(
-            out,
-            r##"<text x="{:.0}" y="{:.1}" text-anchor="end" font-weight="600" fill="#263238">{}</text><text x="{:.0}" y="{:.1}" text-anchor="end" font-size="9.5" fill="#607d8b" font-family="ui-monospace, Menlo, Consolas, monospace">{}</text>"##,
-            X0 - 8.0,
-            y + 13.0,
-            esc(&label),
-            X0 - 8.0,
-            y + 25.0,
-            esc(&l.hex)
-        );
-        let mut segs: Vec<&Seg> = l.segs.iter().collect();
-        segs.sort_by_key(|s| (s.role, s.from));
-        for s in segs {
-            let x1 = sc.x(s.from);
-            let x2 = sc.x(s.to);
-            let mut w = x2 - x1;
-            let mut x = x1;
-            if w < s.role.min_px() {
-                // very short: a visible mark that ends where the interval ends (a
-                // campaign ends at the election mark, drawn just left of it)
-                w = s.role.min_px();
-                x = (x2 - w).max(X0).min(X1 - w);
-            }
-            if w <= 0.0 {
-                continue;
-            }
-            let what = match (s.role, s.term) {
-                (Role::Leader, Some(t)) => format!("leader of term {t}"),
-                (Role::StaleLeader, Some(t)) => format!("stale leader of term {t}"),
-                (Role::Candidate, Some(t)) => format!("candidate for term {t}"),
-                (Role::PreCandidate, Some(t)) => format!("pre-candidate at term {t}"),
-                (Role::Follower, Some(t)) => format!("follower at term {t}"),
-                (role, _) => role.name().to_string(),
-            };
-            let note = if s.note.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", s.note)
-            };
-            let (inset, h) = match s.role {
-                Role::Follower => (7.0, LANE_H - 14.0),
-                Role::PreCandidate => (4.0, LANE_H - 8.0),
-                _ => (2.0, LANE_H - 4.0),
-            };
-            let _ = writeln!(
-                out,
-                r##"<rect class="seg {}" x="{x:.2}" y="{:.1}" width="{w:.2}" height="{h:.1}" fill="{}"><title>{}</title></rect>"##,
-                s.role.class(),
-                y + inset,
-                s.role.fill(),
-                esc(&format!(
-                    "{}: {what}, {}{note}",
-                    l.name,
-                    span_text(o, s.from, s.to)
-                ))
-            );
-        }
-        for rs in &l.restarts {
-            let x = sc.x(*rs);
-            let _ = writeln!(
-                out,
-                r##"<g class="restart"><title>{}</title><line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#1565c0" stroke-width="2"/><path d="M{:.2} {:.1} l5 -8 l5 8 z" fill="#1565c0"/></g>"##,
-                esc(&format!(
-                    "{} started again at {}",
-                    l.name,
-                    o.tz.display(*rs, 3)
-                )),
-                y,
-                y + LANE_H,
-                x - 5.0,
-                y + LANE_H
-            );
-        }
-        for sd in &l.shutdowns {
-            let x = sc.x(*sd);
-            let _ = writeln!(
-                out,
-                r##"<g class="shutdown"><title>{}</title><rect x="{:.2}" y="{:.1}" width="7" height="7" fill="#37474f"/></g>"##,
-                esc(&format!(
-                    "{} was stopped at {} (its first stop line)",
-                    l.name,
-                    o.tz.display(*sd, 3)
-                )),
-                x - 3.5,
-                y + LANE_H - 7.0
-            );
-        }
-        out.push_str("</g>\n");
+    (step, ticks)
+}
+
+/// One member's lane: background, name, role intervals, restarts and stops.
+fn draw_lane(o: &ReportOptions, lay: &Layout, l: &Lane, out: &mut String) {
+    let y = lay.lane_y[&l.id];
+    let _ = writeln!(
+        out,
+        r##"<g class="lane" data-member="{}"><title>{}</title>"##,
+        esc(&l.hex),
+        esc(&format!(
+            "{} ({}){}",
+            l.name,
+            l.hex,
+            if l.has_log { "" } else { ": no log read" }
+        ))
+    );
+    let _ = writeln!(
+        out,
+        r##"<rect x="{X0}" y="{y}" width="{:.1}" height="{LANE_H}" fill="#f5f7f8" stroke="#b0bec5" stroke-width="0.5"/>"##,
+        X1 - X0
+    );
+    let label: String = l.name.chars().take(18).collect();
+    let label = if l.name.chars().count() > 18 {
+        format!("{label}…")
+    } else {
+        label
+    };
+    let _ = writeln!(
+        out,
+        r##"<text x="{:.0}" y="{:.1}" text-anchor="end" font-weight="600" fill="#263238">{}</text><text x="{:.0}" y="{:.1}" text-anchor="end" font-size="9.5" fill="#607d8b" font-family="ui-monospace, Menlo, Consolas, monospace">{}</text>"##,
+        X0 - 8.0,
+        y + 13.0,
+        esc(&label),
+        X0 - 8.0,
+        y + 25.0,
+        esc(&l.hex)
+    );
+    let mut segs: Vec<&Seg> = l.segs.iter().collect();
+    segs.sort_by_key(|s| (s.role, s.from));
+    for s in segs {
+        draw_seg(o, &lay.sc, l, y, s, out);
     }
-    // grid over the lanes
-    for tk in &ticks {
+    lane_marks(o, &lay.sc, l, y, out);
+    out.push_str("</g>\n");
+}
+
+/// One role interval of a lane, with its hover text.
+fn draw_seg(o: &ReportOptions, sc: &Scale, l: &Lane, y: f64, s: &Seg, out: &mut String) {
+    let x1 = sc.x(s.from);
+    let x2 = sc.x(s.to);
+    let mut w = x2 - x1;
+    let mut x = x1;
+    if w < s.role.min_px() {
+        // very short: a visible mark that ends where the interval ends (a
+        // campaign ends at the election mark, drawn just left of it)
+        w = s.role.min_px();
+        x = (x2 - w).max(X0).min(X1 - w);
+    }
+    if w <= 0.0 {
+        return;
+    }
+    let what = match (s.role, s.term) {
+        (Role::Leader, Some(t)) => format!("leader of term {t}"),
+        (Role::StaleLeader, Some(t)) => format!("stale leader of term {t}"),
+        (Role::Candidate, Some(t)) => format!("candidate for term {t}"),
+        (Role::PreCandidate, Some(t)) => format!("pre-candidate at term {t}"),
+        (Role::Follower, Some(t)) => format!("follower at term {t}"),
+        (role, _) => role.name().to_string(),
+    };
+    let note = if s.note.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", s.note)
+    };
+    let (inset, h) = match s.role {
+        Role::Follower => (7.0, LANE_H - 14.0),
+        Role::PreCandidate => (4.0, LANE_H - 8.0),
+        _ => (2.0, LANE_H - 4.0),
+    };
+    let _ = writeln!(
+        out,
+        r##"<rect class="seg {}" x="{x:.2}" y="{:.1}" width="{w:.2}" height="{h:.1}" fill="{}"><title>{}</title></rect>"##,
+        s.role.class(),
+        y + inset,
+        s.role.fill(),
+        esc(&format!(
+            "{}: {what}, {}{note}",
+            l.name,
+            span_text(o, s.from, s.to)
+        ))
+    );
+}
+
+/// Restart and stop marks of a lane.
+fn lane_marks(o: &ReportOptions, sc: &Scale, l: &Lane, y: f64, out: &mut String) {
+    for rs in &l.restarts {
+        let x = sc.x(*rs);
+        let _ = writeln!(
+            out,
+            r##"<g class="restart"><title>{}</title><line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#1565c0" stroke-width="2"/><path d="M{:.2} {:.1} l5 -8 l5 8 z" fill="#1565c0"/></g>"##,
+            esc(&format!(
+                "{} started again at {}",
+                l.name,
+                o.tz.display(*rs, 3)
+            )),
+            y,
+            y + LANE_H,
+            x - 5.0,
+            y + LANE_H
+        );
+    }
+    for sd in &l.shutdowns {
+        let x = sc.x(*sd);
+        let _ = writeln!(
+            out,
+            r##"<g class="shutdown"><title>{}</title><rect x="{:.2}" y="{:.1}" width="7" height="7" fill="#37474f"/></g>"##,
+            esc(&format!(
+                "{} was stopped at {} (its first stop line)",
+                l.name,
+                o.tz.display(*sd, 3)
+            )),
+            x - 3.5,
+            y + LANE_H - 7.0
+        );
+    }
+}
+
+/// The grid lines over the lanes.
+fn draw_grid(lay: &Layout, ticks: &[Instant], out: &mut String) {
+    let (lanes_top, lanes_bottom) = (lay.lanes_top, lay.lanes_bottom);
+    let sc = &lay.sc;
+    for tk in ticks {
         let x = sc.x(*tk);
         let _ = writeln!(
             out,
@@ -679,10 +806,19 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
             lanes_bottom + 2.0
         );
     }
-    near_miss_marks(a, o, &sc, &lane_y, out);
-    // leaderless windows across all lanes
-    for w in &r.leaderless {
-        if agg.as_ref().is_some_and(|g| g.covers_window(w, t1)) {
+}
+
+/// Leaderless windows shaded across all lanes (those the storm aggregate does not draw).
+fn leaderless_bands(
+    o: &ReportOptions,
+    lay: &Layout,
+    agg: Option<&Aggregate>,
+    windows: &[Window],
+    out: &mut String,
+) {
+    let (sc, t1) = (&lay.sc, lay.t1);
+    for w in windows {
+        if agg.is_some_and(|g| g.covers_window(w, t1)) {
             continue;
         }
         let x1 = sc.x(w.from);
@@ -715,26 +851,25 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         let _ = writeln!(
             out,
             r##"<rect class="leaderless" x="{x:.2}" y="{:.1}" width="{wd:.2}" height="{:.1}" fill="#e53935" fill-opacity="0.28" stroke="#c62828" stroke-width="0.6" stroke-opacity="0.7"><title>{}</title></rect>"##,
-            lanes_top - 3.0,
-            lanes_h + 6.0,
+            lay.lanes_top - 3.0,
+            lay.lanes_h + 6.0,
             esc(&title)
         );
     }
-    if let Some(g) = &agg {
-        g.draw_bands(
-            &r.leaderless,
-            t1,
-            &sc,
-            o,
-            (lanes_top - 3.0, lanes_h + 6.0),
-            out,
-        );
-        g.draw_marks(a, &sc, term_y, out);
-    }
-    // elections
+}
+
+/// An election mark per term (a dashed line per candidate when nobody won), the term
+/// labelled when there is room.
+fn elections(
+    a: &Analysis,
+    o: &ReportOptions,
+    lay: &Layout,
+    agg: Option<&Aggregate>,
+    out: &mut String,
+) {
     let mut last_label = f64::NEG_INFINITY;
-    for row in &r.terms {
-        if agg.as_ref().is_some_and(|g| g.covers_term(row.term)) {
+    for row in &a.report.terms {
+        if agg.is_some_and(|g| g.covers_term(row.term)) {
             continue;
         }
         let cause = row
@@ -754,90 +889,122 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
             .unwrap_or_default();
         match (&row.leader, row.elected_at) {
             (Some(l), Some(at)) => {
-                let Some(id) = u64::from_str_radix(l, 16).ok() else {
-                    continue;
-                };
-                let Some(y) = lane_y.get(&id) else { continue };
-                let x = sc.x(at);
-                let title = format!(
-                    "term {}: {} elected at {}{}{}",
-                    row.term,
-                    a.name(id),
-                    o.tz.display(at, 3),
-                    row.election_ms
-                        .map(|m| {
-                            format!(
-                                ", election took {}",
-                                human_span(m, row.started_at, row.elected_at)
-                            )
-                        })
-                        .unwrap_or_default(),
-                    cause
-                );
-                let _ = write!(
-                    out,
-                    r##"<g class="election" data-term="{}"><title>{}</title><line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#1b1b1b" stroke-width="1.6"/><path d="M{:.2} {:.1} l4 -6 l-8 0 z" fill="#1b1b1b"/>"##,
-                    row.term,
-                    esc(&title),
-                    term_y + 2.0,
-                    y + LANE_H,
-                    x,
-                    term_y + 2.0
-                );
-                if x - last_label >= 22.0 {
-                    let _ = write!(
-                        out,
-                        r##"<text class="term-label" x="{x:.2}" y="{:.1}" text-anchor="middle" font-size="11" font-weight="600" fill="#1b1b1b">{}</text>"##,
-                        term_y - 6.0,
-                        row.term
-                    );
-                    last_label = x;
-                }
-                out.push_str("</g>\n");
+                elected_mark(a, o, lay, (row, &cause), (l, at), &mut last_label, out)
             }
-            (None, _) if !row.candidates.is_empty() => {
-                let Some(at) = row.started_at else { continue };
-                let x = sc.x(at);
-                let names: Vec<String> = row
-                    .candidates
-                    .iter()
-                    .map(|c| {
-                        u64::from_str_radix(c, 16)
-                            .map(|i| a.name(i))
-                            .unwrap_or_else(|_| c.clone())
-                    })
-                    .collect();
-                let _ = write!(
-                    out,
-                    r##"<g class="election-failed" data-term="{}"><title>{}</title>"##,
-                    row.term,
-                    esc(&format!(
-                        "term {}: campaign by {} at {}, no leader elected{}",
-                        row.term,
-                        names.join(", "),
-                        o.tz.display(at, 3),
-                        cause
-                    ))
-                );
-                for c in &row.candidates {
-                    let Some(y) = u64::from_str_radix(c, 16).ok().and_then(|i| lane_y.get(&i))
-                    else {
-                        continue;
-                    };
-                    let _ = write!(
-                        out,
-                        r##"<line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#e65100" stroke-width="1.4" stroke-dasharray="3 2"/>"##,
-                        y,
-                        y + LANE_H
-                    );
-                }
-                out.push_str("</g>\n");
-            }
+            (None, _) if !row.candidates.is_empty() => failed_campaign(a, o, lay, row, &cause, out),
             _ => {}
         }
     }
-    // storms
-    for st in &r.storms {
+}
+
+/// The mark of an election won: a line down to the winner's lane, and the term when
+/// the last label is far enough to the left.
+fn elected_mark(
+    a: &Analysis,
+    o: &ReportOptions,
+    lay: &Layout,
+    (row, cause): (&TermRow, &str),
+    (l, at): (&String, Instant),
+    last_label: &mut f64,
+    out: &mut String,
+) {
+    let (sc, term_y) = (&lay.sc, lay.term_y);
+    let Some(id) = u64::from_str_radix(l, 16).ok() else {
+        return;
+    };
+    let Some(y) = lay.lane_y.get(&id) else { return };
+    let x = sc.x(at);
+    let title = format!(
+        "term {}: {} elected at {}{}{}",
+        row.term,
+        a.name(id),
+        o.tz.display(at, 3),
+        row.election_ms
+            .map(|m| {
+                format!(
+                    ", election took {}",
+                    human_span(m, row.started_at, row.elected_at)
+                )
+            })
+            .unwrap_or_default(),
+        cause
+    );
+    let _ = write!(
+        out,
+        r##"<g class="election" data-term="{}"><title>{}</title><line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#1b1b1b" stroke-width="1.6"/><path d="M{:.2} {:.1} l4 -6 l-8 0 z" fill="#1b1b1b"/>"##,
+        row.term,
+        esc(&title),
+        term_y + 2.0,
+        y + LANE_H,
+        x,
+        term_y + 2.0
+    );
+    if x - *last_label >= 22.0 {
+        let _ = write!(
+            out,
+            r##"<text class="term-label" x="{x:.2}" y="{:.1}" text-anchor="middle" font-size="11" font-weight="600" fill="#1b1b1b">{}</text>"##,
+            term_y - 6.0,
+            row.term
+        );
+        *last_label = x;
+    }
+    out.push_str("</g>\n");
+}
+
+/// A campaign nobody won: a dashed line on each candidate's lane.
+fn failed_campaign(
+    a: &Analysis,
+    o: &ReportOptions,
+    lay: &Layout,
+    row: &TermRow,
+    cause: &str,
+    out: &mut String,
+) {
+    let sc = &lay.sc;
+    let Some(at) = row.started_at else { return };
+    let x = sc.x(at);
+    let names: Vec<String> = row
+        .candidates
+        .iter()
+        .map(|c| {
+            u64::from_str_radix(c, 16)
+                .map(|i| a.name(i))
+                .unwrap_or_else(|_| c.clone())
+        })
+        .collect();
+    let _ = write!(
+        out,
+        r##"<g class="election-failed" data-term="{}"><title>{}</title>"##,
+        row.term,
+        esc(&format!(
+            "term {}: campaign by {} at {}, no leader elected{}",
+            row.term,
+            names.join(", "),
+            o.tz.display(at, 3),
+            cause
+        ))
+    );
+    for c in &row.candidates {
+        let Some(y) = u64::from_str_radix(c, 16)
+            .ok()
+            .and_then(|i| lay.lane_y.get(&i))
+        else {
+            continue;
+        };
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.2}" y1="{:.1}" x2="{x:.2}" y2="{:.1}" stroke="#e65100" stroke-width="1.4" stroke-dasharray="3 2"/>"##,
+            y,
+            y + LANE_H
+        );
+    }
+    out.push_str("</g>\n");
+}
+
+/// A bracket over each storm episode, with what it was.
+fn storm_brackets(a: &Analysis, o: &ReportOptions, lay: &Layout, out: &mut String) {
+    let (sc, storm_y) = (&lay.sc, lay.storm_y);
+    for st in &a.report.storms {
         let x1 = sc.x(st.from);
         let x2 = sc.x(st.to).max(x1 + 8.0);
         let y = storm_y + 12.0;
@@ -868,13 +1035,17 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
             esc(&label)
         );
     }
-    // axis
+}
+
+/// The time axis with its tick labels, and the date under the first tick of each day.
+fn draw_axis(o: &ReportOptions, lay: &Layout, step: i64, ticks: &[Instant], out: &mut String) {
+    let (sc, axis_y) = (&lay.sc, lay.axis_y);
     let _ = writeln!(
         out,
         r##"<g class="axis"><line x1="{X0}" y1="{axis_y:.1}" x2="{X1}" y2="{axis_y:.1}" stroke="#455a64" stroke-width="1"/>"##
     );
     let mut prev_date = String::new();
-    for tk in &ticks {
+    for tk in ticks {
         let x = sc.x(*tk);
         let (label, date) = tick_label(o.tz, *tk, step);
         let _ = write!(
@@ -901,7 +1072,11 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         axis_y + 17.0,
         esc(&o.tz.label())
     );
-    // legend
+}
+
+/// The legend: the roles and marks, then the aggregate and near miss rows when drawn.
+fn legend(lay: &Layout, agg: bool, near_drawn: bool, out: &mut String) {
+    let legend_y = lay.legend_y;
     let mut x = X0;
     let _ = write!(out, r##"<g class="legend">"##);
     let items: [(&str, &str, &str); 6] = [
@@ -952,14 +1127,13 @@ pub(crate) fn timeline(a: &Analysis, o: &ReportOptions, out: &mut String) {
         legend_y
     );
     let mut x = X0;
-    if agg.is_some() {
+    if agg {
         Aggregate::legend(X0, legend_y + 18.0, out);
         x += 480.0;
     }
     if near_drawn {
         near_miss_legend(x, legend_y + 18.0, out);
     }
-    out.push_str("</g>\n</svg>\n");
 }
 
 #[cfg(test)]

@@ -239,24 +239,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
     for r in terms {
         inferred |= r.leader_source.as_deref() == Some("peers");
         let votes = votes_cell(r);
-        let cause = match &r.cause {
-            Some(c) => match &c.culprit {
-                Some(cu) => {
-                    let n = u64::from_str_radix(cu, 16)
-                        .map(|id| a.name(id))
-                        .unwrap_or_else(|_| cu.clone());
-                    format!("{} ({})", c.code, terminal(&n))
-                }
-                None => c.code.clone(),
-            },
-            None => {
-                if r.transfer {
-                    "transfer".into()
-                } else {
-                    "-".into()
-                }
-            }
-        };
+        let cause = cause_cell(a, r);
         b.push_record([
             r.term.to_string(),
             leader_cell(a, r),
@@ -304,17 +287,46 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
     Ok(())
 }
 
+/// The CAUSE cell: the code and its culprit, or `transfer` for a planned one.
+fn cause_cell(a: &Analysis, r: &TermRow) -> String {
+    match &r.cause {
+        Some(c) => match &c.culprit {
+            Some(cu) => {
+                let n = u64::from_str_radix(cu, 16)
+                    .map(|id| a.name(id))
+                    .unwrap_or_else(|_| cu.clone());
+                format!("{} ({})", c.code, terminal(&n))
+            }
+            None => c.code.clone(),
+        },
+        None => {
+            if r.transfer {
+                "transfer".into()
+            } else {
+                "-".into()
+            }
+        }
+    }
+}
+
 /// Storms, leaderless windows and anomalies.
 pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "{}", Paint(o.color).bold("Findings"))?;
+    for l in findings(a, o) {
+        writeln!(w, "{l}")?;
+    }
+    Ok(())
+}
+
+/// The findings, one line each: storms, leaderless windows over the threshold,
+/// anomalies and near misses, or a line saying there is none.
+pub(crate) fn findings(a: &Analysis, o: &TableOptions) -> Vec<String> {
     let p = Paint(o.color);
     let r = &a.report;
-    writeln!(w, "{}", p.bold("Findings"))?;
-    let mut any = false;
+    let mut out = Vec::new();
     for s in &r.storms {
-        any = true;
         let clock = Clock::of(a, o.tz);
-        writeln!(
-            w,
+        out.push(format!(
             "  {} {} unplanned leader changes {} to {} (terms {}-{}; threshold {} in {}){}",
             p.red("STORM"),
             s.elections,
@@ -329,13 +341,11 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
             } else {
                 String::new()
             }
-        )?;
+        ));
     }
     let over: Vec<_> = r.leaderless.iter().filter(|w| w.over_threshold).collect();
     for wd in &over {
-        any = true;
-        writeln!(
-            w,
+        out.push(format!(
             "  {} no leader for {} from {} (terms {}){}",
             p.yellow("LEADERLESS"),
             wd.duration_ms
@@ -352,39 +362,34 @@ pub fn write_findings(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> io::
             } else {
                 String::new()
             }
-        )?;
+        ));
     }
     for an in &r.anomalies {
-        any = true;
-        writeln!(
-            w,
+        out.push(format!(
             "  {} {}",
             p.red(&an.kind.to_uppercase()),
             terminal(&an.summary)
-        )?;
+        ));
     }
     for nm in &r.near_misses {
-        any = true;
         let node = u64::from_str_radix(&nm.node, 16)
             .map(|id| a.name(id))
             .unwrap_or_else(|_| nm.node.clone());
-        writeln!(
-            w,
+        out.push(format!(
             "  {} {}{} {}: {}",
             p.yellow("NEAR MISS"),
             terminal(&node),
             if nm.leader { " (leader)" } else { "" },
             nm.when(|t| time(o.tz, Some(t))),
             nm.what()
-        )?;
+        ));
     }
-    if !any {
-        writeln!(
-            w,
-            "  none (no storm, no leaderless window over the threshold, no anomaly)"
-        )?;
+    if out.is_empty() {
+        out.push(
+            "  none (no storm, no leaderless window over the threshold, no anomaly)".to_string(),
+        );
     }
-    Ok(())
+    out
 }
 
 /// "; N input(s) could not be read: …" for the coverage line, so that members without a
