@@ -560,7 +560,7 @@ pub struct Common {
     /// storm (as the etcd mixin alert etcdHighNumberOfLeaderChanges).
     #[arg(
         long,
-        default_value = "15m",
+        default_value = crate::config::STORM_WINDOW,
         value_name = "DURATION",
         value_parser = storm_window,
         help_heading = "Analysis"
@@ -582,9 +582,9 @@ pub struct Common {
     /// Leader changes within the storm window that make a storm.
     #[arg(
         long,
-        default_value_t = 4,
+        default_value_t = crate::config::STORM_THRESHOLD,
         value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+        value_parser = clap::value_parser!(u64).range(1..=crate::config::STORM_THRESHOLD_MAX),
         help_heading = "Analysis"
     )]
     pub storm_threshold: u64,
@@ -673,12 +673,12 @@ pub struct MetricsArgs {
     pub heartbeat_interval: Option<i64>,
 
     /// Leader changes at or above this many per --storm-window are flagged.
-    #[arg(long, default_value_t = 4, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub storm_threshold: u32,
+    #[arg(long, default_value_t = crate::config::STORM_THRESHOLD, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=crate::config::STORM_THRESHOLD_MAX))]
+    pub storm_threshold: u64,
 
     /// Window for the leader-change flag.
-    #[arg(long, default_value = "15m", value_name = "DURATION", value_parser = storm_window)]
+    #[arg(long, default_value = crate::config::STORM_WINDOW, value_name = "DURATION", value_parser = storm_window)]
     pub storm_window: i64,
 
     /// When the dumps were taken: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (UTC) or
@@ -698,12 +698,12 @@ pub struct RulesArgs {
     pub inputs: Vec<String>,
 
     /// Leader changes per --storm-window that fire the storm alert.
-    #[arg(long, default_value_t = 4, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub storm_threshold: u32,
+    #[arg(long, default_value_t = crate::config::STORM_THRESHOLD, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=crate::config::STORM_THRESHOLD_MAX))]
+    pub storm_threshold: u64,
 
     /// Window of the storm alert.
-    #[arg(long, default_value = "15m", value_name = "DURATION", value_parser = storm_window)]
+    #[arg(long, default_value = crate::config::STORM_WINDOW, value_name = "DURATION", value_parser = storm_window)]
     pub storm_window: i64,
 
     /// Peer round-trip time above this fires the RTT alert (default: the heartbeat

@@ -8,6 +8,20 @@ use crate::time::{parse_iso, Instant, Zone};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
+/// Storms: this many unplanned leader changes within [`STORM_WINDOW_MS`] make one. The
+/// log commands, `raftlog metrics` and `raftlog rules` share these defaults, so that a
+/// storm means the same in a diagnosis, a metrics flag and an alert.
+pub const STORM_THRESHOLD: u64 = 4;
+
+/// The storm window, milliseconds (as `--storm-window` gives it).
+pub const STORM_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// [`STORM_WINDOW_MS`] as `--help` shows it (a unit test holds the two together).
+pub const STORM_WINDOW: &str = "15m";
+
+/// Largest `--storm-threshold`.
+pub const STORM_THRESHOLD_MAX: u64 = 1_000_000;
+
 /// Which command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -292,18 +306,10 @@ fn refuse_unused(mode: Mode, c: &Common) -> Result<(), String> {
 }
 
 impl Config {
-    /// Validate a parsed command line. Errors are usage errors (exit 2).
+    /// Validate a parsed command line. Errors are usage errors (exit 2); when several
+    /// things are wrong, the first in the order below is reported.
     pub fn from_cli(cmd: Command) -> Result<Config, String> {
-        let (mode, c): (Mode, Common) = match cmd {
-            Command::Timeline(c) => (Mode::Timeline, c),
-            Command::Terms(c) => (Mode::Terms, c),
-            Command::Events(c) => (Mode::Events, c),
-            Command::Diagnose(c) => (Mode::Diagnose, c),
-            Command::Report(c) => (Mode::Report, c),
-            Command::Metrics(_) | Command::Rules(_) | Command::Completions(_) | Command::Man => {
-                return Err("internal: this command has its own configuration".into())
-            }
-        };
+        let (mode, c) = mode_of(cmd)?;
         refuse_unused(mode, &c)?;
         let tz = if c.utc {
             Zone::Utc
@@ -311,47 +317,9 @@ impl Config {
             Zone::parse(&c.tz).map_err(|e| format!("--tz: {e}"))?
         };
         let (assume_tz, zones) = parse_assume_tz(&c.assume_tz)?;
-        let format = match (mode, c.format) {
-            (Mode::Report, None) => Format::Markdown,
-            (Mode::Report, Some(f @ (Format::Markdown | Format::Html))) => f,
-            (Mode::Report, Some(_)) => {
-                return Err("report writes --format markdown or html (for JSON use `raftlog diagnose --format json`)".into())
-            }
-            (_, Some(Format::Markdown | Format::Html)) => {
-                return Err("--format markdown and html are for `raftlog report`".into())
-            }
-            (Mode::Events, None) => Format::Ndjson,
-            (_, None) => Format::Table,
-            (Mode::Events, Some(f)) => f,
-            (_, Some(Format::Ndjson)) => {
-                return Err(
-                    "--format ndjson is for `raftlog events`; use --format json here".into(),
-                )
-            }
-            (_, Some(f)) => f,
-        };
-        if c.brief && format != Format::Table {
-            return Err(
-                "--brief is a terminal view; --format json holds the whole diagnosis".into(),
-            );
-        }
-        check_kinds(&c.kind)?;
-        if matches!(mode, Mode::Timeline | Mode::Diagnose) && format == Format::Csv {
-            return Err("this command has no CSV form: use `raftlog events --format csv` or `raftlog terms --format csv`".into());
-        }
-        let mut names = BTreeMap::new();
-        for n in &c.names {
-            let (id, name) = parse_name(n)?;
-            names.insert(id, name);
-        }
-        let color = match c.color {
-            ColorWhen::Always => true,
-            ColorWhen::Never => false,
-            ColorWhen::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        } && format == Format::Table;
+        let format = checked_format(mode, &c)?;
+        let names = parse_names(&c.names)?;
+        let color = wants_color(c.color) && format == Format::Table;
         let bound = |flag: &str, v: &Option<String>| {
             v.as_deref()
                 .map(|s| parse_bound(s, tz))
@@ -366,6 +334,9 @@ impl Config {
             .filter(|_| format == Format::Table);
         let to_file = c.output.as_deref().is_some_and(|o| o != "-");
         let hint = wants_hint(mode, format, std::io::stdout().is_terminal(), to_file);
+        let metrics_time = bound("--metrics-time", &c.metrics_time)?;
+        let ingest = ingest_options(mode, &c, assume_tz, zones);
+        let model = model_options(&c, names);
         Ok(Config {
             mode,
             inputs: c.inputs,
@@ -381,25 +352,8 @@ impl Config {
             ignore_unreadable: c.ignore_unreadable,
             since,
             until,
-            ingest: IngestOptions {
-                assume_tz,
-                zones,
-                year: c.year,
-                // diagnose and report quote the evidence lines
-                keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
-                samples: if c.verbose { 20 } else { 0 },
-                threads: c.threads.map_or(0, usize::from),
-                progress: None,
-            },
-            model: ModelOptions {
-                storm_window_ms: c.storm_window,
-                storm_threshold: c.storm_threshold,
-                leaderless_threshold_ms: c.leaderless_threshold,
-                skew_tolerance_ms: c.skew_tolerance,
-                clock_correction: !c.no_clock_correction,
-                names,
-                fallback_names: Default::default(),
-            },
+            ingest,
+            model,
             cluster_by: match c.cluster_by {
                 crate::cli::ClusterBy::Auto => crate::cluster::ClusterBy::Auto,
                 crate::cli::ClusterBy::Id => crate::cluster::ClusterBy::Id,
@@ -408,12 +362,7 @@ impl Config {
             fail_on: c.fail_on,
             metrics: c.metrics,
             status: c.status,
-            metrics_time: c
-                .metrics_time
-                .as_deref()
-                .map(|s| parse_bound(s, tz))
-                .transpose()
-                .map_err(|e| format!("--metrics-time: {e}"))?,
+            metrics_time,
             output: c.output.filter(|o| o != "-"),
             redact: c.redact,
             redact_names: c.redact_names,
@@ -427,9 +376,115 @@ impl Config {
     }
 }
 
+/// The log command and its options; the other commands are configured by their own
+/// arguments.
+fn mode_of(cmd: Command) -> Result<(Mode, Common), String> {
+    Ok(match cmd {
+        Command::Timeline(c) => (Mode::Timeline, c),
+        Command::Terms(c) => (Mode::Terms, c),
+        Command::Events(c) => (Mode::Events, c),
+        Command::Diagnose(c) => (Mode::Diagnose, c),
+        Command::Report(c) => (Mode::Report, c),
+        Command::Metrics(_) | Command::Rules(_) | Command::Completions(_) | Command::Man => {
+            return Err("internal: this command has its own configuration".into())
+        }
+    })
+}
+
+/// The output format: the command's default, or `--format` when the command writes it;
+/// then the options that need a particular format.
+fn checked_format(mode: Mode, c: &Common) -> Result<Format, String> {
+    let format = format_of(mode, c.format)?;
+    if c.brief && format != Format::Table {
+        return Err("--brief is a terminal view; --format json holds the whole diagnosis".into());
+    }
+    check_kinds(&c.kind)?;
+    if matches!(mode, Mode::Timeline | Mode::Diagnose) && format == Format::Csv {
+        return Err("this command has no CSV form: use `raftlog events --format csv` or `raftlog terms --format csv`".into());
+    }
+    Ok(format)
+}
+
+fn format_of(mode: Mode, given: Option<Format>) -> Result<Format, String> {
+    Ok(match (mode, given) {
+        (Mode::Report, None) => Format::Markdown,
+        (Mode::Report, Some(f @ (Format::Markdown | Format::Html))) => f,
+        (Mode::Report, Some(_)) => {
+            return Err("report writes --format markdown or html (for JSON use `raftlog diagnose --format json`)".into())
+        }
+        (_, Some(Format::Markdown | Format::Html)) => {
+            return Err("--format markdown and html are for `raftlog report`".into())
+        }
+        (Mode::Events, None) => Format::Ndjson,
+        (_, None) => Format::Table,
+        (Mode::Events, Some(f)) => f,
+        (_, Some(Format::Ndjson)) => {
+            return Err("--format ndjson is for `raftlog events`; use --format json here".into())
+        }
+        (_, Some(f)) => f,
+    })
+}
+
+/// `--name ID=NAME` values.
+fn parse_names(values: &[String]) -> Result<BTreeMap<NodeId, String>, String> {
+    let mut names = BTreeMap::new();
+    for n in values {
+        let (id, name) = parse_name(n)?;
+        names.insert(id, name);
+    }
+    Ok(names)
+}
+
+/// `--color`: `auto` colours a terminal unless `NO_COLOR` is set (no-color.org).
+fn wants_color(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn ingest_options(
+    mode: Mode,
+    c: &Common,
+    assume_tz: Zone,
+    zones: Vec<(String, Zone)>,
+) -> IngestOptions {
+    IngestOptions {
+        assume_tz,
+        zones,
+        year: c.year,
+        // diagnose and report quote the evidence lines
+        keep_raw: c.raw || matches!(mode, Mode::Diagnose | Mode::Report),
+        samples: if c.verbose { 20 } else { 0 },
+        threads: c.threads.map_or(0, usize::from),
+        progress: None,
+    }
+}
+
+fn model_options(c: &Common, names: BTreeMap<NodeId, String>) -> ModelOptions {
+    ModelOptions {
+        storm_window_ms: c.storm_window,
+        storm_threshold: c.storm_threshold,
+        leaderless_threshold_ms: c.leaderless_threshold,
+        skew_tolerance_ms: c.skew_tolerance,
+        clock_correction: !c.no_clock_correction,
+        names,
+        fallback_names: Default::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storm_window_default_is_one_value() {
+        assert_eq!(parse_duration_ms(STORM_WINDOW).unwrap(), STORM_WINDOW_MS);
+    }
 
     #[test]
     fn durations() {

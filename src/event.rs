@@ -499,15 +499,9 @@ impl Kind {
         )
     }
 
-    /// Kind-specific JSON fields, in a fixed order.
+    /// Kind-specific JSON fields, in a fixed order. Each family of kinds writes its own
+    /// (this match stays exhaustive, so a new kind cannot go without its fields).
     pub fn fields(&self, out: &mut Map<String, Value>) {
-        let id = |v: &NodeId| Value::String(hex(*v));
-        let oid = |v: &Option<NodeId>| v.map(|x| Value::String(hex(x))).unwrap_or(Value::Null);
-        let ids = |v: &[NodeId]| Value::Array(v.iter().map(|x| Value::String(hex(*x))).collect());
-        let ms = |v: &Option<f64>| v.map(|x| json!(round3(x))).unwrap_or(Value::Null);
-        let mut put = |k: &str, v: Value| {
-            out.insert(k.to_string(), v);
-        };
         match self {
             Kind::BecameFollower
             | Kind::BecamePreCandidate
@@ -517,16 +511,65 @@ impl Kind {
             | Kind::SteppedDown
             | Kind::ReadIndexSlow
             | Kind::HealthNoLeader => {}
+            Kind::VoteSent { .. }
+            | Kind::VoteGranted { .. }
+            | Kind::VoteRejected { .. }
+            | Kind::VoteIgnored { .. }
+            | Kind::VoteResponse { .. }
+            | Kind::VoteTally { .. }
+            | Kind::TermBump { .. }
+            | Kind::LowerTermIgnored { .. } => self.vote_fields(out),
+            Kind::ElectedLeader { .. }
+            | Kind::LostLeader { .. }
+            | Kind::ForgotLeader { .. }
+            | Kind::ChangedLeader { .. }
+            | Kind::TransferStarted { .. }
+            | Kind::TransferAborted { .. }
+            | Kind::TimeoutNowSent { .. }
+            | Kind::TimeoutNowReceived { .. }
+            | Kind::ConfigChange { .. }
+            | Kind::ProposalDropped { .. }
+            | Kind::RaftBoot { .. }
+            | Kind::CampaignRefused { .. }
+            | Kind::TickMissed { .. }
+            | Kind::SnapshotRestored { .. }
+            | Kind::LogConflict { .. } => self.leader_log_fields(out),
+            Kind::ProcessStart { .. }
+            | Kind::ProcessShutdown { .. }
+            | Kind::ServerStop { .. }
+            | Kind::MemberIdentity(_)
+            | Kind::TimingConfig { .. }
+            | Kind::HeartbeatOverrun { .. }
+            | Kind::SlowFsync { .. }
+            | Kind::DiskWork { .. }
+            | Kind::SlowApply { .. }
+            | Kind::MemberChange { .. }
+            | Kind::RequestFailed { .. } => self.server_fields(out),
+            Kind::StreamLost { .. }
+            | Kind::PeerInactive { .. }
+            | Kind::PeerActive { .. }
+            | Kind::PeerUnreachable { .. }
+            | Kind::BufferFull { .. }
+            | Kind::ClockSkew { .. }
+            | Kind::RemovedMemberRejected { .. }
+            | Kind::LeaderTransferRequested { .. }
+            | Kind::LeaderTransferFinished { .. } => self.peer_fields(out),
+        }
+    }
+
+    /// Campaigns, votes and the terms they carry.
+    fn vote_fields(&self, o: &mut Map<String, Value>) {
+        match self {
             Kind::VoteSent { to, pre_vote } => {
-                put("to", id(to));
-                put("pre_vote", json!(pre_vote));
+                put(o, "to", id(to));
+                put(o, "pre_vote", json!(pre_vote));
             }
             Kind::VoteGranted {
                 candidate,
                 pre_vote,
             } => {
-                put("candidate", id(candidate));
-                put("pre_vote", json!(pre_vote));
+                put(o, "candidate", id(candidate));
+                put(o, "pre_vote", json!(pre_vote));
             }
             Kind::VoteRejected {
                 candidate,
@@ -534,28 +577,28 @@ impl Kind {
                 voter_log,
                 candidate_log,
             } => {
-                put("candidate", id(candidate));
-                put("pre_vote", json!(pre_vote));
-                put("voter_log", voter_log.to_json());
-                put("candidate_log", candidate_log.to_json());
+                put(o, "candidate", id(candidate));
+                put(o, "pre_vote", json!(pre_vote));
+                put(o, "voter_log", voter_log.to_json());
+                put(o, "candidate_log", candidate_log.to_json());
             }
             Kind::VoteIgnored {
                 candidate,
                 pre_vote,
                 remaining_ticks,
             } => {
-                put("candidate", id(candidate));
-                put("pre_vote", json!(pre_vote));
-                put("remaining_ticks", json!(remaining_ticks));
+                put(o, "candidate", id(candidate));
+                put(o, "pre_vote", json!(pre_vote));
+                put(o, "remaining_ticks", json!(remaining_ticks));
             }
             Kind::VoteResponse {
                 from,
                 granted,
                 pre_vote,
             } => {
-                put("from", id(from));
-                put("granted", json!(granted));
-                put("pre_vote", json!(pre_vote));
+                put(o, "from", id(from));
+                put(o, "granted", json!(granted));
+                put(o, "pre_vote", json!(pre_vote));
             }
             Kind::VoteTally {
                 granted,
@@ -563,180 +606,147 @@ impl Kind {
                 pre_vote,
                 quorum,
             } => {
-                put("granted", json!(granted));
-                put("rejected", json!(rejected));
-                put("pre_vote", json!(pre_vote));
-                put("quorum", json!(quorum));
+                put(o, "granted", json!(granted));
+                put(o, "rejected", json!(rejected));
+                put(o, "pre_vote", json!(pre_vote));
+                put(o, "quorum", json!(quorum));
             }
+            _ => self.term_fields(o),
+        }
+    }
+
+    /// Messages that carry another term than the member's.
+    fn term_fields(&self, o: &mut Map<String, Value>) {
+        match self {
             Kind::TermBump {
                 from,
                 msg_type,
                 old_term,
             } => {
-                put("from", id(from));
-                put("msg_type", json!(msg_type));
-                put("old_term", json!(old_term));
+                put(o, "from", id(from));
+                put(o, "msg_type", json!(msg_type));
+                put(o, "old_term", json!(old_term));
             }
             Kind::LowerTermIgnored {
                 from,
                 msg_type,
                 sender_term,
             } => {
-                put("from", id(from));
-                put("msg_type", json!(msg_type));
-                put("sender_term", json!(sender_term));
+                put(o, "from", id(from));
+                put(o, "msg_type", json!(msg_type));
+                put(o, "sender_term", json!(sender_term));
             }
+            _ => {}
+        }
+    }
+
+    /// Leaders, transfers, configuration and the raft log.
+    fn leader_log_fields(&self, o: &mut Map<String, Value>) {
+        match self {
             Kind::ElectedLeader { leader }
             | Kind::LostLeader { leader }
-            | Kind::ForgotLeader { leader } => put("leader", id(leader)),
+            | Kind::ForgotLeader { leader } => put(o, "leader", id(leader)),
             Kind::ChangedLeader { from, leader } => {
-                put("from", id(from));
-                put("leader", id(leader));
+                put(o, "from", id(from));
+                put(o, "leader", id(leader));
             }
             Kind::TransferStarted { to }
             | Kind::TransferAborted { to }
-            | Kind::TimeoutNowSent { to } => put("to", id(to)),
-            Kind::TimeoutNowReceived { from } => put("from", id(from)),
+            | Kind::TimeoutNowSent { to } => put(o, "to", id(to)),
+            Kind::TimeoutNowReceived { from } => put(o, "from", id(from)),
             Kind::ConfigChange {
                 voters,
                 learners,
                 joint,
             } => {
-                put("voters", ids(voters));
-                put("learners", ids(learners));
-                put("joint", json!(joint));
+                put(o, "voters", ids(voters));
+                put(o, "learners", ids(learners));
+                put(o, "joint", json!(joint));
             }
             Kind::ProposalDropped { reason, leader } => {
-                put("reason", json!(reason.name()));
-                put("leader", oid(leader));
+                put(o, "reason", json!(reason.name()));
+                put(o, "leader", oid(leader));
             }
+            Kind::CampaignRefused { reason } => put(o, "reason", json!(reason)),
+            Kind::TickMissed { was_leader } => put(o, "was_leader", json!(was_leader)),
+            _ => self.log_fields(o),
+        }
+    }
+
+    /// The raft log at boot, on a snapshot and on a conflict.
+    fn log_fields(&self, o: &mut Map<String, Value>) {
+        match self {
             Kind::RaftBoot {
                 peers,
                 commit,
                 last_index,
                 last_term,
             } => {
-                put("peers", ids(peers));
-                put("commit", json!(commit));
-                put("last_index", json!(last_index));
-                put("last_term", json!(last_term));
+                put(o, "peers", ids(peers));
+                put(o, "commit", json!(commit));
+                put(o, "last_index", json!(last_index));
+                put(o, "last_term", json!(last_term));
             }
-            Kind::CampaignRefused { reason } => put("reason", json!(reason)),
-            Kind::TickMissed { was_leader } => put("was_leader", json!(was_leader)),
             Kind::SnapshotRestored {
                 index,
                 snapshot_term,
             } => {
-                put("index", json!(index));
-                put("snapshot_term", json!(snapshot_term));
+                put(o, "index", json!(index));
+                put(o, "snapshot_term", json!(snapshot_term));
             }
             Kind::LogConflict {
                 index,
                 existing_term,
                 conflicting_term,
             } => {
-                put("index", json!(index));
-                put("existing_term", json!(existing_term));
-                put("conflicting_term", json!(conflicting_term));
+                put(o, "index", json!(index));
+                put(o, "existing_term", json!(existing_term));
+                put(o, "conflicting_term", json!(conflicting_term));
             }
-            Kind::ProcessStart { version } => put("version", json!(version)),
-            Kind::ProcessShutdown { signal } => put("signal", json!(signal)),
-            Kind::ServerStop { step } => put("step", json!(step.name())),
-            Kind::MemberIdentity(ident) => {
-                let Identity {
-                    member,
-                    name,
-                    peer_urls,
-                    client_urls,
-                    cluster_id,
-                    version,
-                    restart,
-                    initial_cluster,
-                } = &**ident;
-                put("member", oid(member));
-                put("name", json!(name));
-                put("peer_urls", json!(peer_urls));
-                put("client_urls", json!(client_urls));
-                put("cluster_id", json!(cluster_id));
-                put("etcd_version", json!(version));
-                put("restart", json!(restart));
-                let ic: Map<String, Value> = initial_cluster
-                    .iter()
-                    .map(|(n, u)| (n.clone(), json!(u)))
-                    .collect();
-                put("initial_cluster", Value::Object(ic));
-            }
+            _ => {}
+        }
+    }
+
+    /// The process, its identity, timers, disk and apply loop, and membership.
+    fn server_fields(&self, o: &mut Map<String, Value>) {
+        match self {
+            Kind::ProcessStart { version } => put(o, "version", json!(version)),
+            Kind::ProcessShutdown { signal } => put(o, "signal", json!(signal)),
+            Kind::ServerStop { step } => put(o, "step", json!(step.name())),
+            Kind::MemberIdentity(ident) => identity_fields(ident, o),
             Kind::TimingConfig {
                 heartbeat_ms,
                 election_ms,
                 election_ticks,
                 pre_vote,
             } => {
-                put("heartbeat_interval_ms", ms(heartbeat_ms));
-                put("election_timeout_ms", ms(election_ms));
-                put("election_ticks", json!(election_ticks));
-                put("pre_vote", json!(pre_vote));
+                put(o, "heartbeat_interval_ms", ms(heartbeat_ms));
+                put(o, "election_timeout_ms", ms(election_ms));
+                put(o, "election_ticks", json!(election_ticks));
+                put(o, "pre_vote", json!(pre_vote));
             }
             Kind::HeartbeatOverrun {
                 to,
                 heartbeat_ms,
                 exceeded_ms,
             } => {
-                put("to", oid(to));
-                put("heartbeat_interval_ms", ms(heartbeat_ms));
-                put("exceeded_ms", ms(exceeded_ms));
+                put(o, "to", oid(to));
+                put(o, "heartbeat_interval_ms", ms(heartbeat_ms));
+                put(o, "exceeded_ms", ms(exceeded_ms));
             }
-            Kind::SlowFsync { took_ms } => put("took_ms", ms(took_ms)),
+            Kind::SlowFsync { took_ms } => put(o, "took_ms", ms(took_ms)),
             Kind::DiskWork {
                 work,
                 started,
                 took_ms,
             } => {
-                put("work", json!(work.name()));
-                put("phase", json!(if *started { "start" } else { "end" }));
-                put("took_ms", ms(took_ms));
+                put(o, "work", json!(work.name()));
+                put(o, "phase", json!(if *started { "start" } else { "end" }));
+                put(o, "took_ms", ms(took_ms));
             }
             Kind::SlowApply { took_ms, error } => {
-                put("took_ms", ms(took_ms));
-                put("error", json!(error));
-            }
-            Kind::StreamLost { peer, error } | Kind::PeerInactive { peer, error } => {
-                put("peer", oid(peer));
-                put("error", json!(error));
-            }
-            Kind::PeerActive { peer } => put("peer", oid(peer)),
-            Kind::PeerUnreachable {
-                peer,
-                rtt_ms,
-                error,
-            } => {
-                put("peer", oid(peer));
-                put("rtt_ms", ms(rtt_ms));
-                put("error", json!(error));
-            }
-            Kind::BufferFull { peer, msg_type } => {
-                put("peer", oid(peer));
-                put("msg_type", json!(msg_type));
-            }
-            Kind::ClockSkew { peer, offset_ms } => {
-                put("peer", oid(peer));
-                put("offset_ms", ms(offset_ms));
-            }
-            Kind::RemovedMemberRejected { member } => put("member", oid(member)),
-            Kind::LeaderTransferRequested { from, to } => {
-                put("from", oid(from));
-                put("to", oid(to));
-            }
-            Kind::LeaderTransferFinished {
-                from,
-                to,
-                took_ms,
-                ok,
-            } => {
-                put("from", oid(from));
-                put("to", oid(to));
-                put("took_ms", ms(took_ms));
-                put("ok", json!(ok));
+                put(o, "took_ms", ms(took_ms));
+                put(o, "error", json!(error));
             }
             Kind::MemberChange {
                 action,
@@ -744,14 +754,105 @@ impl Kind {
                 peer_urls,
                 from_store,
             } => {
-                put("action", json!(action));
-                put("member", oid(member));
-                put("peer_urls", json!(peer_urls));
-                put("from_store", json!(from_store));
+                put(o, "action", json!(action));
+                put(o, "member", oid(member));
+                put(o, "peer_urls", json!(peer_urls));
+                put(o, "from_store", json!(from_store));
             }
-            Kind::RequestFailed { error } => put("error", json!(error)),
+            Kind::RequestFailed { error } => put(o, "error", json!(error)),
+            _ => {}
         }
     }
+
+    /// Peer links and leadership transfers between members.
+    fn peer_fields(&self, o: &mut Map<String, Value>) {
+        match self {
+            Kind::StreamLost { peer, error } | Kind::PeerInactive { peer, error } => {
+                put(o, "peer", oid(peer));
+                put(o, "error", json!(error));
+            }
+            Kind::PeerActive { peer } => put(o, "peer", oid(peer)),
+            Kind::PeerUnreachable {
+                peer,
+                rtt_ms,
+                error,
+            } => {
+                put(o, "peer", oid(peer));
+                put(o, "rtt_ms", ms(rtt_ms));
+                put(o, "error", json!(error));
+            }
+            Kind::BufferFull { peer, msg_type } => {
+                put(o, "peer", oid(peer));
+                put(o, "msg_type", json!(msg_type));
+            }
+            Kind::ClockSkew { peer, offset_ms } => {
+                put(o, "peer", oid(peer));
+                put(o, "offset_ms", ms(offset_ms));
+            }
+            Kind::RemovedMemberRejected { member } => put(o, "member", oid(member)),
+            Kind::LeaderTransferRequested { from, to } => {
+                put(o, "from", oid(from));
+                put(o, "to", oid(to));
+            }
+            Kind::LeaderTransferFinished {
+                from,
+                to,
+                took_ms,
+                ok,
+            } => {
+                put(o, "from", oid(from));
+                put(o, "to", oid(to));
+                put(o, "took_ms", ms(took_ms));
+                put(o, "ok", json!(ok));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn put(o: &mut Map<String, Value>, k: &str, v: Value) {
+    o.insert(k.to_string(), v);
+}
+
+fn id(v: &NodeId) -> Value {
+    Value::String(hex(*v))
+}
+
+fn oid(v: &Option<NodeId>) -> Value {
+    v.map(|x| Value::String(hex(x))).unwrap_or(Value::Null)
+}
+
+fn ids(v: &[NodeId]) -> Value {
+    Value::Array(v.iter().map(|x| Value::String(hex(*x))).collect())
+}
+
+fn ms(v: &Option<f64>) -> Value {
+    v.map(|x| json!(round3(x))).unwrap_or(Value::Null)
+}
+
+fn identity_fields(ident: &Identity, o: &mut Map<String, Value>) {
+    let Identity {
+        member,
+        name,
+        peer_urls,
+        client_urls,
+        cluster_id,
+        version,
+        restart,
+        initial_cluster,
+    } = ident;
+    put(o, "member", oid(member));
+    put(o, "name", json!(name));
+    put(o, "peer_urls", json!(peer_urls));
+    put(o, "client_urls", json!(client_urls));
+    put(o, "cluster_id", json!(cluster_id));
+    put(o, "etcd_version", json!(version));
+    put(o, "restart", json!(restart));
+    let ic: Map<String, Value> = initial_cluster
+        .iter()
+        .map(|(n, u)| (n.clone(), json!(u)))
+        .collect();
+    put(o, "initial_cluster", Value::Object(ic));
 }
 
 fn round3(x: f64) -> f64 {

@@ -1262,79 +1262,21 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
         }
     }
     attribute_sources(&mut c.events, &c.streams, &c.stream_ix, &mut summary);
-    // year for year-less timestamps
-    let yearless = c.yearless;
-    let year_base = match (opts.year, c.first_year.map(|(_, y)| y)) {
-        (Some(y), _) => {
-            if yearless {
-                summary.year_note = Some(format!("year {y} from --year"));
-            }
-            y
-        }
-        (None, Some(y)) => {
-            if yearless {
-                summary.year_note = Some(format!("year {y} taken from other lines of the input"));
-            }
-            y
-        }
-        (None, None) => {
-            if yearless {
-                summary.year_note = Some(match mtime {
-                    Some(_) => format!("year {default_year} taken from the file's modification time (use --year to set it)"),
-                    None => format!("year {default_year} assumed (current year; use --year to set it)"),
-                });
-            }
-            default_year
-        }
-    };
+    let (year_base, note) = year_base(opts.year, c.first_year, mtime, default_year);
+    if c.yearless {
+        summary.year_note = Some(note);
+    }
     let mut events = c.events;
-    let mut year = year_base;
-    let mut last_month = 0u32;
     let mut days = Days::new(&c.times);
-    for (e, t) in events.iter_mut().zip(c.times) {
-        e.ts = t.map(|t| {
-            if !t.has_date {
-                days.place(&t).instant(opts.assume_tz)
-            } else if t.has_year {
-                days.dated(&t);
-                t.instant(opts.assume_tz)
-            } else {
-                let m = t.naive.month();
-                if last_month >= 11 && m <= 2 {
-                    year += 1; // crossed a year boundary
-                }
-                last_month = m;
-                t.with_year(year).instant(opts.assume_tz)
-            }
-        });
+    date_events(&mut events, c.times, &mut days, year_base, opts.assume_tz);
+    for e in &events {
         if let Some(n) = e.node {
             summary.nodes.insert(n);
         } else {
             summary.unattributed += 1;
         }
     }
-    let at = |t: &RawTime| {
-        if t.has_year {
-            t.instant(opts.assume_tz)
-        } else {
-            t.with_year(year_base).instant(opts.assume_tz)
-        }
-    };
-    summary.not_kept_minutes = c
-        .not_kept
-        .iter()
-        .map(
-            |(&(node, _, kind), (count, worst, line, first, last))| NotKeptMinute {
-                node,
-                kind,
-                count: *count,
-                worst_ms: *worst,
-                first_line: *line,
-                first_ts: at(first),
-                last_ts: at(last),
-            },
-        )
-        .collect();
+    summary.not_kept_minutes = not_kept_minutes(&c.not_kept, year_base, opts.assume_tz);
     if let Some(note) = days.note() {
         summary.day_unknown = days.base.is_none();
         summary.year_note = Some(match summary.year_note.take() {
@@ -1350,6 +1292,88 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
         events,
         raw,
     }
+}
+
+/// The year of lines that print none (journald, capnslog): `--year`, else the year of
+/// the input's other lines, else the file's or the current year; and the note that
+/// says which, shown when the input has such lines.
+fn year_base(
+    given: Option<i32>,
+    first_year: Option<(u64, i32)>,
+    mtime: Option<SystemTime>,
+    default_year: i32,
+) -> (i32, String) {
+    match (given, first_year.map(|(_, y)| y)) {
+        (Some(y), _) => (y, format!("year {y} from --year")),
+        (None, Some(y)) => (y, format!("year {y} taken from other lines of the input")),
+        (None, None) => (
+            default_year,
+            match mtime {
+                Some(_) => format!("year {default_year} taken from the file's modification time (use --year to set it)"),
+                None => format!("year {default_year} assumed (current year; use --year to set it)"),
+            },
+        ),
+    }
+}
+
+/// Each event's instant: year-less lines take `year_base`, moving to the next year
+/// where the months wrap from November or December to January or February; lines
+/// without a date take the day of the lines around them.
+fn date_events(
+    events: &mut [Event],
+    times: Vec<Option<RawTime>>,
+    days: &mut Days,
+    year_base: i32,
+    tz: Zone,
+) {
+    let mut year = year_base;
+    let mut last_month = 0u32;
+    for (e, t) in events.iter_mut().zip(times) {
+        e.ts = t.map(|t| {
+            if !t.has_date {
+                days.place(&t).instant(tz)
+            } else if t.has_year {
+                days.dated(&t);
+                t.instant(tz)
+            } else {
+                let m = t.naive.month();
+                if last_month >= 11 && m <= 2 {
+                    year += 1; // crossed a year boundary
+                }
+                last_month = m;
+                t.with_year(year).instant(tz)
+            }
+        });
+    }
+}
+
+/// The per-minute counts of lines counted and not kept, with their times.
+fn not_kept_minutes(
+    not_kept: &BTreeMap<(Option<NodeId>, i64, &'static str), NotKeptCounter>,
+    year_base: i32,
+    tz: Zone,
+) -> Vec<NotKeptMinute> {
+    let at = |t: &RawTime| {
+        if t.has_year {
+            t.instant(tz)
+        } else {
+            t.with_year(year_base).instant(tz)
+        }
+    };
+    not_kept
+        .iter()
+        .map(
+            |(&(node, _, kind), (count, worst, line, first, last))| NotKeptMinute {
+                node,
+                kind,
+                count: *count,
+                worst_ms: *worst,
+                first_line: *line,
+                first_ts: at(first),
+                last_ts: at(last),
+            },
+        )
+        .collect()
 }
 
 #[cfg(test)]

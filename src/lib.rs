@@ -17,6 +17,7 @@
 
 pub mod bundle;
 pub mod cause;
+pub mod classify;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
@@ -28,6 +29,7 @@ pub mod export;
 pub mod ingest;
 pub mod input;
 pub mod lives;
+pub mod messages;
 pub mod metrics;
 pub mod model;
 pub mod output;
@@ -39,6 +41,7 @@ pub mod sanitize;
 pub mod time;
 
 use clap::Parser;
+use classify::{BundleTag, Classified};
 use cli::{FailOn, Format};
 use config::{Bound, Config, Mode};
 use error::RunError;
@@ -55,97 +58,6 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// An unrecognised raft line listed by `-v`: input name, line number, message.
 pub type UnknownLine = (String, u64, String);
-
-/// The inputs of a run sorted by kind: metrics/status files, logs, and what could not be
-/// read (or held no etcd log) with why.
-struct Gathered {
-    metric_paths: Vec<std::path::PathBuf>,
-    log_args: Vec<String>,
-    errors: Vec<error::InputError>,
-    /// Support bundles (directories or archives) recognised by their layout.
-    bundles: Vec<bundle::Bundle>,
-}
-
-/// One walk per directory: each file is a metrics/status input, a log, or neither; a
-/// file that cannot be opened is an error, never silently neither.
-fn gather(cfg: &Config) -> Gathered {
-    // metrics dumps and etcdctl outputs among the inputs (by content) or given apart
-    let mut g = Gathered {
-        metric_paths: cfg
-            .metrics
-            .iter()
-            .chain(cfg.status.iter())
-            .map(std::path::PathBuf::from)
-            .collect(),
-        log_args: Vec::new(),
-        errors: Vec::new(),
-        bundles: Vec::new(),
-    };
-    for a in &cfg.inputs {
-        let p = std::path::Path::new(a);
-        if a != "-" && p.is_file() && bundle::is_archive(p) {
-            match bundle::scan_archive(p) {
-                Ok(b) => g.add_bundle(b),
-                Err(e) => g.errors.push(e),
-            }
-            continue;
-        }
-        if a != "-" && p.is_file() {
-            if let Ok(Some(_)) = metrics::detect_path(p) {
-                g.metric_paths.push(p.to_path_buf());
-                continue;
-            }
-        }
-        if p.is_dir() {
-            let (before, errors_before) = (g.log_args.len(), g.errors.len());
-            let (files, e) = input::walk_files(p);
-            g.errors.extend(e);
-            let rel = bundle::relative(p, &files);
-            if let Some(b) = bundle::Bundle::recognise(p, false, &rel) {
-                g.add_bundle(b);
-                continue;
-            }
-            for f in files {
-                if let Ok(Some(_)) = metrics::detect_path(&f) {
-                    g.metric_paths.push(f);
-                    continue;
-                }
-                match input::looks_like_etcd_log(&f) {
-                    Ok(true) => g.log_args.push(f.display().to_string()),
-                    Ok(false) => {}
-                    Err(e) => g.errors.push(e),
-                }
-            }
-            // a directory whose files could not all be read has had its errors named
-            if g.log_args.len() == before && g.errors.len() == errors_before {
-                g.errors
-                    .push(error::InputError::NoLogsInDir(p.to_path_buf()));
-            }
-            continue;
-        }
-        g.log_args.push(a.clone());
-    }
-    g
-}
-
-impl Gathered {
-    /// A recognised bundle is read when it holds etcd logs, and is an error otherwise.
-    fn add_bundle(&mut self, b: bundle::Bundle) {
-        if b.logs.is_empty() {
-            self.errors.push(error::InputError::NoLogsInBundle {
-                path: b.root.clone(),
-                layout: b.layout.title(),
-            });
-        } else {
-            self.bundles.push(b);
-        }
-    }
-
-    /// Whether any log was found (files, directories' logs, bundles' logs).
-    fn has_logs(&self) -> bool {
-        !self.log_args.is_empty() || !self.bundles.is_empty()
-    }
-}
 
 /// An input that could not be read at all, as its row of `inputs[]`: no lines, the
 /// cause in `error`, so that reports say it was not read rather than leave it out.
@@ -178,116 +90,42 @@ pub fn analyze(
 /// `-v`: the unrecognised raft lines on `err`.
 fn write_unknown(unknown: &[UnknownLine], err: &mut dyn Write) {
     for (input, line, msg) in unknown {
-        let _ = writeln!(
+        messages::status(
             err,
-            "raftlog: unknown raft message: {input}:{line}: {}",
-            sanitize::terminal(msg)
+            format_args!(
+                "unknown raft message: {input}:{line}: {}",
+                sanitize::terminal(msg)
+            ),
         );
     }
 }
 
 /// [`analyze`], returning the unrecognised raft lines (with `-v`) instead of writing
 /// them, so that they can be redacted first.
+///
+/// The steps: classify the inputs, read the logs, measure the `--since`/`--until`
+/// range, model each cluster, add the metrics, then apply the view and the filters.
 pub fn analyze_listing_unknown(
     cfg: &Config,
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<(model::Analysis, Vec<UnknownLine>), RunError> {
-    check_flag_files(cfg).map_err(RunError::Usage)?;
-    let g = gather(cfg);
-    let has_logs = g.has_logs();
-    let Gathered {
-        metric_paths,
-        log_args,
-        errors: walk_errors,
-        bundles,
-    } = g;
-    for e in &walk_errors {
-        let _ = writeln!(err, "raftlog: error: {e}");
+    classify::check_flag_files(cfg).map_err(RunError::Usage)?;
+    let mut inputs = Classified::gather(cfg);
+    for e in &inputs.errors {
+        messages::error(err, e);
     }
     // with the run's summary line: what was read, left out by -q
-    for b in bundles.iter().filter(|_| !cfg.quiet) {
-        let _ = writeln!(err, "raftlog: support bundle: {}", b.summary());
+    for b in inputs.bundles.iter().filter(|_| !cfg.quiet) {
+        messages::status(err, format_args!("support bundle: {}", b.summary()));
     }
-    let only_metrics = !has_logs && !metric_paths.is_empty();
-    let (mut sources, mut errors) = if only_metrics {
-        let _ = writeln!(
-            err,
-            "raftlog: error: no log among the inputs (only metrics/status files): give the etcd logs too, or use `raftlog metrics`"
-        );
-        return Err(RunError::NoInput);
-    } else if !has_logs && !walk_errors.is_empty() {
-        return Err(RunError::NoInput);
-    } else if !has_logs {
-        if stdin_is_terminal {
-            let _ = writeln!(
-                err,
-                "raftlog: error: no input: give log files or directories, or pipe a log in (e.g. cat etcd.log | raftlog timeline)"
-            );
-            return Err(RunError::NoInput);
-        }
-        (vec![Source::Stdin], Vec::new())
+    let logs = log_sources(cfg, &mut inputs, stdin_is_terminal, err)?;
+    let mut results = read_logs(cfg, logs, err)?;
+    let unknown = if cfg.verbose {
+        unknown_lines(&results)
     } else {
-        input::expand(&log_args)
+        Vec::new()
     };
-    let tags = bundle_sources(&bundles, &mut sources);
-    // a zone for a file that is not read would be silently unused: a typo
-    for (f, _) in &cfg.ingest.zones {
-        if !sources.iter().any(|s| ingest::names_input(f, &s.name())) {
-            return Err(RunError::Usage(format!(
-                "--assume-tz {f}=...: no input is named {f} (give its path as listed in the inputs, or its file name)"
-            )));
-        }
-    }
-    for e in &errors {
-        let _ = writeln!(err, "raftlog: error: {e}");
-    }
-    errors.splice(0..0, walk_errors);
-    let mut ingest_opts = cfg.ingest.clone();
-    let progress = cfg.progress.then(|| {
-        let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        ingest_opts.progress = Some(read.clone());
-        let total = sources
-            .iter()
-            .map(|s| match s {
-                Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-                Source::Stdin | Source::Member { .. } => None,
-            })
-            .sum::<Option<u64>>();
-        progress::Progress::start(read, total)
-    });
-    let reads = ingest::read_inputs(&sources, &ingest_opts);
-    if let Some(p) = progress {
-        p.finish();
-    }
-    let mut results = Vec::new();
-    for (read, tag) in reads.into_iter().zip(tags) {
-        match read {
-            Ok(mut r) => {
-                (r.summary.layout, r.summary.pod) = tag.unzip();
-                if let Some(e) = &r.summary.error {
-                    let _ = writeln!(err, "raftlog: error: {e}");
-                }
-                results.push(r);
-            }
-            Err(e) => {
-                let _ = writeln!(err, "raftlog: error: {e}");
-                errors.push(e);
-            }
-        }
-    }
-    if results.is_empty() {
-        return Err(RunError::NoInput);
-    }
-    let mut unknown: Vec<UnknownLine> = Vec::new();
-    results.extend(errors.iter().filter_map(unreadable_input));
-    if cfg.verbose {
-        for r in &results {
-            for (line, msg) in &r.summary.unknown_samples {
-                unknown.push((r.summary.name.clone(), *line, msg.clone()));
-            }
-        }
-    }
     ingest::date_from_run(&mut results);
     // keep input indexes dense for the report
     for (i, r) in results.iter_mut().enumerate() {
@@ -295,50 +133,15 @@ pub fn analyze_listing_unknown(
             e.origin.input = i as u32;
         }
     }
-    // a range is judged on the corrected clock: measure it here too when one is given
-    let ranged = cfg.since.is_some() || cfg.until.is_some();
-    let clocks = if ranged && cfg.model.clock_correction {
-        clock::Clocks::measure(&results, cfg.model.skew_tolerance_ms)
-    } else {
-        clock::Clocks::default()
-    };
-    let newest = newest_line(&results, &clocks);
-    let resolve = |b: Option<Bound>| -> Option<time::Instant> {
-        match b? {
-            Bound::At(t) => Some(t),
-            Bound::BeforeNewest(ms) => {
-                newest.map(|n| time::Instant(n.0.saturating_sub(ms.saturating_mul(1_000_000))))
-            }
-        }
-    };
-    let since = resolve(cfg.since);
-    let until = resolve(cfg.until);
-    if let (Some(s), Some(u)) = (since, until) {
-        if s > u {
-            return Err(RunError::Usage(format!(
-                "--since ({}) is after --until ({}): the range holds nothing",
-                s.rfc3339(),
-                u.rfc3339()
-            )));
-        }
-    }
-    // the minutes of lines counted, not kept, that reach into the range (near misses
-    // are found in the view)
-    for r in results.iter_mut() {
-        let only = clock::Clocks::only_member(r);
-        r.summary.not_kept_minutes.retain(|k| {
-            let (first, last) = (
-                clocks.corrected(k.first_ts, k.node, only),
-                clocks.corrected(k.last_ts, k.node, only),
-            );
-            since.is_none_or(|s| last >= s) && until.is_none_or(|u| first <= u)
-        });
-    }
-    let listed = listed_members(&bundles, err);
+    let range = Range::measure(cfg, &mut results)?;
+    let listed = listed_members(&inputs.bundles, err);
     let mut model_opts = cfg.model.clone();
     bundle::name_members(&listed, &results, &mut model_opts);
     // the window is a view: everything is analysed, then what meets it is kept
-    let view = model::view::View { since, until };
+    let view = model::view::View {
+        since: range.since,
+        until: range.until,
+    };
     let filter = model::view::Filter {
         nodes: cfg.nodes.clone(),
         terms: cfg.terms,
@@ -357,48 +160,251 @@ pub fn analyze_listing_unknown(
     for s in a.sections.iter_mut() {
         s.show_raw = cfg.raw;
     }
-    let bundle_status: Vec<Source> = bundles
-        .iter()
-        .flat_map(|b| b.status_files.iter().map(|f| b.source(f)))
-        .collect();
-    if !metric_paths.is_empty() || !bundle_status.is_empty() {
-        let load = metrics::LoadOptions {
-            time: resolve(cfg.metrics_time),
-            name: None,
-        };
-        let mut inputs = load_metrics(&metric_paths, &load, err);
-        load_bundle_status(&bundle_status, &load, &mut inputs, err);
-        dump_times_from_logs(&mut inputs, &a);
-        let hb = max_heartbeat_ms(&a);
-        let opts = metrics::AnalyzeOptions {
-            thresholds: metrics::Thresholds {
-                heartbeat_interval_ms: (hb > 0.0).then_some(hb as u64),
-                storm_threshold: cfg.model.storm_threshold as u32,
-                storm_window_seconds: (cfg.model.storm_window_ms / 1000).max(1) as u64,
-                ..Default::default()
-            },
-            names: a
-                .names
-                .iter()
-                .map(|(k, v)| (event::hex(*k), v.clone()))
-                .collect(),
-        };
-        let m = metrics::analyze(inputs, &opts);
-        if a.sections.is_empty() {
-            diagnose::cross_check(&mut a, &m);
-        } else {
-            a.report.summary.notes.push(format!(
-                "the metrics dumps and etcdctl outputs were not checked against the logs: the logs hold {} clusters",
-                a.sections.len()
-            ));
-        }
-        a.metrics = Some(m);
-    }
+    add_metrics(cfg, &inputs, range.resolve(cfg.metrics_time), &mut a, err);
     if a.sections.is_empty() {
         conclude(&mut a, view, &filter, &mut check);
     }
     check.verdict(&cfg.nodes).map_err(RunError::Usage)?;
     Ok((a, unknown))
+}
+
+/// The logs to read: the inputs' logs and their bundles' logs, or standard input when
+/// no input is given and it is not a terminal. Returns them with their bundle tags and
+/// every input error so far (the classifier's first); the errors found here are written
+/// to `err`.
+fn log_sources(
+    cfg: &Config,
+    inputs: &mut Classified,
+    stdin_is_terminal: bool,
+    err: &mut dyn Write,
+) -> Result<LogSources, RunError> {
+    let has_logs = inputs.has_logs();
+    let (mut sources, errors) = if !has_logs && !inputs.metric_paths.is_empty() {
+        messages::error(
+            err,
+            "no log among the inputs (only metrics/status files): give the etcd logs too, or use `raftlog metrics`",
+        );
+        return Err(RunError::NoInput);
+    } else if !has_logs && !inputs.errors.is_empty() {
+        return Err(RunError::NoInput);
+    } else if !has_logs {
+        if stdin_is_terminal {
+            messages::error(
+                err,
+                "no input: give log files or directories, or pipe a log in (e.g. cat etcd.log | raftlog timeline)",
+            );
+            return Err(RunError::NoInput);
+        }
+        (vec![Source::Stdin], Vec::new())
+    } else {
+        input::expand(&inputs.log_args)
+    };
+    let tags = inputs.bundle_sources(&mut sources);
+    check_zones(cfg, &sources)?;
+    for e in &errors {
+        messages::error(err, e);
+    }
+    let mut all = std::mem::take(&mut inputs.errors);
+    all.extend(errors);
+    Ok(LogSources {
+        sources,
+        tags,
+        errors: all,
+    })
+}
+
+/// The logs a run reads, and the inputs it could not read so far.
+struct LogSources {
+    sources: Vec<Source>,
+    /// For each source, its bundle's layout and pod, if it is from a bundle.
+    tags: Vec<BundleTag>,
+    errors: Vec<error::InputError>,
+}
+
+/// A zone for a file that is not read would be silently unused: a typo.
+fn check_zones(cfg: &Config, sources: &[Source]) -> Result<(), RunError> {
+    for (f, _) in &cfg.ingest.zones {
+        if !sources.iter().any(|s| ingest::names_input(f, &s.name())) {
+            return Err(RunError::Usage(format!(
+                "--assume-tz {f}=...: no input is named {f} (give its path as listed in the inputs, or its file name)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Read the logs (in parallel, with a progress bar when asked); the results end with a
+/// row for each input that could not be read. No result at all is [`RunError::NoInput`].
+fn read_logs(
+    cfg: &Config,
+    logs: LogSources,
+    err: &mut dyn Write,
+) -> Result<Vec<ingest::InputResult>, RunError> {
+    let LogSources {
+        sources,
+        tags,
+        mut errors,
+    } = logs;
+    let mut results = Vec::new();
+    for (read, tag) in read_with_progress(cfg, &sources).into_iter().zip(tags) {
+        match read {
+            Ok(mut r) => {
+                (r.summary.layout, r.summary.pod) = tag.unzip();
+                if let Some(e) = &r.summary.error {
+                    messages::error(err, e);
+                }
+                results.push(r);
+            }
+            Err(e) => {
+                messages::error(err, &e);
+                errors.push(e);
+            }
+        }
+    }
+    if results.is_empty() {
+        return Err(RunError::NoInput);
+    }
+    results.extend(errors.iter().filter_map(unreadable_input));
+    Ok(results)
+}
+
+fn read_with_progress(
+    cfg: &Config,
+    sources: &[Source],
+) -> Vec<Result<ingest::InputResult, error::InputError>> {
+    let mut ingest_opts = cfg.ingest.clone();
+    let progress = cfg.progress.then(|| {
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        ingest_opts.progress = Some(read.clone());
+        let total = sources
+            .iter()
+            .map(|s| match s {
+                Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                Source::Stdin | Source::Member { .. } => None,
+            })
+            .sum::<Option<u64>>();
+        progress::Progress::start(read, total)
+    });
+    let reads = ingest::read_inputs(sources, &ingest_opts);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    reads
+}
+
+/// `-v`: the unrecognised raft lines of every input.
+fn unknown_lines(results: &[ingest::InputResult]) -> Vec<UnknownLine> {
+    results
+        .iter()
+        .flat_map(|r| {
+            r.summary
+                .unknown_samples
+                .iter()
+                .map(|(line, msg)| (r.summary.name.clone(), *line, msg.clone()))
+        })
+        .collect()
+}
+
+/// The `--since`/`--until` range on the corrected clock, and the newest line that a
+/// duration counts back from.
+#[derive(Clone, Copy)]
+struct Range {
+    since: Option<time::Instant>,
+    until: Option<time::Instant>,
+    newest: Option<time::Instant>,
+}
+
+impl Range {
+    /// Resolve the range against the logs (an empty range is a usage error) and drop
+    /// the counted-not-kept minutes that do not reach into it (near misses are found
+    /// in the view).
+    fn measure(cfg: &Config, results: &mut [ingest::InputResult]) -> Result<Range, RunError> {
+        // a range is judged on the corrected clock: measure it here too when one is given
+        let ranged = cfg.since.is_some() || cfg.until.is_some();
+        let clocks = if ranged && cfg.model.clock_correction {
+            clock::Clocks::measure(results, cfg.model.skew_tolerance_ms)
+        } else {
+            clock::Clocks::default()
+        };
+        let mut range = Range {
+            since: None,
+            until: None,
+            newest: newest_line(results, &clocks),
+        };
+        (range.since, range.until) = (range.resolve(cfg.since), range.resolve(cfg.until));
+        if let (Some(s), Some(u)) = (range.since, range.until) {
+            if s > u {
+                return Err(RunError::Usage(format!(
+                    "--since ({}) is after --until ({}): the range holds nothing",
+                    s.rfc3339(),
+                    u.rfc3339()
+                )));
+            }
+        }
+        for r in results.iter_mut() {
+            let only = clock::Clocks::only_member(r);
+            r.summary.not_kept_minutes.retain(|k| {
+                let (first, last) = (
+                    clocks.corrected(k.first_ts, k.node, only),
+                    clocks.corrected(k.last_ts, k.node, only),
+                );
+                range.since.is_none_or(|s| last >= s) && range.until.is_none_or(|u| first <= u)
+            });
+        }
+        Ok(range)
+    }
+
+    /// An instant, or a duration counted back from the newest line.
+    fn resolve(&self, b: Option<Bound>) -> Option<time::Instant> {
+        match b? {
+            Bound::At(t) => Some(t),
+            Bound::BeforeNewest(ms) => self
+                .newest
+                .map(|n| time::Instant(n.0.saturating_sub(ms.saturating_mul(1_000_000)))),
+        }
+    }
+}
+
+/// The metrics dumps and etcdctl outputs among the inputs and in the bundles, read and
+/// flagged, and checked against the logs when they hold one cluster.
+fn add_metrics(
+    cfg: &Config,
+    inputs: &Classified,
+    time: Option<time::Instant>,
+    a: &mut model::Analysis,
+    err: &mut dyn Write,
+) {
+    let bundle_status = inputs.bundle_status();
+    if inputs.metric_paths.is_empty() && bundle_status.is_empty() {
+        return;
+    }
+    let load = metrics::LoadOptions { time, name: None };
+    let mut m_inputs = load_metrics(&inputs.metric_paths, &load, err);
+    load_bundle_status(&bundle_status, &load, &mut m_inputs, err);
+    dump_times_from_logs(&mut m_inputs, a);
+    let hb = max_heartbeat_ms(a);
+    let opts = metrics::AnalyzeOptions {
+        thresholds: metrics::Thresholds {
+            heartbeat_interval_ms: (hb > 0.0).then_some(hb as u64),
+            ..metrics::Thresholds::default()
+                .with_storm(cfg.model.storm_threshold, cfg.model.storm_window_ms)
+        },
+        names: a
+            .names
+            .iter()
+            .map(|(k, v)| (event::hex(*k), v.clone()))
+            .collect(),
+    };
+    let m = metrics::analyze(m_inputs, &opts);
+    if a.sections.is_empty() {
+        diagnose::cross_check(a, &m);
+    } else {
+        a.report.summary.notes.push(format!(
+            "the metrics dumps and etcdctl outputs were not checked against the logs: the logs hold {} clusters",
+            a.sections.len()
+        ));
+    }
+    a.metrics = Some(m);
 }
 
 /// The time of the newest line, which a relative `--since`/`--until` counts back from,
@@ -500,49 +506,6 @@ fn analyze_clusters(
         })
         .collect();
     cluster::combine(sections, &groups)
-}
-
-/// `--metrics` takes dumps and `--status` etcdctl outputs: a file of another kind given to
-/// one of them (a log, most often, placed after the flag) is a usage error naming the
-/// flag, rather than an input silently read as something else or not at all.
-/// Directories are walked later and keep what they hold.
-fn check_flag_files(cfg: &Config) -> Result<(), String> {
-    use metrics::InputKind as K;
-    let flags = [("--metrics", &cfg.metrics), ("--status", &cfg.status)];
-    for (flag, files) in flags {
-        for f in files {
-            let p = std::path::Path::new(f);
-            if f == "-" || p.is_dir() {
-                continue;
-            }
-            let kind = metrics::detect_path(p).map_err(|e| format!("{flag} {f}: {e}"))?;
-            let fits = match (flag, kind) {
-                ("--metrics", Some(K::Prometheus)) => true,
-                ("--status", Some(k)) => k != K::Prometheus,
-                _ => false,
-            };
-            if fits {
-                continue;
-            }
-            let what = match kind {
-                Some(k) => format!("it is {}", k.as_str()),
-                None if matches!(input::looks_like_etcd_log(p), Ok(true)) => {
-                    "it looks like an etcd log: give logs as INPUTs, before or without the flag"
-                        .to_string()
-                }
-                None => "it is none of the kinds raftlog reads".to_string(),
-            };
-            let wants = if flag == "--metrics" {
-                "a Prometheus /metrics dump"
-            } else {
-                "an `etcdctl endpoint status` or `member list` output"
-            };
-            return Err(format!(
-                "{flag} {f}: not {wants} ({what}); {flag} takes one file per use"
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Write the output of `cfg`'s command for an analysis: with a width (terminal tables
@@ -665,7 +628,7 @@ pub mod interrupt {
                     let _ = std::fs::remove_file(p);
                 }
             }
-            eprintln!("raftlog: interrupted");
+            crate::messages::status(&mut std::io::stderr(), "interrupted");
             std::process::exit(130);
         });
     }
@@ -779,22 +742,6 @@ pub fn failed_conditions(cfg: &Config, a: &model::Analysis) -> Vec<FailOn> {
         .collect()
 }
 
-/// The etcd logs of the bundles appended to `sources`; returns, for every source, the
-/// layout and the pod or node of those from a bundle.
-fn bundle_sources(
-    bundles: &[bundle::Bundle],
-    sources: &mut Vec<Source>,
-) -> Vec<Option<(&'static str, String)>> {
-    let mut tags = vec![None; sources.len()];
-    for b in bundles {
-        for l in &b.logs {
-            sources.push(b.source(&l.path));
-            tags.push(Some((b.layout.name(), l.label.clone())));
-        }
-    }
-    tags
-}
-
 /// The members of the bundles' member lists; lists that cannot be read are errors on
 /// `err`.
 fn listed_members(bundles: &[bundle::Bundle], err: &mut dyn Write) -> bundle::Listed {
@@ -802,7 +749,7 @@ fn listed_members(bundles: &[bundle::Bundle], err: &mut dyn Write) -> bundle::Li
     for b in bundles {
         let (ms, errs) = b.listed_members();
         for e in errs {
-            let _ = writeln!(err, "raftlog: error: {e}");
+            messages::error(err, e);
         }
         for m in ms {
             if !listed.iter().any(|x| x.0 == m.0) {
@@ -830,7 +777,7 @@ fn load_bundle_status(
             Ok((kind, l)) => inputs.push(kind, &name, l),
             Err(metrics::MetricsError::NotRecognised(_)) => {}
             Err(e) => {
-                let _ = writeln!(err, "raftlog: error: {e}");
+                messages::error(err, e);
             }
         }
     }
@@ -844,11 +791,11 @@ fn load_metrics(
 ) -> metrics::Inputs {
     let (inputs, errs) = metrics::load(paths, opts);
     for e in &errs {
-        let _ = writeln!(err, "raftlog: error: {e}");
+        messages::error(err, e);
     }
     for s in &inputs.summaries {
         if let Some(w) = s.warning() {
-            let _ = writeln!(err, "raftlog: warning: {w}");
+            messages::warning(err, w);
         }
     }
     inputs
@@ -893,7 +840,7 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
                 names.insert(event::hex(id), name);
             }
             Err(e) => {
-                let _ = writeln!(err, "raftlog: error: {e}");
+                messages::error(err, e);
                 return EXIT_ERROR;
             }
         }
@@ -901,7 +848,7 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
     let time = match metrics_time(args.metrics_time.as_deref()) {
         Ok(t) => t,
         Err(e) => {
-            let _ = writeln!(err, "raftlog: error: {e}");
+            messages::error(err, e);
             return EXIT_ERROR;
         }
     };
@@ -909,18 +856,13 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
     let load = metrics::LoadOptions { time, name: None };
     let inputs = load_metrics(&paths, &load, err);
     if inputs.summaries.is_empty() {
-        let _ = writeln!(
-            err,
-            "raftlog: error: no metrics dump or etcdctl output could be read"
-        );
+        messages::error(err, "no metrics dump or etcdctl output could be read");
         return EXIT_ERROR;
     }
     let opts = metrics::AnalyzeOptions {
         thresholds: metrics::Thresholds {
             heartbeat_interval_ms: args.heartbeat_interval.map(|h| h as u64),
-            storm_threshold: args.storm_threshold,
-            storm_window_seconds: (args.storm_window / 1000).max(1) as u64,
-            ..Default::default()
+            ..metrics::Thresholds::default().with_storm(args.storm_threshold, args.storm_window)
         },
         names,
     };
@@ -934,7 +876,7 @@ pub fn run_metrics(args: &cli::MetricsArgs, out: &mut dyn Write, err: &mut dyn W
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
-            let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
+            messages::error(err, format_args!("cannot write output: {e}"));
             EXIT_ERROR
         }
     }
@@ -945,11 +887,9 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
     let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
     let parsed = (|| -> Result<metrics::rules::RulesConfig, String> {
         let mut t = metrics::Thresholds {
-            storm_threshold: args.storm_threshold,
-            storm_window_seconds: (args.storm_window / 1000).max(1) as u64,
             wal_fsync_p99_seconds: args.fsync_threshold as f64 / 1000.0,
             backend_commit_p99_seconds: args.commit_threshold as f64 / 1000.0,
-            ..Default::default()
+            ..metrics::Thresholds::default().with_storm(args.storm_threshold, args.storm_window)
         };
         if let Some(r) = args.rtt_threshold {
             t.peer_rtt_seconds = r as f64 / 1000.0;
@@ -980,13 +920,13 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
                 Ok(()) => EXIT_OK,
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
                 Err(e) => {
-                    let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
+                    messages::error(err, format_args!("cannot write output: {e}"));
                     EXIT_ERROR
                 }
             }
         }
         Err(e) => {
-            let _ = writeln!(err, "raftlog: error: {e}");
+            messages::error(err, e);
             EXIT_ERROR
         }
     }
@@ -1000,112 +940,152 @@ pub fn run_rules(args: &cli::RulesArgs, out: &mut dyn Write, err: &mut dyn Write
 /// and the summary and `-v` lines on stderr) is written.
 pub fn run(cfg: &Config, stdin_is_terminal: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let err: &mut dyn Write = &mut sanitize::TerminalWriter::new(err);
-    if let Some(path) = &cfg.output {
-        let inputs: Vec<&str> = cfg
-            .inputs
-            .iter()
-            .chain(&cfg.metrics)
-            .chain(&cfg.status)
-            .map(String::as_str)
-            .collect();
-        if let Err(e) = output::check_not_input(path, &inputs) {
-            let _ = writeln!(err, "raftlog: error: {e}");
-            return EXIT_ERROR;
-        }
+    if let Err(e) = check_output_path(cfg) {
+        messages::error(err, e);
+        return EXIT_ERROR;
     }
     let (mut a, mut unknown) = match analyze_listing_unknown(cfg, stdin_is_terminal, err) {
         Ok(a) => a,
         Err(RunError::NoInput) => return EXIT_ERROR,
         Err(e) => {
-            let _ = writeln!(err, "raftlog: error: {e}");
+            messages::error(err, e);
             return EXIT_ERROR;
         }
     };
     if cfg.redact {
-        let mut r = redact::Redactor::new(cfg.redact_names);
-        // the clusters first: their lines teach the redactor what the rows together
-        // (copies of their rows) must hide
-        for s in a.sections.iter_mut() {
-            r.apply(s);
-        }
-        r.apply(&mut a);
-        for (input, _, msg) in unknown.iter_mut() {
-            *input = r.input_label(input);
-            *msg = r.text(msg);
-        }
+        redact_all(cfg, &mut a, &mut unknown);
     }
     write_unknown(&unknown, err);
     if !cfg.quiet {
-        let _ = writeln!(err, "{}", read_summary(&a));
-        for i in &a.report.inputs {
-            if let Some(n) = &i.year_note {
-                let _ = writeln!(err, "raftlog: note: {}: {}", i.name, n);
-            }
-            if i.newest_first {
-                let _ = writeln!(
-                    err,
-                    "raftlog: note: {}: {}",
-                    i.name,
-                    model::NEWEST_FIRST_NOTE
-                );
-            }
-            if i.unattributed > 0 {
-                let _ = writeln!(
-                    err,
-                    "raftlog: warning: {}: {} event(s) tied to no member (their lines name none, and lines of several members are interleaved with no prefix naming the pod, or no line names the member): counted as unattributed, not guessed",
-                    i.name, i.unattributed
-                );
-            }
-        }
+        write_read_notes(&a, err);
     }
     if let Some(msg) = no_etcd_lines(&a) {
-        let _ = writeln!(err, "raftlog: error: {msg}");
+        messages::error(err, msg);
         return EXIT_ERROR;
     }
-    if let Some(path) = &cfg.output {
-        if let Err(e) = render_to_file(cfg, &a, path) {
-            let _ = writeln!(err, "raftlog: error: cannot write output: {path}: {e}");
-            return EXIT_ERROR;
+    if let Some(code) = write_output(cfg, &a, out, err) {
+        return code;
+    }
+    exit_status(cfg, &a, err)
+}
+
+/// `--output` must not name one of the inputs (it would be replaced before it is read).
+fn check_output_path(cfg: &Config) -> Result<(), String> {
+    let Some(path) = &cfg.output else {
+        return Ok(());
+    };
+    let inputs: Vec<&str> = cfg
+        .inputs
+        .iter()
+        .chain(&cfg.metrics)
+        .chain(&cfg.status)
+        .map(String::as_str)
+        .collect();
+    output::check_not_input(path, &inputs)
+}
+
+/// `--redact`: the analysis and the `-v` lines, before anything is written.
+fn redact_all(cfg: &Config, a: &mut model::Analysis, unknown: &mut [UnknownLine]) {
+    let mut r = redact::Redactor::new(cfg.redact_names);
+    // the clusters first: their lines teach the redactor what the rows together
+    // (copies of their rows) must hide
+    for s in a.sections.iter_mut() {
+        r.apply(s);
+    }
+    r.apply(a);
+    for (input, _, msg) in unknown.iter_mut() {
+        *input = r.input_label(input);
+        *msg = r.text(msg);
+    }
+}
+
+/// The summary line, then per input the notes on its dates and order and the events
+/// tied to no member.
+fn write_read_notes(a: &model::Analysis, err: &mut dyn Write) {
+    let _ = writeln!(err, "{}", read_summary(a));
+    for i in &a.report.inputs {
+        if let Some(n) = &i.year_note {
+            messages::note(err, format_args!("{}: {}", i.name, n));
         }
-    } else {
-        let hint = |out: &mut dyn Write| {
-            if cfg.hint {
-                writeln!(out, "\n{FORMAT_HINT}")?;
-            }
-            Ok(())
-        };
-        match render(cfg, &a, out)
-            .and_then(|_| hint(out))
-            .and_then(|_| out.flush())
-        {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return EXIT_OK,
-            Err(e) => {
-                let _ = writeln!(err, "raftlog: error: cannot write output: {e}");
-                return EXIT_ERROR;
-            }
+        if i.newest_first {
+            messages::note(
+                err,
+                format_args!("{}: {}", i.name, model::NEWEST_FIRST_NOTE),
+            );
+        }
+        if i.unattributed > 0 {
+            messages::warning(
+                err,
+                format_args!(
+                    "{}: {} event(s) tied to no member (their lines name none, and lines of several members are interleaved with no prefix naming the pod, or no line names the member): counted as unattributed, not guessed",
+                    i.name, i.unattributed
+                ),
+            );
         }
     }
-    let failed = failed_conditions(cfg, &a);
+}
+
+/// Render to `--output` or to `out`; returns the exit status when the run ends here
+/// (an output that cannot be written, or a closed pipe).
+fn write_output(
+    cfg: &Config,
+    a: &model::Analysis,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Option<i32> {
+    if let Some(path) = &cfg.output {
+        if let Err(e) = render_to_file(cfg, a, path) {
+            messages::error(err, format_args!("cannot write output: {path}: {e}"));
+            return Some(EXIT_ERROR);
+        }
+        return None;
+    }
+    let hint = |out: &mut dyn Write| {
+        if cfg.hint {
+            writeln!(out, "\n{FORMAT_HINT}")?;
+        }
+        Ok(())
+    };
+    match render(cfg, a, out)
+        .and_then(|_| hint(out))
+        .and_then(|_| out.flush())
+    {
+        Ok(()) => None,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Some(EXIT_OK),
+        Err(e) => {
+            messages::error(err, format_args!("cannot write output: {e}"));
+            Some(EXIT_ERROR)
+        }
+    }
+}
+
+/// The status of a run whose output was written: the `--fail-on` findings, and inputs
+/// that could not be read in full.
+fn exit_status(cfg: &Config, a: &model::Analysis, err: &mut dyn Write) -> i32 {
+    let failed = failed_conditions(cfg, a);
     if !failed.is_empty() && !cfg.quiet {
-        let _ = writeln!(
+        messages::status(
             err,
-            "raftlog: --fail-on: found {}",
-            failed
-                .iter()
-                .map(|f| format!("{f:?}").to_lowercase())
-                .collect::<Vec<_>>()
-                .join(", ")
+            format_args!(
+                "--fail-on: found {}",
+                failed
+                    .iter()
+                    .map(|f| format!("{f:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     // as ripgrep: the others were analysed and printed, the status still tells
     let unread = a.report.inputs.iter().filter(|i| i.error.is_some()).count();
     if unread > 0 && !cfg.ignore_unreadable {
         if !cfg.quiet {
-            let _ = writeln!(
+            messages::status(
                 err,
-                "raftlog: {unread} input{} could not be read in full (named above): exit status 2 (--ignore-unreadable: 0)",
-                if unread == 1 { "" } else { "s" }
+                format_args!(
+                    "{unread} input{} could not be read in full (named above): exit status 2 (--ignore-unreadable: 0)",
+                    if unread == 1 { "" } else { "s" }
+                ),
             );
         }
         return EXIT_ERROR;

@@ -15,9 +15,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // a usage error quotes the arguments: sanitised like every stderr line
-            let mut err = raftlog::sanitize::TerminalWriter::new(io::stderr());
-            let _ = write!(err, "{}", e.render());
-            drop(err);
+            let _ = write!(raftlog::messages::stderr(), "{}", e.render());
             return ExitCode::from(raftlog::EXIT_ERROR as u8);
         }
     };
@@ -45,9 +43,7 @@ fn main() -> ExitCode {
     let mut cfg = match raftlog::config::Config::from_cli(cli.command) {
         Ok(c) => c,
         Err(msg) => {
-            let mut err = raftlog::sanitize::TerminalWriter::new(io::stderr());
-            let _ = writeln!(err, "raftlog: error: {msg}");
-            drop(err);
+            raftlog::messages::error(&mut raftlog::messages::stderr(), msg);
             return ExitCode::from(raftlog::EXIT_ERROR as u8);
         }
     };
@@ -65,7 +61,7 @@ fn done(r: io::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("raftlog: error: {e}");
+            raftlog::messages::error(&mut raftlog::messages::stderr(), e);
             ExitCode::from(raftlog::EXIT_ERROR as u8)
         }
     }

@@ -9,8 +9,9 @@
 //! use std::path::PathBuf;
 //!
 //! let (inputs, errors) = metrics::load(&[PathBuf::from("dumps/")], &LoadOptions::default());
+//! let mut stderr = raftlog::messages::stderr();
 //! for e in &errors {
-//!     eprintln!("raftlog: error: {e}");
+//!     raftlog::messages::error(&mut stderr, e);
 //! }
 //! let report = metrics::analyze(inputs, &AnalyzeOptions::default());
 //! metrics::render::write_table(&report, &mut std::io::stdout()).unwrap();
@@ -392,7 +393,7 @@ pub struct Thresholds {
     /// tuning guide: the heartbeat interval should be around the round-trip time).
     pub heartbeat_interval_ms: Option<u64>,
     /// Leader changes at or above this many per window are `leader_changes_high`.
-    pub storm_threshold: u32,
+    pub storm_threshold: u64,
     /// The storm window, seconds.
     pub storm_window_seconds: u64,
 }
@@ -404,13 +405,28 @@ impl Default for Thresholds {
             backend_commit_p99_seconds: 0.025,
             peer_rtt_seconds: 0.100,
             heartbeat_interval_ms: None,
-            storm_threshold: 4,
-            storm_window_seconds: 900,
+            storm_threshold: crate::config::STORM_THRESHOLD,
+            storm_window_seconds: storm_window_seconds(crate::config::STORM_WINDOW_MS),
         }
     }
 }
 
+/// A storm window in whole seconds, at least one (rates are per second).
+fn storm_window_seconds(ms: i64) -> u64 {
+    (ms / 1000).max(1) as u64
+}
+
 impl Thresholds {
+    /// These thresholds with the storm threshold and window of a command line
+    /// (`--storm-threshold`, `--storm-window` in milliseconds).
+    pub fn with_storm(self, threshold: u64, window_ms: i64) -> Self {
+        Thresholds {
+            storm_threshold: threshold,
+            storm_window_seconds: storm_window_seconds(window_ms),
+            ..self
+        }
+    }
+
     /// The RTT threshold in effect: the heartbeat interval when known, else
     /// [`Thresholds::peer_rtt_seconds`].
     pub fn rtt_threshold_seconds(&self) -> f64 {
@@ -783,8 +799,28 @@ fn human_window(s: u64) -> String {
 }
 
 fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
-    let mut out = Vec::new();
     let who = m.label();
+    let mut out = latency_flags(m, &who, th);
+    out.extend(rtt_flags(m, &who, th));
+    if m.has_leader == Some(false) {
+        out.push(Flag {
+            code: "no_leader",
+            summary: format!(
+                "{who} had no leader when the dump was taken (etcd_server_has_leader 0)"
+            ),
+            value: Num(0.0),
+            threshold: Num(1.0),
+            peer: None,
+        });
+    }
+    out.extend(leader_changes_flag(m, &who, th));
+    out.extend(failure_flags(m, cur, &who));
+    out
+}
+
+/// The disk: WAL fsync and backend commit p99 against etcd's guidance.
+fn latency_flags(m: &MemberReport, who: &str, th: &Thresholds) -> Vec<Flag> {
+    let mut out = Vec::new();
     if let Some(p99) = m.wal_fsync.p99_seconds {
         if p99 > th.wal_fsync_p99_seconds {
             out.push(Flag {
@@ -815,12 +851,18 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
             });
         }
     }
+    out
+}
+
+/// Each peer link whose mean (else p99) round-trip time is above the threshold.
+fn rtt_flags(m: &MemberReport, who: &str, th: &Thresholds) -> Vec<Flag> {
     let rtt_t = th.rtt_threshold_seconds();
     let basis = if th.heartbeat_interval_ms.is_some_and(|x| x > 0) {
         "the heartbeat interval"
     } else {
         "the default threshold"
     };
+    let mut out = Vec::new();
     for p in &m.peers {
         let peer = p.name.clone().unwrap_or_else(|| p.id.clone());
         let over = match (p.rtt.mean_seconds, p.rtt.p99_seconds) {
@@ -842,50 +884,53 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
             });
         }
     }
-    if m.has_leader == Some(false) {
-        out.push(Flag {
-            code: "no_leader",
-            summary: format!(
-                "{who} had no leader when the dump was taken (etcd_server_has_leader 0)"
-            ),
-            value: Num(0.0),
-            threshold: Num(1.0),
-            peer: None,
-        });
+    out
+}
+
+/// Leader changes per storm window at or above the storm threshold.
+fn leader_changes_flag(m: &MemberReport, who: &str, th: &Thresholds) -> Option<Flag> {
+    let r = m.rates.as_ref()?;
+    let (Some(pw), Some(count)) = (r.leader_changes_per_window, r.leader_changes) else {
+        return None;
+    };
+    // NaN (no window) is never at or above the threshold
+    let over = pw >= th.storm_threshold as f64;
+    if !over {
+        return None;
     }
-    if let Some(r) = &m.rates {
-        if let (Some(pw), Some(count)) = (r.leader_changes_per_window, r.leader_changes) {
-            if pw >= th.storm_threshold as f64 {
-                let span = if r.basis == "life" {
-                    format!(
-                        "in its {} of life",
-                        crate::time::human_ms((r.seconds * 1e3) as i64)
-                    )
-                } else {
-                    format!(
-                        "between two dumps {} apart",
-                        crate::time::human_ms((r.seconds * 1e3) as i64)
-                    )
-                };
-                let scaled = if r.seconds > r.window_seconds as f64 {
-                    format!(", {pw:.1} per {}", human_window(r.window_seconds))
-                } else {
-                    String::new()
-                };
-                out.push(Flag {
-                    code: "leader_changes_high",
-                    summary: format!(
-                        "{who} saw {count} leader changes {span}{scaled}: at or above the storm threshold of {} per {}",
-                        th.storm_threshold,
-                        human_window(r.window_seconds)
-                    ),
-                    value: Num(pw),
-                    threshold: Num(th.storm_threshold as f64),
-                    peer: None,
-                });
-            }
-        }
-    }
+    let span = if r.basis == "life" {
+        format!(
+            "in its {} of life",
+            crate::time::human_ms((r.seconds * 1e3) as i64)
+        )
+    } else {
+        format!(
+            "between two dumps {} apart",
+            crate::time::human_ms((r.seconds * 1e3) as i64)
+        )
+    };
+    let scaled = if r.seconds > r.window_seconds as f64 {
+        format!(", {pw:.1} per {}", human_window(r.window_seconds))
+    } else {
+        String::new()
+    };
+    Some(Flag {
+        code: "leader_changes_high",
+        summary: format!(
+            "{who} saw {count} leader changes {span}{scaled}: at or above the storm threshold of {} per {}",
+            th.storm_threshold,
+            human_window(r.window_seconds)
+        ),
+        value: Num(pw),
+        threshold: Num(th.storm_threshold as f64),
+        peer: None,
+    })
+}
+
+/// Failed proposals and heartbeat send failures: between two dumps when there are
+/// two, else since the member started.
+fn failure_flags(m: &MemberReport, cur: &Dump, who: &str) -> Vec<Flag> {
+    let mut out = Vec::new();
     let interval = m.rates.as_ref().filter(|r| r.basis == "interval");
     let failed = match interval {
         Some(r) => r.proposals_failed.map(|n| (n.0, "between the two dumps")),
@@ -893,16 +938,14 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
             .proposals_failed_total
             .map(|n| (n, "since the member started")),
     };
-    if let Some((n, when)) = failed {
-        if n > 0.0 {
-            out.push(Flag {
-                code: "proposals_failed",
-                summary: format!("{who}: {} failed proposals {when}", Num(n)),
-                value: Num(n),
-                threshold: Num(0.0),
-                peer: None,
-            });
-        }
+    if let Some((n, when)) = failed.filter(|(n, _)| *n > 0.0) {
+        out.push(Flag {
+            code: "proposals_failed",
+            summary: format!("{who}: {} failed proposals {when}", Num(n)),
+            value: Num(n),
+            threshold: Num(0.0),
+            peer: None,
+        });
     }
     let hb = match interval {
         Some(r) => r
@@ -912,19 +955,17 @@ fn flags(m: &MemberReport, cur: &Dump, th: &Thresholds) -> Vec<Flag> {
             .heartbeat_send_failures_total
             .map(|n| (n, "since the member started")),
     };
-    if let Some((n, when)) = hb {
-        if n > 0.0 {
-            out.push(Flag {
-                code: "heartbeat_send_failures",
-                summary: format!(
-                    "{who}: {} heartbeat send failures {when} (the leader could not send heartbeats on time: slow disk, CPU starvation or network)",
-                    Num(n)
-                ),
-                value: Num(n),
-                threshold: Num(0.0),
-                peer: None,
-            });
-        }
+    if let Some((n, when)) = hb.filter(|(n, _)| *n > 0.0) {
+        out.push(Flag {
+            code: "heartbeat_send_failures",
+            summary: format!(
+                "{who}: {} heartbeat send failures {when} (the leader could not send heartbeats on time: slow disk, CPU starvation or network)",
+                Num(n)
+            ),
+            value: Num(n),
+            threshold: Num(0.0),
+            peer: None,
+        });
     }
     out
 }
@@ -996,8 +1037,35 @@ fn member_report(
 pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
     let th = &opts.thresholds;
     let mut notes = Vec::new();
-    // names by id: given > member list > dump file names
-    let mut names: BTreeMap<String, (String, NameSource)> = BTreeMap::new();
+    let (names, member_list) = names_by_id(&inputs, opts);
+    let groups = group_dumps(&inputs.dumps, &mut notes);
+    let members = member_reports(groups, &names, th, &mut notes);
+    let mut status = inputs.status;
+    name_statuses(&mut status, &names, &member_list);
+    let status_summary = if status.is_empty() {
+        None
+    } else {
+        Some(status::summarize(&status))
+    };
+    MetricsReport {
+        schema_version: SCHEMA_VERSION,
+        rtt_threshold_seconds: th.rtt_threshold_seconds(),
+        thresholds: th.clone(),
+        inputs: inputs.summaries,
+        members,
+        status,
+        status_summary,
+        member_list,
+        notes,
+    }
+}
+
+type Names = BTreeMap<String, (String, NameSource)>;
+
+/// Member names by id: given > member list > dump file names; and the member list,
+/// one row per id.
+fn names_by_id(inputs: &Inputs, opts: &AnalyzeOptions) -> (Names, Vec<ListedMember>) {
+    let mut names: Names = BTreeMap::new();
     for d in &inputs.dumps {
         if let (Some(id), Some(n)) = (&d.id, &d.name) {
             names
@@ -1018,10 +1086,17 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
     for (id, n) in &opts.names {
         names.insert(id.to_ascii_lowercase(), (n.clone(), NameSource::Given));
     }
+    (names, member_list)
+}
 
-    // group dumps by member
+/// The dumps grouped by member (same id, else same name), with notes on dumps that
+/// are not of an etcd member or name several ids.
+fn group_dumps<'a>(
+    dumps: &'a [Dump],
+    notes: &mut Vec<String>,
+) -> Vec<(Option<String>, Vec<&'a Dump>)> {
     let mut groups: Vec<(Option<String>, Vec<&Dump>)> = Vec::new();
-    for d in &inputs.dumps {
+    for d in dumps {
         if d.etcd_series == 0 {
             notes.push(format!(
                 "{}: no etcd series in this dump (is it the /metrics of an etcd member?)",
@@ -1042,10 +1117,21 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
             None => groups.push((key, vec![d])),
         }
     }
+    groups
+}
+
+/// One report per member: its latest dump, with interval rates from its earliest when
+/// the dumps have distinct times (else each dump on its own); sorted by name.
+fn member_reports(
+    groups: Vec<(Option<String>, Vec<&Dump>)>,
+    names: &Names,
+    th: &Thresholds,
+    notes: &mut Vec<String>,
+) -> Vec<MemberReport> {
     let mut members = Vec::new();
     for (_, mut ds) in groups {
         if ds.len() == 1 {
-            members.push(member_report(ds[0], None, &names, th));
+            members.push(member_report(ds[0], None, names, th));
             continue;
         }
         let mut times: Vec<i64> = ds.iter().filter_map(|d| d.time.map(|t| t.0)).collect();
@@ -1063,7 +1149,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
                     last.input
                 ));
             }
-            members.push(member_report(last, Some(first), &names, th));
+            members.push(member_report(last, Some(first), names, th));
         } else {
             notes.push(format!(
                 "{} dumps of {} without distinct dump times ({}); shown separately, no interval rates (a dump has no clock of its own: read each with its own --metrics-time)",
@@ -1072,7 +1158,7 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
                 ds.iter().map(|d| d.input.as_str()).collect::<Vec<_>>().join(", ")
             ));
             for d in ds {
-                members.push(member_report(d, None, &names, th));
+                members.push(member_report(d, None, names, th));
             }
         }
     }
@@ -1092,9 +1178,11 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
             ));
         }
     }
+    members
+}
 
-    // statuses: names from the member list (by id, else by client URL)
-    let mut status = inputs.status;
+/// Endpoint statuses named from the member list (by id, else by client URL).
+fn name_statuses(status: &mut [EndpointStatus], names: &Names, member_list: &[ListedMember]) {
     for e in status.iter_mut() {
         e.name =
             e.id.as_ref()
@@ -1107,22 +1195,5 @@ pub fn analyze(inputs: Inputs, opts: &AnalyzeOptions) -> MetricsReport {
                         .map(|m| m.name.clone())
                         .filter(|n| !n.is_empty())
                 });
-    }
-    let status_summary = if status.is_empty() {
-        None
-    } else {
-        Some(status::summarize(&status))
-    };
-
-    MetricsReport {
-        schema_version: SCHEMA_VERSION,
-        rtt_threshold_seconds: th.rtt_threshold_seconds(),
-        thresholds: th.clone(),
-        inputs: inputs.summaries,
-        members,
-        status,
-        status_summary,
-        member_list,
-        notes,
     }
 }

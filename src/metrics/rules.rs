@@ -19,7 +19,7 @@ pub struct RulesConfig {
     /// `EtcdNoLeader` fires after `etcd_server_has_leader == 0` lasts this long (seconds).
     pub no_leader_for_seconds: u64,
     /// Leader changes at or above this many in [`RulesConfig::storm_window_seconds`].
-    pub storm_threshold: u32,
+    pub storm_threshold: u64,
     /// Storm window, seconds.
     pub storm_window_seconds: u64,
     /// Mean peer RTT above this (seconds) fires `EtcdPeerRoundTripTimeHigh`.
@@ -115,104 +115,15 @@ struct Rule {
 
 /// The alerting-rule file (YAML) for `c`.
 pub fn rules_yaml(c: &RulesConfig) -> String {
-    let sel = |m: &str| match c.selector.as_deref().map(str::trim) {
-        Some(s) if !s.is_empty() => format!("{m}{{{s}}}"),
-        _ => m.to_string(),
-    };
-    let rw = prom_duration(c.rate_window_seconds);
-    let sw = prom_duration(c.storm_window_seconds);
-    let pw = prom_duration(c.proposals_window_seconds);
-    let rules = [
-        Rule {
-            alert: "EtcdNoLeader",
-            expr: format!("{} == 0", sel("etcd_server_has_leader")),
-            for_s: c.no_leader_for_seconds,
-            severity: "critical",
-            summary: "etcd member has no leader".into(),
-            description: "etcd member {{ $labels.instance }} has had no leader for more than ".to_string()
-                + &prom_duration(c.no_leader_for_seconds)
-                + ".",
-        },
-        Rule {
-            alert: "EtcdHighNumberOfLeaderChanges",
-            expr: format!(
-                "increase({}[{sw}]) >= {}",
-                sel("etcd_server_leader_changes_seen_total"),
-                c.storm_threshold
-            ),
-            for_s: 0,
-            severity: "warning",
-            summary: "etcd leader election storm".into(),
-            description: format!(
-                "etcd member {{{{ $labels.instance }}}} saw {} or more leader changes within {sw} (an election storm: check peer round-trip times, disk latency and CPU starvation).",
-                c.storm_threshold
-            ),
-        },
-        Rule {
-            alert: "EtcdPeerRoundTripTimeHigh",
-            expr: format!(
-                "rate({}[{rw}]) / rate({}[{rw}]) > {}",
-                sel("etcd_network_peer_round_trip_time_seconds_sum"),
-                sel("etcd_network_peer_round_trip_time_seconds_count"),
-                prom_float(c.peer_rtt_seconds)
-            ),
-            for_s: c.latency_for_seconds,
-            severity: "warning",
-            summary: "etcd peer round-trip time high".into(),
-            description: format!(
-                "Mean round-trip time from etcd member {{{{ $labels.instance }}}} to peer {{{{ $labels.To }}}} is above {} (the heartbeat interval should be close to the round-trip time and the election timeout well above it).",
-                human_seconds(c.peer_rtt_seconds)
-            ),
-        },
-        Rule {
-            alert: "EtcdWALFsyncSlow",
-            expr: format!(
-                "histogram_quantile(0.99, rate({}[{rw}])) > {}",
-                sel("etcd_disk_wal_fsync_duration_seconds_bucket"),
-                prom_float(c.wal_fsync_p99_seconds)
-            ),
-            for_s: c.latency_for_seconds,
-            severity: "warning",
-            summary: "etcd WAL fsync slow".into(),
-            description: format!(
-                "99th percentile of WAL fsync on etcd member {{{{ $labels.instance }}}} is above {} (etcd guidance: below 10 ms); a slow disk delays heartbeats and causes elections.",
-                human_seconds(c.wal_fsync_p99_seconds)
-            ),
-        },
-        Rule {
-            alert: "EtcdBackendCommitSlow",
-            expr: format!(
-                "histogram_quantile(0.99, rate({}[{rw}])) > {}",
-                sel("etcd_disk_backend_commit_duration_seconds_bucket"),
-                prom_float(c.backend_commit_p99_seconds)
-            ),
-            for_s: c.latency_for_seconds,
-            severity: "warning",
-            summary: "etcd backend commit slow".into(),
-            description: format!(
-                "99th percentile of backend commits on etcd member {{{{ $labels.instance }}}} is above {} (etcd guidance: below 25 ms).",
-                human_seconds(c.backend_commit_p99_seconds)
-            ),
-        },
-        Rule {
-            alert: "EtcdProposalsFailing",
-            expr: format!(
-                "rate({}[{pw}]) > 0",
-                sel("etcd_server_proposals_failed_total")
-            ),
-            for_s: 0,
-            severity: "warning",
-            summary: "etcd proposals failing".into(),
-            description: format!(
-                "etcd member {{{{ $labels.instance }}}} has failed proposals within {pw} (usually leader elections or loss of quorum)."
-            ),
-        },
-    ];
+    let mut rules = Vec::from(leadership_rules(c));
+    rules.extend(latency_rules(c));
+    rules.push(proposals_rule(c));
     let mut y = String::new();
     y.push_str("# Prometheus alerting rules for the conditions raftlog checks (raftlog rules).\n");
     y.push_str(&format!(
-        "# storm: {} leader changes per {sw}; peer RTT: {}; WAL fsync p99: {}; backend commit p99: {}\n",
+        "# storm: {} leader changes per {}; peer RTT: {}; WAL fsync p99: {}; backend commit p99: {}\n",
         c.storm_threshold,
+        prom_duration(c.storm_window_seconds),
         human_seconds(c.peer_rtt_seconds),
         human_seconds(c.wal_fsync_p99_seconds),
         human_seconds(c.backend_commit_p99_seconds)
@@ -233,6 +144,119 @@ pub fn rules_yaml(c: &RulesConfig) -> String {
         y.push_str(&format!("          description: {}\n", q(&r.description)));
     }
     y
+}
+
+impl RulesConfig {
+    /// A series with the selector's label matchers, if any.
+    fn series(&self, metric: &str) -> String {
+        match self.selector.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => format!("{metric}{{{s}}}"),
+            _ => metric.to_string(),
+        }
+    }
+}
+
+/// No leader, and leader changes at or above the storm threshold.
+fn leadership_rules(c: &RulesConfig) -> [Rule; 2] {
+    let sw = prom_duration(c.storm_window_seconds);
+    [
+        Rule {
+            alert: "EtcdNoLeader",
+            expr: format!("{} == 0", c.series("etcd_server_has_leader")),
+            for_s: c.no_leader_for_seconds,
+            severity: "critical",
+            summary: "etcd member has no leader".into(),
+            description: "etcd member {{ $labels.instance }} has had no leader for more than ".to_string()
+                + &prom_duration(c.no_leader_for_seconds)
+                + ".",
+        },
+        Rule {
+            alert: "EtcdHighNumberOfLeaderChanges",
+            expr: format!(
+                "increase({}[{sw}]) >= {}",
+                c.series("etcd_server_leader_changes_seen_total"),
+                c.storm_threshold
+            ),
+            for_s: 0,
+            severity: "warning",
+            summary: "etcd leader election storm".into(),
+            description: format!(
+                "etcd member {{{{ $labels.instance }}}} saw {} or more leader changes within {sw} (an election storm: check peer round-trip times, disk latency and CPU starvation).",
+                c.storm_threshold
+            ),
+        },
+    ]
+}
+
+/// Peer round-trip time, WAL fsync and backend commit latency.
+fn latency_rules(c: &RulesConfig) -> [Rule; 3] {
+    let rw = prom_duration(c.rate_window_seconds);
+    [
+        Rule {
+            alert: "EtcdPeerRoundTripTimeHigh",
+            expr: format!(
+                "rate({}[{rw}]) / rate({}[{rw}]) > {}",
+                c.series("etcd_network_peer_round_trip_time_seconds_sum"),
+                c.series("etcd_network_peer_round_trip_time_seconds_count"),
+                prom_float(c.peer_rtt_seconds)
+            ),
+            for_s: c.latency_for_seconds,
+            severity: "warning",
+            summary: "etcd peer round-trip time high".into(),
+            description: format!(
+                "Mean round-trip time from etcd member {{{{ $labels.instance }}}} to peer {{{{ $labels.To }}}} is above {} (the heartbeat interval should be close to the round-trip time and the election timeout well above it).",
+                human_seconds(c.peer_rtt_seconds)
+            ),
+        },
+        Rule {
+            alert: "EtcdWALFsyncSlow",
+            expr: format!(
+                "histogram_quantile(0.99, rate({}[{rw}])) > {}",
+                c.series("etcd_disk_wal_fsync_duration_seconds_bucket"),
+                prom_float(c.wal_fsync_p99_seconds)
+            ),
+            for_s: c.latency_for_seconds,
+            severity: "warning",
+            summary: "etcd WAL fsync slow".into(),
+            description: format!(
+                "99th percentile of WAL fsync on etcd member {{{{ $labels.instance }}}} is above {} (etcd guidance: below 10 ms); a slow disk delays heartbeats and causes elections.",
+                human_seconds(c.wal_fsync_p99_seconds)
+            ),
+        },
+        Rule {
+            alert: "EtcdBackendCommitSlow",
+            expr: format!(
+                "histogram_quantile(0.99, rate({}[{rw}])) > {}",
+                c.series("etcd_disk_backend_commit_duration_seconds_bucket"),
+                prom_float(c.backend_commit_p99_seconds)
+            ),
+            for_s: c.latency_for_seconds,
+            severity: "warning",
+            summary: "etcd backend commit slow".into(),
+            description: format!(
+                "99th percentile of backend commits on etcd member {{{{ $labels.instance }}}} is above {} (etcd guidance: below 25 ms).",
+                human_seconds(c.backend_commit_p99_seconds)
+            ),
+        },
+    ]
+}
+
+/// Failed proposals.
+fn proposals_rule(c: &RulesConfig) -> Rule {
+    let pw = prom_duration(c.proposals_window_seconds);
+    Rule {
+        alert: "EtcdProposalsFailing",
+        expr: format!(
+            "rate({}[{pw}]) > 0",
+            c.series("etcd_server_proposals_failed_total")
+        ),
+        for_s: 0,
+        severity: "warning",
+        summary: "etcd proposals failing".into(),
+        description: format!(
+            "etcd member {{{{ $labels.instance }}}} has failed proposals within {pw} (usually leader elections or loss of quorum)."
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -234,18 +234,7 @@ fn logterm_index(i: &str) -> R<'_, (u64, u64)> {
 
 fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
     if let Some(r) = i.strip_prefix("became ") {
-        let (_, (role, t)) = all_consuming((
-            alt((
-                value(Kind::BecamePreCandidate, tg("pre-candidate")),
-                value(Kind::BecameFollower, tg("follower")),
-                value(Kind::BecameCandidate, tg("candidate")),
-                value(Kind::BecameLeader, tg("leader")),
-            )),
-            at_term,
-        ))
-        .parse(r)
-        .ok()?;
-        return Some(ev(s, Some(t), role));
+        return became(s, r);
     }
     if let Some(r) = i.strip_prefix("is starting a new election") {
         let (_, t) = all_consuming(at_term).parse(r).ok()?;
@@ -270,44 +259,70 @@ fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
         return Some(ev(s, None, Kind::SteppedDown));
     }
     if let Some(r) = i.strip_prefix("no leader at term ") {
-        let (_, (t, reason)) = all_consuming((
-            num,
-            preceded(
-                tg("; dropping "),
-                alt((
-                    value(DropReason::NoLeader, tg("proposal")),
-                    value(DropReason::NoLeaderReadIndex, tg("index reading msg")),
-                    value(DropReason::NoLeaderTransfer, tg("leader transfer msg")),
-                )),
-            ),
-        ))
-        .parse(r)
-        .ok()?;
-        return Some(ev(
-            s,
-            Some(t),
-            Kind::ProposalDropped {
-                reason,
-                leader: None,
-            },
-        ));
+        return no_leader(s, r);
     }
     if let Some(r) = i.strip_prefix("not forwarding to leader ") {
-        let (_, (leader, t)) = all_consuming((id, terminated(at_term, tg("; dropping proposal"))))
-            .parse(r)
-            .ok()?;
-        return Some(ev(
-            s,
-            Some(t),
-            Kind::ProposalDropped {
-                reason: DropReason::NotForwarding,
-                leader: Some(leader),
-            },
-        ));
+        return not_forwarding(s, r);
     }
     if let Some(r) = i.strip_prefix("switched to configuration ") {
         return config(s, r);
     }
+    campaign_line(s, i)
+}
+
+/// `became follower|pre-candidate|candidate|leader at term T`.
+fn became(s: NodeId, r: &str) -> Option<Outcome> {
+    let (_, (role, t)) = all_consuming((
+        alt((
+            value(Kind::BecamePreCandidate, tg("pre-candidate")),
+            value(Kind::BecameFollower, tg("follower")),
+            value(Kind::BecameCandidate, tg("candidate")),
+            value(Kind::BecameLeader, tg("leader")),
+        )),
+        at_term,
+    ))
+    .parse(r)
+    .ok()?;
+    Some(ev(s, Some(t), role))
+}
+
+/// `no leader at term T; dropping proposal|index reading msg|leader transfer msg`.
+fn no_leader(s: NodeId, r: &str) -> Option<Outcome> {
+    let (_, (t, reason)) = all_consuming((
+        num,
+        preceded(
+            tg("; dropping "),
+            alt((
+                value(DropReason::NoLeader, tg("proposal")),
+                value(DropReason::NoLeaderReadIndex, tg("index reading msg")),
+                value(DropReason::NoLeaderTransfer, tg("leader transfer msg")),
+            )),
+        ),
+    ))
+    .parse(r)
+    .ok()?;
+    let kind = Kind::ProposalDropped {
+        reason,
+        leader: None,
+    };
+    Some(ev(s, Some(t), kind))
+}
+
+/// `not forwarding to leader L at term T; dropping proposal`.
+fn not_forwarding(s: NodeId, r: &str) -> Option<Outcome> {
+    let (_, (leader, t)) = all_consuming((id, terminated(at_term, tg("; dropping proposal"))))
+        .parse(r)
+        .ok()?;
+    let kind = Kind::ProposalDropped {
+        reason: DropReason::NotForwarding,
+        leader: Some(leader),
+    };
+    Some(ev(s, Some(t), kind))
+}
+
+/// Leadership transfers, refused campaigns, missed ticks, snapshots, forgotten leaders:
+/// the subject lines after the election steps.
+fn campaign_line(s: NodeId, i: &str) -> Option<Outcome> {
     if let Some(r) = i.strip_prefix("sends MsgTimeoutNow to ") {
         let (_, (to, _)) = all_consuming((
             id,
@@ -327,54 +342,29 @@ fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
             .ok()?;
         return Some(ev(s, None, Kind::TimeoutNowSent { to }));
     }
-    if i.starts_with("is unpromotable and can not campaign") {
-        return Some(ev(
-            s,
-            None,
-            Kind::CampaignRefused {
-                reason: "unpromotable",
-            },
-        ));
-    }
-    if i.starts_with("is unpromotable; campaign() should have been called") {
-        return Some(ev(
-            s,
-            None,
-            Kind::CampaignRefused {
-                reason: "unpromotable",
-            },
-        ));
+    if i.starts_with("is unpromotable and can not campaign")
+        || i.starts_with("is unpromotable; campaign() should have been called")
+    {
+        let kind = Kind::CampaignRefused {
+            reason: "unpromotable",
+        };
+        return Some(ev(s, None, kind));
     }
     if let Some(r) = i.strip_prefix("cannot campaign at term ") {
         let (_, t) = terminated(num, tg(" since there are still "))
             .parse(r)
             .ok()?;
-        return Some(ev(
-            s,
-            Some(t),
-            Kind::CampaignRefused {
-                reason: "pending_conf_change",
-            },
-        ));
+        let kind = Kind::CampaignRefused {
+            reason: "pending_conf_change",
+        };
+        return Some(ev(s, Some(t), kind));
     }
     if let Some(r) = i.strip_prefix("forgetting leader ") {
         let (_, (leader, t)) = all_consuming((id, at_term)).parse(r).ok()?;
         return Some(ev(s, Some(t), Kind::ForgotLeader { leader }));
     }
     if let Some(r) = i.strip_prefix("(leader ") {
-        let (_, was) = all_consuming(terminated(
-            alt((value(true, tg("true")), value(false, tg("false")))),
-            tg(") A tick missed to fire. Node blocks too long!"),
-        ))
-        .parse(r)
-        .ok()?;
-        return Some(ev(
-            s,
-            None,
-            Kind::TickMissed {
-                was_leader: Some(was),
-            },
-        ));
+        return tick_missed(s, r);
     }
     if i.starts_with("A tick missed to fire") {
         return Some(ev(s, None, Kind::TickMissed { was_leader: None }));
@@ -383,6 +373,20 @@ fn subject_line(s: NodeId, i: &str) -> Option<Outcome> {
         return snapshot_line(s, r);
     }
     None
+}
+
+/// `(leader true|false) A tick missed to fire. Node blocks too long!`
+fn tick_missed(s: NodeId, r: &str) -> Option<Outcome> {
+    let (_, was) = all_consuming(terminated(
+        alt((value(true, tg("true")), value(false, tg("false")))),
+        tg(") A tick missed to fire. Node blocks too long!"),
+    ))
+    .parse(r)
+    .ok()?;
+    let kind = Kind::TickMissed {
+        was_leader: Some(was),
+    };
+    Some(ev(s, None, kind))
 }
 
 fn logterm_line(s: NodeId, i: &str) -> Option<Outcome> {

@@ -113,290 +113,302 @@ fn disk_work(work: DiskWork, started: bool, took_ms: Option<f64>) -> Kind {
     }
 }
 
-/// Match a zap server line by its `msg`.
+/// Match a zap server line by its `msg`: one function per family of messages, each a
+/// table of exact messages (etcd-log-messages.md §3).
 pub fn parse_zap(msg: &str, f: &Fields<'_>) -> Option<ServerOutcome> {
     let local = fid(f, "local-member-id");
-    let one = |k: Kind| Some(ServerOutcome::Events(vec![(local, k)]));
-    match msg {
-        "starting an etcd server" => {
-            let version = fstr(f, "etcd-version");
-            let mut out = vec![(
-                local,
-                Kind::ProcessStart {
-                    version: version.clone(),
-                },
-            )];
-            out.push((
-                local,
-                Kind::TimingConfig {
-                    heartbeat_ms: fms(f, "heartbeat-interval"),
-                    election_ms: fms(f, "election-timeout"),
-                    election_ticks: None,
-                    pre_vote: f.get("pre-vote").and_then(|v| v.as_bool()),
-                },
-            ));
-            let mut id = identity();
-            if let Kind::MemberIdentity(ident) = &mut id {
- let Identity {
-                name,
-                peer_urls,
-                client_urls,
-                version: v,
-                initial_cluster,
-                restart,
-                ..
-            } = &mut **ident;
-                *name = fstr(f, "name");
-                *peer_urls = furls(f, "initial-advertise-peer-urls");
-                *client_urls = furls(f, "advertise-client-urls");
-                *v = version;
-                *initial_cluster = fstr(f, "initial-cluster")
-                    .map(|s| parse_initial_cluster(&s))
-                    .unwrap_or_default();
-                *restart = f
-                    .get("member-initialized")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
-            }
-            out.push((local, id));
-            Some(ServerOutcome::Events(out))
+    let events = match msg {
+        "starting an etcd server" => server_start(f, local),
+        "Running: " => vec![(local, running_args(&furls(f, "args")))],
+        "apply request took too long" => slow_apply(f, local),
+        _ => {
+            let kind = identity_zap(msg, f, local)
+                .or_else(|| stop_zap(msg, f))
+                .or_else(|| membership_zap(msg, f))
+                .or_else(|| disk_zap(msg, f))
+                .or_else(|| peer_zap(msg, f))
+                .or_else(|| leadership_zap(msg, f))?;
+            vec![(local, kind)]
         }
-        "Running: " => {
-            let args: Vec<String> = furls(f, "args");
-            let mut hb = None;
-            let mut el = None;
-            let mut pv = None;
-            let mut i = 0;
-            while i < args.len() {
-                let a = &args[i];
-                let (k, v) = match a.split_once('=') {
-                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                    None => (a.clone(), args.get(i + 1).cloned()),
-                };
-                match k.trim_start_matches('-') {
-                    "heartbeat-interval" => hb = v.and_then(|x| x.parse::<f64>().ok()),
-                    "election-timeout" => el = v.and_then(|x| x.parse::<f64>().ok()),
-                    "pre-vote" => pv = Some(v.map(|x| x != "false").unwrap_or(true)),
-                    _ => {}
-                }
-                i += 1;
-            }
-            one(Kind::TimingConfig {
-                heartbeat_ms: hb,
-                election_ms: el,
-                election_ticks: None,
-                pre_vote: pv,
-            })
+    };
+    Some(ServerOutcome::Events(events))
+}
+
+fn member_identity(ident: Identity) -> Kind {
+    Kind::MemberIdentity(Box::new(ident))
+}
+
+/// `starting an etcd server`: the process, its timers and its configured identity.
+fn server_start(f: &Fields<'_>, local: Option<NodeId>) -> Vec<ServerEvent> {
+    let version = fstr(f, "etcd-version");
+    let timing = Kind::TimingConfig {
+        heartbeat_ms: fms(f, "heartbeat-interval"),
+        election_ms: fms(f, "election-timeout"),
+        election_ticks: None,
+        pre_vote: f.get("pre-vote").and_then(|v| v.as_bool()),
+    };
+    let ident = Identity {
+        name: fstr(f, "name"),
+        peer_urls: furls(f, "initial-advertise-peer-urls"),
+        client_urls: furls(f, "advertise-client-urls"),
+        version: version.clone(),
+        initial_cluster: fstr(f, "initial-cluster")
+            .map(|s| parse_initial_cluster(&s))
+            .unwrap_or_default(),
+        restart: f
+            .get("member-initialized")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        ..Identity::default()
+    };
+    vec![
+        (local, Kind::ProcessStart { version }),
+        (local, timing),
+        (local, member_identity(ident)),
+    ]
+}
+
+/// `Running: ` with the command line: the timer flags as given (`--flag=value` or
+/// `--flag value`; a bare `--pre-vote` is true).
+fn running_args(args: &[String]) -> Kind {
+    let (mut hb, mut el, mut pv) = (None, None, None);
+    for (i, a) in args.iter().enumerate() {
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (a.clone(), args.get(i + 1).cloned()),
+        };
+        match k.trim_start_matches('-') {
+            "heartbeat-interval" => hb = v.and_then(|x| x.parse::<f64>().ok()),
+            "election-timeout" => el = v.and_then(|x| x.parse::<f64>().ok()),
+            "pre-vote" => pv = Some(v.map(|x| x != "false").unwrap_or(true)),
+            _ => {}
         }
+    }
+    Kind::TimingConfig {
+        heartbeat_ms: hb,
+        election_ms: el,
+        election_ticks: None,
+        pre_vote: pv,
+    }
+}
+
+/// The lines that say who a member is (ID, name, URLs, cluster, version).
+fn identity_zap(msg: &str, f: &Fields<'_>, local: Option<NodeId>) -> Option<Kind> {
+    let ident = match msg {
         "starting local member" | "restarting local member" | "forcing restart member" => {
-            let mut id = identity();
-            if let Kind::MemberIdentity(ident) = &mut id {
- let Identity {
-                member,
-                cluster_id,
-                restart,
-                ..
-            } = &mut **ident;
-                *member = local;
-                *cluster_id = fstr(f, "cluster-id");
-                *restart = msg != "starting local member";
+            Identity {
+                member: local,
+                cluster_id: fstr(f, "cluster-id"),
+                restart: msg != "starting local member",
+                ..Identity::default()
             }
-            one(id)
         }
-        "starting etcd server" => {
-            let mut id = identity();
-            if let Kind::MemberIdentity(ident) = &mut id {
- let Identity {
-                member,
-                cluster_id,
-                version,
-                ..
-            } = &mut **ident;
-                *member = local;
-                *cluster_id = fstr(f, "cluster-id");
-                *version = fstr(f, "local-server-version");
-            }
-            one(id)
-        }
-        "now serving peer/client/metrics" => {
-            let mut id = identity();
-            if let Kind::MemberIdentity(ident) = &mut id {
- let Identity {
-                member,
-                peer_urls,
-                client_urls,
-                ..
-            } = &mut **ident;
-                *member = local;
-                *peer_urls = furls(f, "initial-advertise-peer-urls");
-                *client_urls = furls(f, "advertise-client-urls");
-            }
-            one(id)
-        }
+        "starting etcd server" => Identity {
+            member: local,
+            cluster_id: fstr(f, "cluster-id"),
+            version: fstr(f, "local-server-version"),
+            ..Identity::default()
+        },
+        "now serving peer/client/metrics" => Identity {
+            member: local,
+            peer_urls: furls(f, "initial-advertise-peer-urls"),
+            client_urls: furls(f, "advertise-client-urls"),
+            ..Identity::default()
+        },
         "published local member to cluster through raft" => {
-            let (n, urls) = parse_attributes(&fstr(f, "local-member-attributes").unwrap_or_default());
-            let mut id = identity();
-            if let Kind::MemberIdentity(ident) = &mut id {
- let Identity {
-                member,
+            let (name, client_urls) =
+                parse_attributes(&fstr(f, "local-member-attributes").unwrap_or_default());
+            Identity {
+                member: local,
                 name,
                 client_urls,
-                cluster_id,
-                ..
-            } = &mut **ident;
-                *member = local;
-                *name = n;
-                *client_urls = urls;
-                *cluster_id = fstr(f, "cluster-id");
+                cluster_id: fstr(f, "cluster-id"),
+                ..Identity::default()
             }
-            one(id)
+        }
+        _ => return None,
+    };
+    Some(member_identity(ident))
+}
+
+/// The steps of a stop.
+fn stop_zap(msg: &str, f: &Fields<'_>) -> Option<Kind> {
+    let step = match msg {
+        "received signal; shutting down" => {
+            return Some(Kind::ProcessShutdown {
+                signal: fstr(f, "signal"),
+            })
         }
         // the steps of a stop after the signal (S20): all a member stopped without a
         // signal (API, embedded etcd) logs, or a log that lost its signal line still has
-        "closing etcd server" => one(Kind::ServerStop {
-            step: StopStep::Closing,
-        }),
-        "closed etcd server" => one(Kind::ServerStop {
-            step: StopStep::Closed,
-        }),
+        "closing etcd server" => StopStep::Closing,
+        "closed etcd server" => StopStep::Closed,
         // logged only by a stopping server (S19 "on stop")
         "skipped leadership transfer; local server is not leader"
         | "skipped leadership transfer for single voting member cluster" => {
-            one(Kind::ServerStop {
-                step: StopStep::TransferSkipped,
+            StopStep::TransferSkipped
+        }
+        _ => return None,
+    };
+    Some(Kind::ServerStop { step })
+}
+
+/// Membership changes: the action, and the fields naming the member and its URLs.
+fn membership_zap(msg: &str, f: &Fields<'_>) -> Option<Kind> {
+    let (action, id_key, urls_key, from_store) = match msg {
+        "added member" => (
+            "added",
+            "added-peer-id",
+            Some("added-peer-peer-urls"),
+            false,
+        ),
+        "recovered/added member from store" => (
+            "added",
+            "recovered-remote-peer-id",
+            Some("recovered-remote-peer-urls"),
+            true,
+        ),
+        "removed member" => (
+            "removed",
+            "removed-remote-peer-id",
+            Some("removed-remote-peer-urls"),
+            false,
+        ),
+        "promote member" => ("promoted", "promoted-member-id", None, false),
+        "updated member" => (
+            "updated",
+            "updated-remote-peer-id",
+            Some("updated-remote-peer-urls"),
+            false,
+        ),
+        "rejected Raft message from removed member" => {
+            return Some(Kind::RemovedMemberRejected {
+                member: fid(f, "removed-member-id"),
             })
         }
-        "added member" => one(Kind::MemberChange {
-            action: "added",
-            member: fid(f, "added-peer-id"),
-            peer_urls: furls(f, "added-peer-peer-urls"),
-            from_store: false,
-        }),
-        "recovered/added member from store" => one(Kind::MemberChange {
-            action: "added",
-            member: fid(f, "recovered-remote-peer-id"),
-            peer_urls: furls(f, "recovered-remote-peer-urls"),
-            from_store: true,
-        }),
-        "removed member" => one(Kind::MemberChange {
-            action: "removed",
-            member: fid(f, "removed-remote-peer-id"),
-            peer_urls: furls(f, "removed-remote-peer-urls"),
-            from_store: false,
-        }),
-        "promote member" => one(Kind::MemberChange {
-            action: "promoted",
-            member: fid(f, "promoted-member-id"),
-            peer_urls: Vec::new(),
-            from_store: false,
-        }),
-        "updated member" => one(Kind::MemberChange {
-            action: "updated",
-            member: fid(f, "updated-remote-peer-id"),
-            peer_urls: furls(f, "updated-remote-peer-urls"),
-            from_store: false,
-        }),
+        _ => return None,
+    };
+    Some(Kind::MemberChange {
+        action,
+        member: fid(f, id_key),
+        peer_urls: urls_key.map(|k| furls(f, k)).unwrap_or_default(),
+        from_store,
+    })
+}
+
+/// Timers, the disk and the apply loop: what keeps a leader from sending heartbeats.
+fn disk_zap(msg: &str, f: &Fields<'_>) -> Option<Kind> {
+    Some(match msg {
         "initialized peer connections; fast-forwarding election ticks"
-        | "started as single-node; fast-forwarding election ticks" => one(Kind::TimingConfig {
+        | "started as single-node; fast-forwarding election ticks" => Kind::TimingConfig {
             heartbeat_ms: None,
             election_ms: fms(f, "election-timeout"),
             election_ticks: f.get("election-ticks").and_then(|v| v.as_u64()),
             pre_vote: None,
-        }),
+        },
         "leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk" => {
-            one(Kind::HeartbeatOverrun {
+            Kind::HeartbeatOverrun {
                 to: fid(f, "to"),
                 heartbeat_ms: fms(f, "heartbeat-interval"),
                 exceeded_ms: fms(f, "exceeded-duration"),
-            })
+            }
         }
-        "slow fdatasync" => one(Kind::SlowFsync {
+        "slow fdatasync" => Kind::SlowFsync {
             took_ms: fms(f, "took"),
-        }),
-        "triggering snapshot" => one(disk_work(DiskWork::Snapshot, true, None)),
-        "saved snapshot" => one(disk_work(DiskWork::Snapshot, false, None)),
-        "finished scheduled compaction" => {
-            one(disk_work(DiskWork::Compaction, false, fms(f, "took")))
-        }
+        },
+        "triggering snapshot" => disk_work(DiskWork::Snapshot, true, None),
+        "saved snapshot" => disk_work(DiskWork::Snapshot, false, None),
+        "finished scheduled compaction" => disk_work(DiskWork::Compaction, false, fms(f, "took")),
         // the backend's own lines (3.4 `defragmented`, 3.5 `finished defragmenting
         // directory`) carry the duration; the gRPC handler's `starting defragment` /
         // `finished defragment` around them would count each defrag twice
-        "defragmenting" => one(disk_work(DiskWork::Defrag, true, None)),
+        "defragmenting" => disk_work(DiskWork::Defrag, true, None),
         "defragmented" | "finished defragmenting directory" => {
-            one(disk_work(DiskWork::Defrag, false, fms(f, "took")))
-        }
-        "apply request took too long" => {
-            let err = fstr(f, "error");
-            let mut out = vec![(
-                local,
-                Kind::SlowApply {
-                    took_ms: fms(f, "took"),
-                    error: err.clone(),
-                },
-            )];
-            if let Some(e) = err.filter(|e| leader_trouble(e)) {
-                out.push((local, Kind::RequestFailed { error: e }));
-            }
-            Some(ServerOutcome::Events(out))
+            disk_work(DiskWork::Defrag, false, fms(f, "took"))
         }
         "waiting for ReadIndex response took too long, retrying"
         | "timed out waiting for read index response (local node might have slow network)" => {
-            one(Kind::ReadIndexSlow)
+            Kind::ReadIndexSlow
         }
-        "lost TCP streaming connection with remote peer" => one(Kind::StreamLost {
+        _ => return None,
+    })
+}
+
+/// `apply request took too long`, and a failed request when its error names leader
+/// trouble.
+fn slow_apply(f: &Fields<'_>, local: Option<NodeId>) -> Vec<ServerEvent> {
+    let err = fstr(f, "error");
+    let mut out = vec![(
+        local,
+        Kind::SlowApply {
+            took_ms: fms(f, "took"),
+            error: err.clone(),
+        },
+    )];
+    if let Some(e) = err.filter(|e| leader_trouble(e)) {
+        out.push((local, Kind::RequestFailed { error: e }));
+    }
+    out
+}
+
+/// Peer links: streams, probes, clock drift, full buffers, and `/health`.
+fn peer_zap(msg: &str, f: &Fields<'_>) -> Option<Kind> {
+    Some(match msg {
+        "lost TCP streaming connection with remote peer" => Kind::StreamLost {
             peer: fid(f, "remote-peer-id"),
             error: fstr(f, "error"),
-        }),
-        "peer became inactive (message send to peer failed)" => one(Kind::PeerInactive {
+        },
+        "peer became inactive (message send to peer failed)" => Kind::PeerInactive {
             peer: fid(f, "peer-id"),
             error: fstr(f, "error"),
-        }),
-        "peer became active" => one(Kind::PeerActive {
+        },
+        "peer became active" => Kind::PeerActive {
             peer: fid(f, "peer-id"),
-        }),
-        "prober detected unhealthy status" => one(Kind::PeerUnreachable {
+        },
+        "prober detected unhealthy status" => Kind::PeerUnreachable {
             peer: fid(f, "remote-peer-id"),
             rtt_ms: fms(f, "rtt"),
             error: fstr(f, "error"),
-        }),
-        "prober found high clock drift" => one(Kind::ClockSkew {
+        },
+        "prober found high clock drift" => Kind::ClockSkew {
             peer: fid(f, "remote-peer-id"),
             offset_ms: fms(f, "clock-drift"),
-        }),
+        },
         "dropped internal Raft message since sending buffer is full (overloaded network)"
         | "dropped internal Raft message since sending buffer is full"
         | "dropped Raft message since sending buffer is full (overloaded network)"
         | "dropped internal Raft message since receiving buffer is full (overloaded network)" => {
-            one(Kind::BufferFull {
+            Kind::BufferFull {
                 peer: fid(f, "remote-peer-id"),
                 msg_type: fstr(f, "message-type"),
-            })
+            }
         }
-        "serving /health false; no leader" => one(Kind::HealthNoLeader),
-        "rejected Raft message from removed member" => one(Kind::RemovedMemberRejected {
-            member: fid(f, "removed-member-id"),
-        }),
-        "leadership transfer starting" => one(Kind::LeaderTransferRequested {
+        "serving /health false; no leader" => Kind::HealthNoLeader,
+        _ => return None,
+    })
+}
+
+/// Leadership transfers (`etcdctl move-leader`, a leader's graceful stop).
+fn leadership_zap(msg: &str, f: &Fields<'_>) -> Option<Kind> {
+    Some(match msg {
+        "leadership transfer starting" => Kind::LeaderTransferRequested {
             from: fid(f, "current-leader-member-id"),
             to: fid(f, "transferee-member-id"),
-        }),
-        "leadership transfer finished" => one(Kind::LeaderTransferFinished {
+        },
+        "leadership transfer finished" => Kind::LeaderTransferFinished {
             from: fid(f, "old-leader-member-id"),
             to: fid(f, "new-leader-member-id"),
             took_ms: fms(f, "took"),
             ok: true,
-        }),
-        "leadership transfer failed" => one(Kind::LeaderTransferFinished {
+        },
+        "leadership transfer failed" => Kind::LeaderTransferFinished {
             from: None,
             to: None,
             took_ms: None,
             ok: false,
-        }),
-        "received signal; shutting down" => one(Kind::ProcessShutdown {
-            signal: fstr(f, "signal"),
-        }),
-        _ => None,
-    }
+        },
+        _ => return None,
+    })
 }
 
 struct TextRule {
