@@ -332,6 +332,25 @@ fn lost(a: &crate::model::Analysis, term: u64) -> crate::report::Cause {
     t.cause.clone().unwrap()
 }
 
+/// Terms 3-5, campaigned for by A alone after B and C stopped: planned `quorum_lost`,
+/// no culprit, B and C named.
+fn planned_quorum_lost(a: &crate::model::Analysis) -> Vec<crate::report::Cause> {
+    [3, 4, 5]
+        .into_iter()
+        .map(|term| {
+            let c = lost(a, term);
+            assert_eq!(
+                (c.code.as_str(), c.culprit.clone(), c.confidence.as_str()),
+                ("quorum_lost", None, "high"),
+                "term {term}"
+            );
+            assert_eq!(c.planned, Some(true), "term {term}");
+            assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+            c
+        })
+        .collect()
+}
+
 #[test]
 fn members_stopped_until_no_quorum_make_planned_quorum_lost() {
     let mut l = Log::boot(A);
@@ -339,15 +358,7 @@ fn members_stopped_until_no_quorum_make_planned_quorum_lost() {
     stop(&mut l, 6000, B);
     left_alone(&mut l);
     let a = l.run(&[]);
-    for term in [3, 4, 5] {
-        let c = lost(&a, term);
-        assert_eq!(
-            (c.code.as_str(), c.culprit.clone(), c.confidence.as_str()),
-            ("quorum_lost", None, "high"),
-            "term {term}"
-        );
-        assert_eq!(c.planned, Some(true));
-        assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+    for c in planned_quorum_lost(&a) {
         assert!(c.summary.starts_with("only 1 of 3 members were running"));
     }
     // campaigns that could not succeed are no term inflation, and planned: no storm
@@ -391,15 +402,7 @@ fn stops_without_a_signal_line_are_planned_quorum_lost() {
     );
     left_alone(&mut l);
     let a = l.run(&[]);
-    for term in [3, 4, 5] {
-        let c = lost(&a, term);
-        assert_eq!(
-            (c.code.as_str(), c.culprit.clone(), c.confidence.as_str()),
-            ("quorum_lost", None, "high"),
-            "term {term}"
-        );
-        assert_eq!(c.planned, Some(true), "term {term}");
-        assert_eq!(c.stopped_members, Some(vec!["b".into(), "c".into()]));
+    for c in planned_quorum_lost(&a) {
         assert!(
             c.summary
                 .contains("c (stopped: its server stop lines, no signal line)"),
