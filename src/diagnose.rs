@@ -53,6 +53,12 @@ struct Facts<'a> {
     stalled: Vec<String>,
     /// Leaders starved of CPU (hex, see [`stall::starved_leaders`]).
     starved: BTreeSet<String>,
+    /// Leaders frozen by something other than their WAL (hex, see
+    /// [`stall::frozen_leaders`]).
+    frozen: BTreeSet<String>,
+    /// Clock-drift warnings measured while a leader was frozen or starved (event indexes,
+    /// see [`stall::drift_in_stalls`]): no clock evidence.
+    stall_drift: Vec<usize>,
 }
 
 impl<'a> Facts<'a> {
@@ -72,6 +78,9 @@ impl<'a> Facts<'a> {
         let stalls = causes_of(a, CauseCode::LeaderStall);
         let stalled = culprits(&stalls);
         let starved = stall::starved_leaders(a, &over, &fsync);
+        let frozen = stall::frozen_leaders(a, &over, &fsync);
+        let held: BTreeSet<String> = frozen.union(&starved).cloned().collect();
+        let stall_drift = stall::drift_in_stalls(a, &over, &held);
         Facts {
             a,
             over,
@@ -79,6 +88,8 @@ impl<'a> Facts<'a> {
             stalls,
             stalled,
             starved,
+            frozen,
+            stall_drift,
         }
     }
 

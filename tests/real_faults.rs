@@ -169,6 +169,37 @@ fn starved_leader_cpu_is_a_stall_with_cpu_advice_not_disk() {
     }
 }
 
+/// etcd35-zap-3-cpu-frozen (a real-etcd test run kept because raftlog misread it): the
+/// starved leader n3 logged its late heartbeats once (1.76 s late, n3.log:83-84, no slow
+/// sync before them) and was deposed; its only slow fdatasync (1.1 s, n3.log:96) and a
+/// clock-drift warning (1.75 s, rtt 500 ms, n3.log:94) came seconds later, while it was
+/// still starved (truth.log CPUSTARVE 11:43:41.929-47.941). All three members run on one
+/// host clock: no clock advice; no disk advice for n3.
+#[test]
+fn frozen_leader_whose_slow_sync_came_later_is_no_disk_and_no_clock_fault() {
+    let (a, c) = deposed_by_stall("etcd35-zap-3-cpu-frozen");
+    let s = advice(&a, "check_stall").expect("check_stall");
+    assert!(s.summary.contains("CPU starvation"), "{}", s.summary);
+    assert_eq!(s.terms, c.terms);
+    assert!(
+        s.because
+            .contains("1 slow fdatasync line(s), none just before a heartbeat 1.8s late"),
+        "{}",
+        s.because
+    );
+    assert!(
+        s.because
+            .contains("1 clock-drift warning(s) measured while a leader was frozen"),
+        "{}",
+        s.because
+    );
+    assert!(
+        advice(&a, "check_disk").is_none_or(|d| !d.members.contains(&c.member)),
+        "the frozen leader's disk is not blamed"
+    );
+    assert!(advice(&a, "check_clocks").is_none(), "one host clock");
+}
+
 #[test]
 fn starved_leader_that_kept_leading_is_a_near_miss() {
     let (_, truth, a) = load("etcd35-zap-3-cpu-nearmiss");

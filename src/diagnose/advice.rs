@@ -77,10 +77,10 @@ pub(super) fn check_disk_metrics(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
     let Some((mem, p99)) = m.worst_wal_fsync_p99() else {
         return;
     };
-    let stall_advice = mem
-        .id
-        .as_ref()
-        .is_some_and(|id| f.starved.contains(id) || (f.fsync.is_empty() && f.stalled.contains(id)));
+    let stall_advice = mem.id.as_ref().is_some_and(|id| {
+        f.starved.contains(id)
+            || (f.stalled.contains(id) && (f.fsync.is_empty() || f.frozen.contains(id)))
+    });
     let slow = p99 > m.thresholds.wal_fsync_p99_seconds;
     if !slow || out.iter().any(|x| x.code == "check_disk") || stall_advice {
         return;
@@ -168,6 +168,7 @@ pub(super) fn check_clocks(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
         .enumerate()
         .filter(|(_, e)| matches!(e.kind, Kind::ClockSkew { .. }))
         .map(|(i, _)| i)
+        .filter(|i| !f.stall_drift.contains(i))
         .collect();
     let skew_anoms: Vec<&Anomaly> = a
         .report

@@ -4,7 +4,7 @@
 //! /metrics, then a leader starved of CPU, then slow syncs, then a pause.
 
 use super::{disk_work, ev, evidence_of, member_name, term_list, Facts};
-use crate::event::{hex, NodeId};
+use crate::event::{hex, Kind, NodeId};
 use crate::model::Analysis;
 use crate::report::{Evidence, Recommendation, TermRow};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,9 +15,9 @@ pub(super) fn check_stall(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
         Some(healthy_disk_stall(f))
     } else if !f.starved.is_empty() {
         Some(starved_advice(
-            f.a, &f.stalls, &f.starved, &f.over, &f.fsync,
+            f, f.a, &f.stalls, &f.starved, &f.over, &f.fsync,
         ))
-    } else if !f.fsync.is_empty() {
+    } else if !f.fsync.is_empty() && !frozen_stalls(f) {
         Some(disk_advice(f.a, &f.stalls, &f.over, &f.fsync))
     } else if !f.stalls.is_empty() {
         Some(paused_stall(f))
@@ -64,17 +64,39 @@ fn healthy_disk_stall(f: &Facts<'_>) -> Recommendation {
     }
 }
 
-/// `check_stall` for stalled leaders with no slow-disk line: paused or starved.
+/// Every stalled leader was frozen by something other than its WAL (see
+/// [`frozen_leaders`]), so its slow-sync lines, if any, do not make the stall a disk's.
+fn frozen_stalls(f: &Facts<'_>) -> bool {
+    !f.stalled.is_empty() && f.stalled.iter().all(|c| f.frozen.contains(c))
+}
+
+/// `check_stall` for stalled leaders with no slow-disk line, or whose slow-sync lines do
+/// not explain how late they were: paused or starved.
 fn paused_stall(f: &Facts<'_>) -> Recommendation {
+    let syncs = if f.fsync.is_empty() {
+        "no slow fdatasync line".to_string()
+    } else {
+        format!(
+            "{} slow fdatasync line(s), none just before a heartbeat {} late: etcd logs every WAL sync over 1 s as it returns, before the late heartbeat it causes, so the raft loop was frozen by something else; a starved or paused process logs slow syncs too",
+            f.fsync.len(),
+            crate::time::human_ms(frozen_lateness(f) as i64)
+        )
+    };
+    let summary = if f.fsync.is_empty() {
+        "find what froze the leaders: no slow-disk line shows a slow disk, so look for a paused process, VM or container (SIGSTOP, freeze, live migration), CPU starvation or throttling, or long pauses of the process"
+    } else {
+        "find what froze the leaders: their slow-sync lines do not explain how late they were, so look for CPU starvation or throttling, a paused process, VM or container (SIGSTOP, freeze, live migration), or long pauses of the process"
+    };
     Recommendation {
         code: "check_stall".into(),
-        summary: "find what froze the leaders: no slow-disk line shows a slow disk, so look for a paused process, VM or container (SIGSTOP, freeze, live migration), CPU starvation or throttling, or long pauses of the process".into(),
+        summary: summary.into(),
         because: format!(
-            "{} election(s) caused by a leader that stopped sending heartbeats in time (terms {}); {} late heartbeat(s) from the leader and no slow fdatasync line{}",
+            "{} election(s) caused by a leader that stopped sending heartbeats in time (terms {}); {} late heartbeat(s) from the leader and {syncs}{}{}",
             f.stalls.len(),
             term_list(&f.stalls),
             f.over.len(),
-            stalled_fsync_p99(f.a, &f.stalled)
+            stalled_fsync_p99(f.a, &f.stalled),
+            drift_clause(f)
         ),
         members: f.stalled.clone(),
         terms: f.stalls.iter().map(|t| t.term).collect(),
@@ -115,6 +137,98 @@ fn stall_actions() -> Vec<String> {
     ]
 }
 
+/// etcd warns of every WAL sync over this (`slow fdatasync`, `sync duration of …`:
+/// wal's warnSyncDuration).
+const SLOW_SYNC_WARN_MS: f64 = 1000.0;
+
+/// A slow sync of member `n` logged at most 300 ms before `t`: the sync that blocked the
+/// raft loop just before a late heartbeat (it is logged as it returns).
+fn explained_by_sync(a: &Analysis, fsync: &[(f64, usize)], n: NodeId, t: i64) -> bool {
+    const EXPLAINED_NS: i64 = 300_000_000;
+    fsync.iter().any(|&(_, j)| {
+        let f = &a.events[j];
+        f.node == Some(n) && f.ts.is_some_and(|ft| t >= ft.0 && t - ft.0 <= EXPLAINED_NS)
+    })
+}
+
+/// Leaders frozen by something other than their WAL: a heartbeat at least 1 s late with
+/// no slow sync of their own just before it. The raft loop syncs the WAL and then sends
+/// the heartbeats of the next round, so a sync that made a heartbeat 1 s late took over
+/// 1 s and was logged as it returned, just before the late-heartbeat line. Without that
+/// line the loop was held by a pause or CPU starvation, and the slow syncs logged later
+/// are what such a process shows too.
+pub(super) fn frozen_leaders(
+    a: &Analysis,
+    over: &[(f64, usize)],
+    fsync: &[(f64, usize)],
+) -> BTreeSet<String> {
+    over.iter()
+        .filter(|&&(late, _)| late >= SLOW_SYNC_WARN_MS)
+        .filter_map(|&(_, i)| {
+            let e = &a.events[i];
+            let (n, t) = (e.node?, e.ts?);
+            (!explained_by_sync(a, fsync, n, t.0)).then(|| hex(n))
+        })
+        .collect()
+}
+
+/// Clock-drift warnings logged by or about a frozen or starved leader within 10 s of one of
+/// its late heartbeats (event indexes). etcd's prober compares the peer's clock with the
+/// local one across a round trip; a process that is itself frozen or starved stretches
+/// that round trip (its rtt reads hundreds of ms on a LAN) and the "drift" with it.
+pub(super) fn drift_in_stalls(
+    a: &Analysis,
+    over: &[(f64, usize)],
+    held: &BTreeSet<String>,
+) -> Vec<usize> {
+    const NEAR_NS: i64 = 10_000_000_000;
+    let late: Vec<(NodeId, i64)> = over
+        .iter()
+        .filter_map(|&(_, i)| Some((a.events[i].node?, a.events[i].ts?.0)))
+        .filter(|(n, _)| held.contains(&hex(*n)))
+        .collect();
+    let near = |m: NodeId, w: i64| {
+        late.iter()
+            .any(|&(n, t)| n == m && (w - t).abs() <= NEAR_NS)
+    };
+    a.events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let Kind::ClockSkew { peer, .. } = e.kind else {
+                return None;
+            };
+            let w = e.ts?.0;
+            let by = e.node.is_some_and(|n| near(n, w));
+            (by || peer.is_some_and(|p| near(p, w))).then_some(i)
+        })
+        .collect()
+}
+
+/// The clause saying which clock-drift warnings were left out, and why.
+fn drift_clause(f: &Facts<'_>) -> String {
+    if f.stall_drift.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; {} clock-drift warning(s) measured while a leader was frozen are not counted as clock skew",
+        f.stall_drift.len()
+    )
+}
+
+/// The most a frozen leader's heartbeat was late, in ms.
+fn frozen_lateness(f: &Facts<'_>) -> f64 {
+    f.over
+        .iter()
+        .filter(|&&(_, i)| {
+            f.a.events[i]
+                .node
+                .is_some_and(|n| f.frozen.contains(&hex(n)))
+        })
+        .map(|x| x.0)
+        .fold(0.0, f64::max)
+}
+
 /// Leaders that kept running, only late, during one stall: they logged late heartbeats at
 /// two or more moments of one episode (lines less than 200 ms apart are one moment: each
 /// line is per peer; moments more than 2.5 s apart are separate episodes), moments that no
@@ -128,7 +242,6 @@ pub(super) fn starved_leaders(
     over: &[(f64, usize)],
     fsync: &[(f64, usize)],
 ) -> BTreeSet<String> {
-    const EXPLAINED_NS: i64 = 300_000_000;
     const SAME_MOMENT_NS: i64 = 200_000_000;
     const EPISODE_GAP_NS: i64 = 2_500_000_000;
     let mut times: BTreeMap<NodeId, Vec<i64>> = BTreeMap::new();
@@ -137,13 +250,7 @@ pub(super) fn starved_leaders(
         let (Some(n), Some(t)) = (e.node, e.ts) else {
             continue;
         };
-        let explained = fsync.iter().any(|&(_, j)| {
-            let f = &a.events[j];
-            f.node == Some(n)
-                && f.ts
-                    .is_some_and(|ft| t.0 >= ft.0 && t.0 - ft.0 <= EXPLAINED_NS)
-        });
-        if !explained {
+        if !explained_by_sync(a, fsync, n, t.0) {
             times.entry(n).or_default().push(t.0);
         }
     }
@@ -169,6 +276,7 @@ pub(super) fn starved_leaders(
 
 /// `check_stall` for leaders that were starved of CPU (see [`starved_leaders`]).
 fn starved_advice(
+    f: &Facts<'_>,
     a: &Analysis,
     stalls: &[&TermRow],
     starved: &BTreeSet<String>,
@@ -208,6 +316,7 @@ fn starved_advice(
     if terms.is_empty() {
         because.push_str("; it kept its leadership (a near miss)");
     }
+    because.push_str(&drift_clause(f));
     Recommendation {
         code: "check_stall".into(),
         summary: "find what starved the leader of CPU: a CPU limit or throttling of its container or cgroup, a noisy neighbour or an overloaded host; give etcd dedicated CPU (requests = limits, no CPU limit below its need) before touching the timers".into(),
