@@ -403,120 +403,135 @@ fn output_matches_the_documented_schema() {
         let doc: Doc =
             serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
         assert_eq!(doc.schema_version, 1);
-        for t in &doc.terms {
-            if let Some(c) = &t.cause {
-                assert!(CAUSES.contains(&c.code.as_str()), "{}", c.code);
-                assert!(["high", "medium", "low"].contains(&c.confidence.as_str()));
-                // the quorum_lost fields come with that code only, and always with it
-                let q = c.code == "quorum_lost";
-                assert_eq!(c.stopped_members.is_some(), q, "{}", c.code);
-                assert_eq!(c.planned.is_some(), q, "{}", c.code);
-            }
-            let voters = t
-                .candidacies
-                .iter()
-                .flat_map(|c| [&c.granted, &c.rejected, &c.ignored].into_iter().flatten());
-            for c in &t.candidacies {
-                assert!(
-                    ["self", "peers"].contains(&c.source.as_str()),
-                    "{}",
-                    c.source
-                );
-            }
-            for id in t
-                .leader
-                .iter()
-                .chain(&t.candidates)
-                .chain(&t.votes_for)
-                .chain(t.candidacies.iter().map(|c| &c.node))
-                .chain(voters)
-            {
-                assert!(
-                    !id.is_empty()
-                        && id.len() <= 16
-                        && id
-                            .chars()
-                            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-                );
-            }
-        }
-        for w in doc.terms.windows(2) {
-            assert!(
-                (w[0].cluster, w[0].term) < (w[1].cluster, w[1].term),
-                "terms ascending by (cluster, term)"
-            );
-        }
-        // several clusters: every row names one of them, one cluster: none does
-        let n = doc.clusters.as_ref().map_or(0, |c| c.len() as u64);
-        assert_ne!(n, 1);
-        let ks = doc
-            .terms
-            .iter()
-            .map(|t| t.cluster)
-            .chain(doc.nodes.iter().map(|x| x.cluster))
-            .chain(doc.anomalies.iter().map(|x| x.cluster));
-        for k in ks {
-            assert_eq!(k.is_some(), n > 0);
-            assert!(k.is_none_or(|k| (1..=n).contains(&k)));
-        }
-        for an in &doc.anomalies {
-            assert!(
-                [
-                    "split_brain",
-                    "term_regression",
-                    "clock_skew",
-                    "duplicate_input",
-                    "incomplete",
-                    "term_inflation",
-                    "status_mismatch",
-                    "counter_mismatch",
-                    "clock_jump"
-                ]
-                .contains(&an.kind.as_str()),
-                "{}",
-                an.kind
-            );
-        }
-        for nm in &doc.near_misses {
-            for k in nm.counts.keys() {
-                assert!(
-                    [
-                        "slow_fsync",
-                        "heartbeat_overrun",
-                        "slow_apply",
-                        "tick_missed",
-                        "read_index_slow",
-                        "buffer_full"
-                    ]
-                    .contains(&k.as_str()),
-                    "{k}"
-                );
-            }
-        }
-        for r in &doc.recommendations {
-            assert!(
-                [
-                    "enable_pre_vote",
-                    "tune_timers",
-                    "check_disk",
-                    "check_stall",
-                    "check_network",
-                    "check_clocks",
-                    "check_crash",
-                    "check_membership",
-                    "add_missing_logs",
-                    "check_near_misses"
-                ]
-                .contains(&r.code.as_str()),
-                "{}",
-                r.code
-            );
-        }
+        check_terms(&doc);
+        check_clusters(&doc);
+        check_codes(&doc);
         // events carry the documented common keys
         for e in doc.events.unwrap() {
             for k in ["ts", "node", "node_name", "kind", "term", "source"] {
                 assert!(e.contains_key(k), "{k} missing in {e:?}");
             }
         }
+    }
+}
+
+/// Every term's cause code, confidence, quorum_lost fields, candidacy sources and ids.
+fn check_terms(doc: &Doc) {
+    for t in &doc.terms {
+        if let Some(c) = &t.cause {
+            assert!(CAUSES.contains(&c.code.as_str()), "{}", c.code);
+            assert!(["high", "medium", "low"].contains(&c.confidence.as_str()));
+            // the quorum_lost fields come with that code only, and always with it
+            let q = c.code == "quorum_lost";
+            assert_eq!(c.stopped_members.is_some(), q, "{}", c.code);
+            assert_eq!(c.planned.is_some(), q, "{}", c.code);
+        }
+        let voters = t
+            .candidacies
+            .iter()
+            .flat_map(|c| [&c.granted, &c.rejected, &c.ignored].into_iter().flatten());
+        for c in &t.candidacies {
+            assert!(
+                ["self", "peers"].contains(&c.source.as_str()),
+                "{}",
+                c.source
+            );
+        }
+        for id in t
+            .leader
+            .iter()
+            .chain(&t.candidates)
+            .chain(&t.votes_for)
+            .chain(t.candidacies.iter().map(|c| &c.node))
+            .chain(voters)
+        {
+            assert!(
+                !id.is_empty()
+                    && id.len() <= 16
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            );
+        }
+    }
+}
+
+/// Terms in (cluster, term) order; cluster numbers on every row only with several.
+fn check_clusters(doc: &Doc) {
+    for w in doc.terms.windows(2) {
+        assert!(
+            (w[0].cluster, w[0].term) < (w[1].cluster, w[1].term),
+            "terms ascending by (cluster, term)"
+        );
+    }
+    // several clusters: every row names one of them, one cluster: none does
+    let n = doc.clusters.as_ref().map_or(0, |c| c.len() as u64);
+    assert_ne!(n, 1);
+    let ks = doc
+        .terms
+        .iter()
+        .map(|t| t.cluster)
+        .chain(doc.nodes.iter().map(|x| x.cluster))
+        .chain(doc.anomalies.iter().map(|x| x.cluster));
+    for k in ks {
+        assert_eq!(k.is_some(), n > 0);
+        assert!(k.is_none_or(|k| (1..=n).contains(&k)));
+    }
+}
+
+/// Anomaly kinds, near-miss counters and recommendation codes from the documented lists.
+fn check_codes(doc: &Doc) {
+    for an in &doc.anomalies {
+        assert!(
+            [
+                "split_brain",
+                "term_regression",
+                "clock_skew",
+                "duplicate_input",
+                "incomplete",
+                "term_inflation",
+                "status_mismatch",
+                "counter_mismatch",
+                "clock_jump"
+            ]
+            .contains(&an.kind.as_str()),
+            "{}",
+            an.kind
+        );
+    }
+    for nm in &doc.near_misses {
+        for k in nm.counts.keys() {
+            assert!(
+                [
+                    "slow_fsync",
+                    "heartbeat_overrun",
+                    "slow_apply",
+                    "tick_missed",
+                    "read_index_slow",
+                    "buffer_full"
+                ]
+                .contains(&k.as_str()),
+                "{k}"
+            );
+        }
+    }
+    for r in &doc.recommendations {
+        assert!(
+            [
+                "enable_pre_vote",
+                "tune_timers",
+                "check_disk",
+                "check_stall",
+                "check_network",
+                "check_clocks",
+                "check_crash",
+                "check_membership",
+                "add_missing_logs",
+                "check_near_misses"
+            ]
+            .contains(&r.code.as_str()),
+            "{}",
+            r.code
+        );
     }
 }

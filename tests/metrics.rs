@@ -155,6 +155,91 @@ fn analyze_files(
 
 // ---------------------------------------------------------------- real dumps
 
+/// The member's name (from the file name), id and version against the dump's raw lines.
+fn check_identity(
+    text: &str,
+    m: &raftlog::metrics::MemberReport,
+    ids: &std::collections::BTreeMap<String, String>,
+    f: &std::path::Path,
+) {
+    let name = f
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .trim_start_matches("metrics-")
+        .trim_end_matches(".txt")
+        .to_string();
+    // member from the file name, id from etcd_server_id, both as the harness knew them
+    assert_eq!(m.name.as_deref(), Some(name.as_str()), "{}", f.display());
+    assert_eq!(m.id.as_ref(), ids.get(&name), "{}", f.display());
+    let raw_id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("etcd_server_id{server_id=\""))
+        .and_then(|l| l.split('"').next())
+        .unwrap();
+    assert_eq!(m.id.as_deref(), Some(raw_id));
+    // the version as the dump's own etcd_server_version line has it (3.4.23 or 3.5.1)
+    let raw_version = text
+        .lines()
+        .find_map(|l| l.strip_prefix("etcd_server_version{server_version=\""))
+        .and_then(|l| l.split('"').next());
+    assert!(
+        matches!(raw_version, Some("3.4.23" | "3.5.1")),
+        "{}",
+        f.display()
+    );
+    assert_eq!(m.version.as_deref(), raw_version, "{}", f.display());
+}
+
+/// Each peer's mean RTT and send failures against the raw series; the links checked.
+fn check_peer_rtts(
+    text: &str,
+    m: &raftlog::metrics::MemberReport,
+    peer_ids: &[&String],
+    f: &std::path::Path,
+) -> usize {
+    let mut checked = 0;
+    for p in &m.peers {
+        assert!(peer_ids.contains(&&p.id), "unexpected peer {}", p.id);
+        let sum = raw_value(
+            text,
+            &format!(
+                "etcd_network_peer_round_trip_time_seconds_sum{{To=\"{}\"}}",
+                p.id
+            ),
+        );
+        let count = raw_value(
+            text,
+            &format!(
+                "etcd_network_peer_round_trip_time_seconds_count{{To=\"{}\"}}",
+                p.id
+            ),
+        );
+        match (sum, count) {
+            (Some(s), Some(c)) if c > 0.0 => {
+                assert_eq!(
+                    p.rtt.mean_seconds,
+                    Some(s / c),
+                    "{} → {}",
+                    f.display(),
+                    p.id
+                );
+                assert_eq!(p.rtt.count.unwrap().0, c);
+                assert!(p.rtt.p99_seconds.is_some());
+                checked += 1;
+            }
+            _ => assert_eq!(p.rtt.mean_seconds, None),
+        }
+        let sent = raw_value(
+            text,
+            &format!("etcd_network_peer_sent_failures_total{{To=\"{}\"}}", p.id),
+        );
+        assert_eq!(p.sent_failures_total.map(|n| n.0), sent);
+    }
+    checked
+}
+
 #[test]
 fn real_dumps_match_the_raw_series() {
     let mut dumps = 0;
@@ -169,34 +254,7 @@ fn real_dumps_match_the_raw_series() {
             let r = analyze_files(&[(&f, None)], &AnalyzeOptions::default());
             assert_eq!(r.members.len(), 1);
             let m = &r.members[0];
-            let name = f
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .trim_start_matches("metrics-")
-                .trim_end_matches(".txt")
-                .to_string();
-            // member from the file name, id from etcd_server_id, both as the harness knew them
-            assert_eq!(m.name.as_deref(), Some(name.as_str()), "{}", f.display());
-            assert_eq!(m.id.as_ref(), ids.get(&name), "{}", f.display());
-            let raw_id = text
-                .lines()
-                .find_map(|l| l.strip_prefix("etcd_server_id{server_id=\""))
-                .and_then(|l| l.split('"').next())
-                .unwrap();
-            assert_eq!(m.id.as_deref(), Some(raw_id));
-            // the version as the dump's own etcd_server_version line has it (3.4.23 or 3.5.1)
-            let raw_version = text
-                .lines()
-                .find_map(|l| l.strip_prefix("etcd_server_version{server_version=\""))
-                .and_then(|l| l.split('"').next());
-            assert!(
-                matches!(raw_version, Some("3.4.23" | "3.5.1")),
-                "{}",
-                f.display()
-            );
-            assert_eq!(m.version.as_deref(), raw_version, "{}", f.display());
+            check_identity(&text, m, &ids, &f);
             assert_eq!(m.malformed_lines, 0, "{}", f.display());
             // leader_changes_seen_total equals the raw line
             let raw = raw_value(&text, "etcd_server_leader_changes_seen_total").unwrap();
@@ -240,43 +298,7 @@ fn real_dumps_match_the_raw_series() {
             if m.peers.len() == peer_ids.len() {
                 complete_dumps += 1;
             }
-            for p in &m.peers {
-                assert!(peer_ids.contains(&&p.id), "unexpected peer {}", p.id);
-                let sum = raw_value(
-                    &text,
-                    &format!(
-                        "etcd_network_peer_round_trip_time_seconds_sum{{To=\"{}\"}}",
-                        p.id
-                    ),
-                );
-                let count = raw_value(
-                    &text,
-                    &format!(
-                        "etcd_network_peer_round_trip_time_seconds_count{{To=\"{}\"}}",
-                        p.id
-                    ),
-                );
-                match (sum, count) {
-                    (Some(s), Some(c)) if c > 0.0 => {
-                        assert_eq!(
-                            p.rtt.mean_seconds,
-                            Some(s / c),
-                            "{} → {}",
-                            f.display(),
-                            p.id
-                        );
-                        assert_eq!(p.rtt.count.unwrap().0, c);
-                        assert!(p.rtt.p99_seconds.is_some());
-                        peers_checked += 1;
-                    }
-                    _ => assert_eq!(p.rtt.mean_seconds, None),
-                }
-                let sent = raw_value(
-                    &text,
-                    &format!("etcd_network_peer_sent_failures_total{{To=\"{}\"}}", p.id),
-                );
-                assert_eq!(p.sent_failures_total.map(|n| n.0), sent);
-            }
+            peers_checked += check_peer_rtts(&text, m, &peer_ids, &f);
             // the WAL fsync figures
             let c = raw_value(&text, "etcd_disk_wal_fsync_duration_seconds_count").unwrap();
             let s = raw_value(&text, "etcd_disk_wal_fsync_duration_seconds_sum").unwrap();
@@ -1115,43 +1137,9 @@ fn run(cmd: &mut std::process::Command) -> (bool, String) {
     )
 }
 
-/// `promtool check rules` accepts the file (default and custom parameters), and
-/// `promtool test rules` shows that each alert fires on the series it is meant for and
-/// stays quiet otherwise.
-#[test]
-fn rules_pass_promtool() {
-    let Some(promtool) = promtool() else {
-        eprintln!("skipped: promtool not on PATH (Debian: apt-get install prometheus)");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let custom = rules::RulesConfig {
-        selector: Some(r#"job=~".*etcd.*""#.into()),
-        ..rules::RulesConfig::from(&Thresholds {
-            heartbeat_interval_ms: Some(250),
-            storm_threshold: 3,
-            storm_window_seconds: 3600,
-            ..Default::default()
-        })
-    };
-    for (name, cfg) in [
-        ("default.yml", rules::RulesConfig::default()),
-        ("custom.yml", custom),
-    ] {
-        let p = dir.path().join(name);
-        std::fs::write(&p, rules::rules_yaml(&cfg)).unwrap();
-        let (ok, out) = run(std::process::Command::new(&promtool)
-            .arg("check")
-            .arg("rules")
-            .arg(&p));
-        assert!(ok, "promtool check rules {name}:\n{out}");
-        assert!(out.contains("SUCCESS: 6 rules found"), "{out}");
-    }
-    let custom = std::fs::read_to_string(dir.path().join("custom.yml")).unwrap();
-    assert!(custom.contains("[1h]) >= 3"));
-    assert!(custom.contains("> 0.25"));
-
-    let tests = r#"rule_files:
+/// `promtool test rules` cases for the default rules: each alert fires on its series
+/// (member a) and not on the healthy one (member b).
+const PROMTOOL_TESTS: &str = r#"rule_files:
   - default.yml
 evaluation_interval: 1m
 tests:
@@ -1246,6 +1234,44 @@ tests:
               summary: 'etcd backend commit slow'
               description: '99th percentile of backend commits on etcd member a is above 25 ms (etcd guidance: below 25 ms).'
 "#;
+
+/// `promtool check rules` accepts the file (default and custom parameters), and
+/// `promtool test rules` shows that each alert fires on the series it is meant for and
+/// stays quiet otherwise.
+#[test]
+fn rules_pass_promtool() {
+    let Some(promtool) = promtool() else {
+        eprintln!("skipped: promtool not on PATH (Debian: apt-get install prometheus)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let custom = rules::RulesConfig {
+        selector: Some(r#"job=~".*etcd.*""#.into()),
+        ..rules::RulesConfig::from(&Thresholds {
+            heartbeat_interval_ms: Some(250),
+            storm_threshold: 3,
+            storm_window_seconds: 3600,
+            ..Default::default()
+        })
+    };
+    for (name, cfg) in [
+        ("default.yml", rules::RulesConfig::default()),
+        ("custom.yml", custom),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, rules::rules_yaml(&cfg)).unwrap();
+        let (ok, out) = run(std::process::Command::new(&promtool)
+            .arg("check")
+            .arg("rules")
+            .arg(&p));
+        assert!(ok, "promtool check rules {name}:\n{out}");
+        assert!(out.contains("SUCCESS: 6 rules found"), "{out}");
+    }
+    let custom = std::fs::read_to_string(dir.path().join("custom.yml")).unwrap();
+    assert!(custom.contains("[1h]) >= 3"));
+    assert!(custom.contains("> 0.25"));
+
+    let tests = PROMTOOL_TESTS;
     let tp = dir.path().join("tests.yml");
     std::fs::write(&tp, tests).unwrap();
     let (ok, out) = run(std::process::Command::new(&promtool)

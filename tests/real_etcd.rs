@@ -432,6 +432,94 @@ fn slow_lines(a: &raftlog::model::Analysis) -> bool {
     })
 }
 
+/// What one scenario of [`real_etcd_disk_and_cpu_faults`] must show: the faulted leader as
+/// the culprit of every election, the advice each fault calls for, and no blame on a
+/// slowed follower or in the control run.
+fn check_fault_scenario(
+    scenario: &str,
+    label: &str,
+    logs: &str,
+    a: &raftlog::model::Analysis,
+    c: &FaultCheck,
+) {
+    match scenario {
+        "slowdisk" | "slowdisk-defrag" | "cpu" => {
+            assert!(c.was_leader, "{label}: the fault was put on the leader");
+            if c.cluster_elected {
+                assert!(
+                    !c.terms.is_empty(),
+                    "{label}: the cluster elected, raftlog saw no election; {logs}"
+                );
+                assert_eq!(
+                    c.right,
+                    c.terms.len(),
+                    "{label}: leader_stall with the faulted leader as culprit; {logs}"
+                );
+            } else {
+                assert!(
+                    c.terms.is_empty(),
+                    "{label}: no election in the cluster's record, raftlog shows {:?}; {logs}",
+                    c.terms
+                );
+            }
+            if scenario == "slowdisk" && c.cluster_elected {
+                let d = advice(a, "check_disk")
+                    .unwrap_or_else(|| panic!("{label}: check_disk; {logs}"));
+                assert!(
+                    d.because.contains("slow fdatasync"),
+                    "{label}: check_disk from the slow-sync lines: {}",
+                    d.because
+                );
+                assert!(
+                    d.members.contains(&c.member),
+                    "{label}: check_disk names the slow member"
+                );
+            }
+            if scenario == "slowdisk-defrag" {
+                // the defrag sent to the slowed leader (truth.log DEFRAG) is named
+                let d = advice(a, "check_disk")
+                    .unwrap_or_else(|| panic!("{label}: check_disk; {logs}"));
+                assert!(
+                    d.members.contains(&c.member)
+                        && d.because.contains("a defrag of its db (took "),
+                    "{label}: the defrag is named beside the slow syncs: {}; {logs}",
+                    d.because
+                );
+            }
+            if scenario == "cpu" {
+                let s = advice(a, "check_stall")
+                    .unwrap_or_else(|| panic!("{label}: check_stall; {logs}"));
+                assert!(
+                    s.summary.contains("CPU"),
+                    "{label}: check_stall names CPU starvation: {}",
+                    s.summary
+                );
+                assert!(
+                    advice(a, "check_disk").is_none_or(|d| !d.members.contains(&c.member)),
+                    "{label}: the starved leader's disk is not blamed; {logs}"
+                );
+            }
+        }
+        "slowdisk-control" => {
+            assert!(
+                !c.cluster_elected && c.terms.is_empty(),
+                "{label}: the control run causes no election; {logs}"
+            );
+            assert!(
+                !slow_lines(a),
+                "{label}: no slow fdatasync and no late heartbeat without the throttle; {logs}"
+            );
+        }
+        _ => {
+            assert!(!c.was_leader, "{label}: the fault was put on a follower");
+            assert!(
+                never_culprit(a, &c.member),
+                "{label}: a slow follower is never the culprit of an election; {logs}"
+            );
+        }
+    }
+}
+
 #[test]
 fn real_etcd_disk_and_cpu_faults() {
     if !enabled("RAFTLOG_REAL_ETCD") || !enabled("RAFTLOG_FAULTS") {
@@ -475,75 +563,7 @@ fn real_etcd_disk_and_cpu_faults() {
                 fault_run(&work, "etcd-cluster.sh", scenario, version, &env, on_leader);
             let label = format!("etcd {version} {scenario}");
             let logs = format!("logs in {}", out.display());
-            match scenario {
-                "slowdisk" | "slowdisk-defrag" | "cpu" => {
-                    assert!(c.was_leader, "{label}: the fault was put on the leader");
-                    if c.cluster_elected {
-                        assert!(
-                            !c.terms.is_empty(),
-                            "{label}: the cluster elected, raftlog saw no election; {logs}"
-                        );
-                        assert_eq!(
-                            c.right,
-                            c.terms.len(),
-                            "{label}: leader_stall with the faulted leader as culprit; {logs}"
-                        );
-                    } else {
-                        assert!(c.terms.is_empty(), "{label}: no election in the cluster's record, raftlog shows {:?}; {logs}", c.terms);
-                    }
-                    if scenario == "slowdisk" && c.cluster_elected {
-                        let d = advice(&a, "check_disk")
-                            .unwrap_or_else(|| panic!("{label}: check_disk; {logs}"));
-                        assert!(
-                            d.because.contains("slow fdatasync"),
-                            "{label}: check_disk from the slow-sync lines: {}",
-                            d.because
-                        );
-                        assert!(
-                            d.members.contains(&c.member),
-                            "{label}: check_disk names the slow member"
-                        );
-                    }
-                    if scenario == "slowdisk-defrag" {
-                        // the defrag sent to the slowed leader (truth.log DEFRAG) is named
-                        let d = advice(&a, "check_disk")
-                            .unwrap_or_else(|| panic!("{label}: check_disk; {logs}"));
-                        assert!(
-                            d.members.contains(&c.member)
-                                && d.because.contains("a defrag of its db (took "),
-                            "{label}: the defrag is named beside the slow syncs: {}; {logs}",
-                            d.because
-                        );
-                    }
-                    if scenario == "cpu" {
-                        let s = advice(&a, "check_stall")
-                            .unwrap_or_else(|| panic!("{label}: check_stall; {logs}"));
-                        assert!(
-                            s.summary.contains("CPU"),
-                            "{label}: check_stall names CPU starvation: {}",
-                            s.summary
-                        );
-                        assert!(
-                            advice(&a, "check_disk").is_none_or(|d| !d.members.contains(&c.member)),
-                            "{label}: the starved leader's disk is not blamed; {logs}"
-                        );
-                    }
-                }
-                "slowdisk-control" => {
-                    assert!(
-                        !c.cluster_elected && c.terms.is_empty(),
-                        "{label}: the control run causes no election; {logs}"
-                    );
-                    assert!(!slow_lines(&a), "{label}: no slow fdatasync and no late heartbeat without the throttle; {logs}");
-                }
-                _ => {
-                    assert!(!c.was_leader, "{label}: the fault was put on a follower");
-                    assert!(
-                        never_culprit(&a, &c.member),
-                        "{label}: a slow follower is never the culprit of an election; {logs}"
-                    );
-                }
-            }
+            check_fault_scenario(scenario, &label, &logs, &a, &c);
             lines.push(format!(
                 "{label}: cluster elected: {}, elections in the window {:?}, right cause and culprit {}/{} ({:.0} s)",
                 c.cluster_elected,

@@ -572,15 +572,11 @@ pub fn after_the_kill(truth: &Truth) -> Instant {
     Instant(k.0 + (next.0 .0 - k.0) / 2)
 }
 
-/// A rolling restart (`scripts/etcd-cluster.sh DIR rolling`: each member in turn SIGTERM
-/// and started again, the leader last) against the harness's truth.log: every restart is
-/// in `nodes[].restarts` (none is a crash), every stop in `nodes[].shutdowns`, the
-/// elections the stops caused are `leader_shutdown`/`leader_transfer` of the stopped leader
-/// and planned, nothing is blamed on the network, and `diagnose --fail-on storm` passes
-/// even when a single unplanned change would make a storm. Returns the elections checked.
-pub fn check_rolling(dir: &Path, label: &str) -> usize {
-    let truth = Truth::load(dir);
-    let raw = std::fs::read_to_string(dir.join("truth.log")).unwrap();
+/// A member stopped by the harness: (when, name, whether it led at the time).
+type Stop = (Instant, String, bool);
+
+/// The stops, the restarts (when, name) and the end of a rolling restart's truth.log.
+fn rolling_truth(raw: &str) -> (Vec<Stop>, Vec<(Instant, String)>, Option<Instant>) {
     let (mut leader, mut stops, mut restarts, mut end) = (None, Vec::new(), Vec::new(), None);
     for line in raw.lines() {
         let Some((when, rest)) = line.split_once(' ') else {
@@ -597,6 +593,19 @@ pub fn check_rolling(dir: &Path, label: &str) -> usize {
             _ => {}
         }
     }
+    (stops, restarts, end)
+}
+
+/// A rolling restart (`scripts/etcd-cluster.sh DIR rolling`: each member in turn SIGTERM
+/// and started again, the leader last) against the harness's truth.log: every restart is
+/// in `nodes[].restarts` (none is a crash), every stop in `nodes[].shutdowns`, the
+/// elections the stops caused are `leader_shutdown`/`leader_transfer` of the stopped leader
+/// and planned, nothing is blamed on the network, and `diagnose --fail-on storm` passes
+/// even when a single unplanned change would make a storm. Returns the elections checked.
+pub fn check_rolling(dir: &Path, label: &str) -> usize {
+    let truth = Truth::load(dir);
+    let raw = std::fs::read_to_string(dir.join("truth.log")).unwrap();
+    let (stops, restarts, end) = rolling_truth(&raw);
     let members = truth.ids.len();
     assert_eq!(stops.len(), members, "{label}: one SIGTERM per member");
     assert_eq!(restarts.len(), members, "{label}: one restart per member");
