@@ -35,10 +35,9 @@ fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
             if o.width.is_some() {
                 // trimmed with the whole line below
                 r
-            } else if r.chars().count() > 150 {
-                format!("{}…", r.chars().take(150).collect::<String>())
             } else {
-                r
+                // piped: 150 columns of the line, so that one evidence line stays one line
+                crate::report::fit::trim(&r, 151)
             }
         })
         .unwrap_or_else(|| e.kind.clone());
