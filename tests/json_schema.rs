@@ -492,7 +492,8 @@ fn check_codes(doc: &Doc) {
                 "term_inflation",
                 "status_mismatch",
                 "counter_mismatch",
-                "clock_jump"
+                "clock_jump",
+                "zone_offset"
             ]
             .contains(&an.kind.as_str()),
             "{}",
