@@ -26,6 +26,7 @@ pub mod diagnose;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod follow;
 pub mod ingest;
 pub mod input;
 pub mod lives;
