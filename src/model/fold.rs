@@ -45,7 +45,7 @@ impl Fold {
     pub fn apply(&mut self, e: &Event) {
         // members that only the others' lines name (a peer's stream errors, a pre-vote,
         // a transfer target): members without a log of their own
-        self.referenced.extend(super::peers_named(&e.kind));
+        self.referenced.extend(peers_named(&e.kind));
         let Some(n) = e.node else {
             self.leader_after.push(None);
             return;
@@ -105,6 +105,30 @@ impl Fold {
             self.url_to_id.insert(u.clone(), m);
         }
         self.referenced.insert(m);
+    }
+}
+
+/// The other members a line names as raft peers (not a removed member a line rejects).
+fn peers_named(k: &Kind) -> Option<NodeId> {
+    match k {
+        Kind::VoteGranted { candidate, .. }
+        | Kind::VoteRejected { candidate, .. }
+        | Kind::VoteIgnored { candidate, .. } => Some(*candidate),
+        Kind::VoteResponse { from, .. }
+        | Kind::LowerTermIgnored { from, .. }
+        | Kind::TimeoutNowReceived { from } => Some(*from),
+        Kind::LostLeader { leader } | Kind::ForgotLeader { leader } => Some(*leader),
+        Kind::TransferStarted { to }
+        | Kind::TransferAborted { to }
+        | Kind::TimeoutNowSent { to } => Some(*to),
+        Kind::HeartbeatOverrun { to, .. } => *to,
+        Kind::StreamLost { peer, .. }
+        | Kind::PeerInactive { peer, .. }
+        | Kind::PeerActive { peer }
+        | Kind::PeerUnreachable { peer, .. }
+        | Kind::BufferFull { peer, .. }
+        | Kind::ClockSkew { peer, .. } => *peer,
+        _ => None,
     }
 }
 

@@ -44,7 +44,7 @@ pub fn notes(
         .iter()
         .filter(|(_, a)| !a.has_log)
         .map(|(id, _)| super::names::display(names, *id));
-    notes.extend(super::unreadable_note(input_rows, without_log.collect()));
+    notes.extend(unreadable_note(input_rows, without_log.collect()));
     notes
 }
 
@@ -115,4 +115,23 @@ pub fn report(
         metrics: None,
         events: None,
     }
+}
+
+/// The note on inputs that could not be read at all: what they held is missing, and a
+/// member whose log may be among them is seen only through the others' lines.
+fn unreadable_note(rows: &[InputRow], without_log: Vec<String>) -> Option<String> {
+    let unread: Vec<&str> = rows
+        .iter()
+        .filter(|i| i.unreadable)
+        .map(|i| i.name.as_str())
+        .collect();
+    let which = crate::report::unreadable_brief(&unread)?;
+    Some(if without_log.is_empty() {
+        format!("{which} (what it held is missing from this analysis)")
+    } else {
+        format!(
+            "{which}; no log of {} was read (it may be among them): its leadership, votes and causes are inferred from the other members' lines",
+            without_log.join(", ")
+        )
+    })
 }
