@@ -307,6 +307,7 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
     let mut prev_led: Option<usize> = None;
     // members that campaigned alone (nobody heard them) since the last leader
     let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
+    let mut episode = Episode::default();
     for i in 0..rows.len() {
         let is_election = !rows[i].candidates.is_empty() || rows[i].leader.is_some();
         if !is_election {
@@ -338,8 +339,19 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
         let bootstrap = finding
             .as_ref()
             .is_some_and(|f| f.code == CauseCode::Bootstrap);
-        rows[i].cause = finding.map(|f| f.into_cause(ctx));
+        // only elections the rules explain form episodes: a campaign nobody heard or one
+        // left without a quorum has its own cause and ends the episode
+        let by_rules = !in_vain && prev_led.is_some() && first_solo.is_none();
+        let cause = finding.map(|f| f.into_cause(ctx));
+        rows[i].cause = match (by_rules, start) {
+            (true, Some(s)) => episode.follow(term, s, et, cause),
+            _ => {
+                episode.end();
+                cause
+            }
+        };
         if rows[i].leader.is_some() {
+            episode.end();
             prev_led = Some(i);
             isolated.clear();
         }
@@ -350,6 +362,46 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
                 isolated.entry(ca.0).or_default().push(ca.1);
             }
         }
+    }
+}
+
+/// A run of elections after a known leader that keep failing (a split vote, a rejected
+/// or superseded campaign), each campaign starting within two election timeouts of the
+/// one before (the longest randomised timeout), plus a second for whole-second stamps.
+/// The run ends with the first election that elects a leader, which belongs to it, or
+/// with a campaign nobody heard or one without a quorum. Every election of an episode
+/// has the episode's first cause and culprit: the later campaigns are the cluster still
+/// recovering from the same fault, not new faults (docs/causes.md, "Episodes").
+#[derive(Default)]
+struct Episode {
+    /// The term whose election opened the episode, and its cause.
+    first: Option<(u64, Cause)>,
+    /// When the latest campaign of the episode started (ns).
+    last: i64,
+}
+
+impl Episode {
+    fn end(&mut self) {
+        self.first = None;
+    }
+
+    /// The cause of the election into `term` (started at `start`) that the rules gave as
+    /// `own`: the episode's first cause when it follows the episode's last campaign in
+    /// time, else `own`, which opens a new episode.
+    fn follow(&mut self, term: u64, start: i64, et: i64, own: Option<Cause>) -> Option<Cause> {
+        let within = start - self.last <= 2 * et + SEC;
+        if let (Some((t0, first)), true) = (&self.first, within) {
+            self.last = self.last.max(start);
+            let mut c = first.clone();
+            c.summary = format!(
+                "the elections since term {t0} kept failing, one campaign after another: term {term} continues that episode ({})",
+                first.summary
+            );
+            return Some(c);
+        }
+        self.first = own.clone().map(|c| (term, c));
+        self.last = start;
+        own
     }
 }
 
@@ -438,6 +490,17 @@ fn decide(
 }
 
 pub use crate::lives::is_start;
+
+/// How much later than its stamp a line at `t` may have been written: just under a
+/// second when the lines stamped then carry whole seconds (Go-log raft lines), else 0.
+fn coarse_slack(ctx: &Context<'_>, t: i64) -> i64 {
+    let coarse = ctx.in_time(t, t).iter().any(|i| ctx.events[*i].coarse_ts);
+    if coarse {
+        SEC - 1
+    } else {
+        0
+    }
+}
 
 /// Other members' link errors about `l` that say its process was gone.
 pub fn refused_about(ctx: &Context<'_>, l: NodeId, from: i64, to: i64) -> Vec<usize> {

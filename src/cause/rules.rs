@@ -419,9 +419,16 @@ pub(super) fn lease_ignored(el: &Election<'_, '_>) -> Option<Finding> {
     };
     // the old leader itself logged raft activity while the candidate campaigned: alive.
     // A third member's lease alone proves nothing: its lease counts its own ticks since
-    // the last heartbeat, so a paused leader's followers may still be inside it.
+    // the last heartbeat, so a paused leader's followers may still be inside it. Only
+    // lines within an election timeout of the campaign count: a paused leader that
+    // resumes later logs its backlog (the queued vote requests it ignores at its old
+    // term), which shows it was away, not alive.
     let active = ctx
-        .of_node(l, start, decided)
+        .of_node(
+            l,
+            start,
+            decided.min(start + el.et + super::coarse_slack(ctx, start)),
+        )
         .any(|i| ctx.events[i].kind.is_raft());
     if !active {
         return None;
