@@ -61,6 +61,8 @@ pub struct Context<'a> {
     by_time: Vec<(i64, usize)>,
     /// Indices of the events of each term, in merged order.
     by_term: std::collections::HashMap<u64, Vec<usize>>,
+    /// The first and last time of each member's own lines: the stretch its log covers.
+    spans: BTreeMap<NodeId, (i64, i64)>,
 }
 
 const SEC: i64 = 1_000_000_000;
@@ -94,7 +96,16 @@ impl<'a> Context<'a> {
                 by_term.entry(t).or_default().push(i);
             }
         }
+        let mut spans: BTreeMap<NodeId, (i64, i64)> = BTreeMap::new();
+        for e in events {
+            if let (Some(n), Some(t)) = (e.node, e.ts) {
+                let span = spans.entry(n).or_insert((t.0, t.0));
+                span.0 = span.0.min(t.0);
+                span.1 = span.1.max(t.0);
+            }
+        }
         Context {
+            spans,
             events,
             input_names,
             names,
@@ -115,6 +126,18 @@ impl<'a> Context<'a> {
             by_time,
             by_term,
         }
+    }
+
+    /// Whether the log of a member other than `c` was read and covers [from, to]: its
+    /// silence about a campaign then means it did not hear it.
+    fn covered_by_other(&self, c: NodeId, from: i64, to: i64) -> bool {
+        self.has_log.iter().any(|n| {
+            *n != c
+                && self
+                    .spans
+                    .get(n)
+                    .is_some_and(|(lo, hi)| *lo <= from && *hi >= to)
+        })
     }
 
     /// Indices (in merged order) of the events of `term`.
@@ -313,7 +336,11 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
         if !is_election {
             continue;
         }
-        let start = rows[i].started_at.or(rows[i].elected_at).map(|t| t.0);
+        let start = rows[i]
+            .started_at
+            .or(rows[i].elected_at)
+            .map(|t| t.0)
+            .or_else(|| campaign::first_seen(ctx, &rows[i]));
         let term = rows[i].term;
         let campaigns = campaign::campaigns(ctx, term);
         let leader = id_of(&rows[i].leader);
@@ -490,6 +517,36 @@ fn decide(
 }
 
 pub use crate::lives::is_start;
+
+/// What log would settle an `unknown` cause of the election into `row`'s term: the
+/// logs not read of the old leader (when known), of the term's candidates, then of the
+/// other members named, in that order; with every member's log read, their lines from
+/// before the term (the excerpt begins too late).
+fn needs_logs(ctx: &Context<'_>, old_leader: Option<NodeId>, row: &TermRow) -> String {
+    let mut missing: Vec<NodeId> = Vec::new();
+    let cands = row
+        .candidates
+        .iter()
+        .filter_map(|c| u64::from_str_radix(c, 16).ok());
+    for n in old_leader
+        .into_iter()
+        .chain(cands)
+        .chain(ctx.members.iter().copied())
+    {
+        if !ctx.has_log.contains(&n) && !missing.contains(&n) {
+            missing.push(n);
+        }
+    }
+    let names: Vec<String> = missing
+        .iter()
+        .map(|n| format!("{}'s", ctx.name(*n)))
+        .collect();
+    match names.as_slice() {
+        [] => format!("needs the members' lines from before term {}", row.term),
+        [one] => format!("needs {one} log"),
+        [init @ .., last] => format!("needs {} and {last} logs", init.join(", ")),
+    }
+}
 
 /// How much later than its stamp a line at `t` may have been written: just under a
 /// second when the lines stamped then carry whole seconds (Go-log raft lines), else 0.

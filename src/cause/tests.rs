@@ -592,3 +592,80 @@ fn every_code_and_rule_is_documented_under_its_own_name() {
         assert!(docs.contains(&format!("`{name}`")), "rule {name}");
     }
 }
+
+/// A campaign nobody answered, seen only in the candidate's own log: whether the others
+/// received its requests is not in the input, so no `network` (cut off) claim, and the
+/// unknown cause says whose log would settle it (the old leader's first).
+#[test]
+fn a_lonely_campaign_in_its_own_log_only_is_no_cut() {
+    let mut l = Log::boot(A);
+    l.at(5000, C, Some(2), Kind::LostLeader { leader: A });
+    l.at(5000, C, Some(3), Kind::BecameCandidate);
+    l.at(
+        5000,
+        C,
+        Some(3),
+        Kind::VoteSent {
+            to: A,
+            pre_vote: false,
+        },
+    );
+    let a = l.run(&[A, B]);
+    let t = a.report.terms.iter().find(|t| t.term == 3).unwrap();
+    let c = t.cause.as_ref().unwrap();
+    assert_eq!((c.code.as_str(), c.culprit.as_deref()), ("unknown", None));
+    assert!(c.summary.contains("needs a's log"), "{}", c.summary);
+    // with B's log covering the campaign and silent about it, C was cut off
+    l.at(9000, B, Some(2), Kind::BecameFollower);
+    let a = l.run(&[A]);
+    assert_eq!(cause(&a, 3).0, "network");
+    assert_eq!(cause(&a, 3).1, h(C));
+}
+
+/// Leader A goes silent; B and C split the vote for term 3, B wins term 4 on its next
+/// timeout, and A learns of term 4 from B's heartbeat right after: both elections
+/// are A's stall (one episode). A campaign long after the split vote starts a new one.
+#[test]
+fn elections_after_a_split_vote_name_the_episodes_first_cause() {
+    let split = |l: &mut Log, ms: i64, term: u64| {
+        for (c, v) in [(B, C), (C, B)] {
+            l.at(ms, c, Some(term), Kind::BecameCandidate);
+            l.at(ms, c, Some(term), Kind::LostLeader { leader: A });
+            let rejected = Kind::VoteRejected {
+                candidate: c,
+                pre_vote: false,
+                voter_log: Default::default(),
+                candidate_log: Default::default(),
+            };
+            l.at(ms + 1, v, Some(term), rejected);
+        }
+    };
+    let heartbeat_from_b = |l: &mut Log, ms: i64, term: u64| {
+        let bump = Kind::TermBump {
+            from: B,
+            msg_type: "MsgHeartbeat".into(),
+            old_term: 2,
+        };
+        l.at(ms, A, Some(term), bump);
+    };
+    let mut l = Log::boot(A);
+    split(&mut l, 6000, 3);
+    l.elect(7500, B, 4, &[C]);
+    heartbeat_from_b(&mut l, 7600, 4);
+    let a = l.run(&[]);
+    let t3 = a.report.terms.iter().find(|t| t.term == 3).unwrap();
+    assert_eq!(t3.outcome.as_deref(), Some("split_vote"));
+    assert_eq!(cause(&a, 3).0, "leader_stall");
+    assert_eq!(cause(&a, 3).1, h(A));
+    assert_eq!(cause(&a, 4).0, "leader_stall");
+    assert_eq!(cause(&a, 4).1, h(A));
+    // the same split vote, but B's winning campaign comes 10 s later (beyond two election
+    // timeouts): its own rules decide it, and A's step-down then is no stall
+    let mut l = Log::boot(A);
+    split(&mut l, 6000, 3);
+    l.elect(16000, B, 4, &[C]);
+    heartbeat_from_b(&mut l, 16003, 4);
+    let a = l.run(&[]);
+    assert_eq!(cause(&a, 3).0, "leader_stall");
+    assert_ne!(cause(&a, 4).0, "leader_stall");
+}
