@@ -602,6 +602,7 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     };
     let (events, raw) = merge(inputs);
     let mut a = build(events, raw, input_rows, input_names, notes, opts, &clocks);
+    outcome::refine(&a.events, &mut a.report.terms);
     a.report.anomalies.extend(dup_anomalies);
     a.clock_shifts = shifts;
     a
