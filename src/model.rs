@@ -11,6 +11,7 @@ use crate::time::{human_ms, Instant};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
+pub mod inferred;
 pub mod outcome;
 pub mod view;
 pub mod votes;
@@ -602,6 +603,7 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     };
     let (events, raw) = merge(inputs);
     let mut a = build(events, raw, input_rows, input_names, notes, opts, &clocks);
+    inferred::fill(&a.events, &mut a.report.terms, &a.names);
     outcome::refine(&a.events, &mut a.report.terms);
     a.report.anomalies.extend(dup_anomalies);
     a.clock_shifts = shifts;

@@ -327,41 +327,44 @@ impl Finding {
 /// Classify every term that had an election (a campaign) or a new leader.
 pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
     let et = (ctx.election_ms.max(100.0) * 1e6) as i64; // election timeout in ns
-    let mut prev_led: Option<usize> = None;
+    let mut prev: Option<Prev> = None;
+    // leaders known only from their peers' lines (appends, heartbeats, `lost leader`)
+    let inferred = crate::model::inferred::leaders(ctx.events, rows);
     // members that campaigned alone (nobody heard them) since the last leader
     let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
     let mut episode = Episode::default();
-    for i in 0..rows.len() {
-        let is_election = !rows[i].candidates.is_empty() || rows[i].leader.is_some();
+    for row in rows.iter_mut() {
+        let is_election = !row.candidates.is_empty() || row.leader.is_some();
         if !is_election {
             continue;
         }
-        let start = rows[i]
+        let start = row
             .started_at
-            .or(rows[i].elected_at)
+            .or(row.elected_at)
             .map(|t| t.0)
-            .or_else(|| campaign::first_seen(ctx, &rows[i]));
-        let term = rows[i].term;
+            .or_else(|| campaign::first_seen(ctx, row));
+        let term = row.term;
         let campaigns = campaign::campaigns(ctx, term);
-        let leader = id_of(&rows[i].leader);
+        let leader = id_of(&row.leader);
         // the first campaign for this term, when nobody heard it and it did not win
         let solo = |&(c, at): &(NodeId, usize)| campaign::solo(ctx, c, term, at, et);
         let first_solo = campaigns
             .first()
             .filter(|ca| leader != Some(ca.0) && solo(ca))
             .copied();
-        let lost = campaign::quorum_lost(ctx, &rows[i], &campaigns);
+        let lost = campaign::quorum_lost(ctx, row, &campaigns);
+        let prev_led = Prev::latest(prev, &inferred, term);
         let in_vain = lost.is_some();
         let finding = match (start, prev_led, first_solo) {
             (None, _, _) => None,
             _ if in_vain => lost,
             // members that start together campaign before their peers listen: an
             // unanswered campaign is part of the bootstrap, not a member cut off
-            (Some(s), None, first_solo) => Some(campaign::first_election(ctx, &rows[i], s))
+            (Some(s), None, first_solo) => Some(campaign::first_election(ctx, row, s))
                 .filter(|f| f.code == CauseCode::Bootstrap || first_solo.is_none())
                 .or_else(|| first_solo.map(|(c, at)| campaign::alone(ctx, c, term, at))),
             (Some(_), Some(_), Some((c, at))) => Some(campaign::alone(ctx, c, term, at)),
-            (Some(s), Some(p), None) => Some(decide(ctx, &rows[p], &rows[i], s, et, &isolated)),
+            (Some(s), Some(p), None) => Some(decide(ctx, p, row, s, et, &isolated)),
         };
         let bootstrap = finding
             .as_ref()
@@ -370,16 +373,20 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
         // left without a quorum has its own cause and ends the episode
         let by_rules = !in_vain && prev_led.is_some() && first_solo.is_none();
         let cause = finding.map(|f| f.into_cause(ctx));
-        rows[i].cause = match (by_rules, start) {
+        row.cause = match (by_rules, start) {
             (true, Some(s)) => episode.follow(term, s, et, cause),
             _ => {
                 episode.end();
                 cause
             }
         };
-        if rows[i].leader.is_some() {
+        if let Some(l) = leader {
             episode.end();
-            prev_led = Some(i);
+            prev = Some(Prev {
+                term,
+                leader: l,
+                elected_at: row.elected_at.map(|t| t.0),
+            });
             isolated.clear();
         }
         // a member cut off while this term was won elsewhere keeps campaigning alone (one
@@ -432,11 +439,41 @@ impl Episode {
     }
 }
 
+/// The leader whose term an election ended: its term, the member, and when it was
+/// elected (not known for a leader seen only through its peers' lines).
+#[derive(Clone, Copy)]
+struct Prev {
+    term: u64,
+    leader: NodeId,
+    elected_at: Option<i64>,
+}
+
+impl Prev {
+    /// The latest leader before `term`: `led` (the last term with a leader in the rows)
+    /// or a later one known only from its peers' lines.
+    fn latest(
+        led: Option<Prev>,
+        inferred: &BTreeMap<u64, (NodeId, usize)>,
+        term: u64,
+    ) -> Option<Prev> {
+        let peers = inferred.range(..term).next_back().map(|(t, (x, _))| Prev {
+            term: *t,
+            leader: *x,
+            elected_at: None,
+        });
+        match (led, peers) {
+            (Some(a), Some(b)) if b.term > a.term => Some(b),
+            (None, b) => b,
+            (a, _) => a,
+        }
+    }
+}
+
 /// An election after a known leader: what the rules read.
 struct Election<'c, 'a> {
     ctx: &'c Context<'a>,
     /// The term of the old leader.
-    prev: &'c TermRow,
+    prev_term: u64,
     /// The term elected into.
     row: &'c TermRow,
     /// When the election started (ns).
@@ -482,19 +519,16 @@ const RULES: &[(&str, Rule)] = &[
 /// Why the election into `row` ended `prev`'s leadership: the first rule with evidence.
 fn decide(
     ctx: &Context<'_>,
-    prev: &TermRow,
+    prev: Prev,
     row: &TermRow,
     start: i64,
     et: i64,
     isolated: &BTreeMap<NodeId, Vec<usize>>,
 ) -> Finding {
-    let Some(l) = id_of(&prev.leader) else {
-        let why = "no earlier leader is known".to_string();
-        return Finding::new(CauseCode::Unknown, None, Confidence::Low, why, Vec::new());
-    };
+    let l = prev.leader;
     let el = Election {
         ctx,
-        prev,
+        prev_term: prev.term,
         row,
         start,
         et,
@@ -502,7 +536,7 @@ fn decide(
         l,
         lname: ctx.name(l),
         l_logged: ctx.has_log.contains(&l),
-        prev_el: prev.elected_at.map(|t| t.0).unwrap_or(start - 3600 * SEC),
+        prev_el: prev.elected_at.unwrap_or(start - 3600 * SEC),
         candidates: row
             .candidates
             .iter()

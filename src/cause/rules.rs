@@ -64,7 +64,7 @@ fn transfer_lines(el: &Election<'_, '_>) -> Vec<usize> {
     ctx.any(window_lo.max(el.prev_el), el.start + SEC)
         .filter(|i| {
             let e = &ctx.events[*i];
-            let this_term = e.term.is_some_and(|t| t >= el.prev.term && t < el.row.term);
+            let this_term = e.term.is_some_and(|t| t >= el.prev_term && t < el.row.term);
             match &e.kind {
                 Kind::TimeoutNowReceived { from } => {
                     *from == l && e.term.map(|t| t.saturating_add(1)) == Some(el.row.term)
@@ -230,13 +230,13 @@ pub(super) fn leader_crash(el: &Election<'_, '_>) -> Option<Finding> {
 fn restart(el: &Election<'_, '_>) -> Option<usize> {
     let (ctx, l, start) = (el.ctx, el.l, el.start);
     let led_idx = ctx
-        .of_term(el.prev.term)
+        .of_term(el.prev_term)
         .iter()
         .copied()
         .find(|i| {
             let e = &ctx.events[*i];
             e.node == Some(l)
-                && e.term == Some(el.prev.term)
+                && e.term == Some(el.prev_term)
                 && matches!(e.kind, Kind::BecameLeader)
         })
         .unwrap_or(0);

@@ -648,9 +648,21 @@ fn elections_after_a_split_vote_name_the_episodes_first_cause() {
         };
         l.at(ms, A, Some(term), bump);
     };
+    // B's next campaign, without `lost leader` lines: B and C lost A at term 3 already
+    let win = |l: &mut Log, ms: i64| {
+        l.at(ms, B, Some(3), Kind::ElectionStarted);
+        l.at(ms, B, Some(4), Kind::BecameCandidate);
+        let granted = Kind::VoteGranted {
+            candidate: B,
+            pre_vote: false,
+        };
+        l.at(ms + 1, C, Some(4), granted);
+        l.at(ms + 2, B, Some(4), Kind::BecameLeader);
+        l.at(ms + 2, C, Some(4), Kind::ElectedLeader { leader: B });
+    };
     let mut l = Log::boot(A);
     split(&mut l, 6000, 3);
-    l.elect(7500, B, 4, &[C]);
+    win(&mut l, 7500);
     heartbeat_from_b(&mut l, 7600, 4);
     let a = l.run(&[]);
     let t3 = a.report.terms.iter().find(|t| t.term == 3).unwrap();
@@ -663,7 +675,7 @@ fn elections_after_a_split_vote_name_the_episodes_first_cause() {
     // timeouts): its own rules decide it, and A's step-down then is no stall
     let mut l = Log::boot(A);
     split(&mut l, 6000, 3);
-    l.elect(16000, B, 4, &[C]);
+    win(&mut l, 16000);
     heartbeat_from_b(&mut l, 16003, 4);
     let a = l.run(&[]);
     assert_eq!(cause(&a, 3).0, "leader_stall");
