@@ -511,6 +511,7 @@ const RULES: &[(&str, Rule)] = &[
     ("leader_stall", rules::leader_stall),
     ("lease_ignored", rules::lease_ignored),
     ("leader_silent", rules::leader_silent),
+    ("stale_candidate", rules::stale_candidate),
     ("disruptive_candidate", rules::disruptive_candidate),
     ("network", rules::network),
     ("clock_skew", rules::clock_skew),

@@ -681,3 +681,44 @@ fn elections_after_a_split_vote_name_the_episodes_first_cause() {
     assert_eq!(cause(&a, 3).0, "leader_stall");
     assert_ne!(cause(&a, 4).0, "leader_stall");
 }
+
+/// etcd-9668-d, in small: C asks for term 3 with a log behind B's, B rejects it for that
+/// and leaves term 2 on C's request, while leader A's appends at term 2 still reach B.
+/// A's log is not read. C is the disruptive candidate; without A's appends (nothing
+/// shows A alive) the rule does not claim it.
+#[test]
+fn a_stale_candidate_deposing_a_live_leader_is_disruptive() {
+    let run = |leader_sends: bool| {
+        let mut l = Log::boot(A);
+        l.at(5000, C, Some(3), Kind::BecameCandidate);
+        let bump = Kind::TermBump {
+            from: C,
+            msg_type: "MsgVote".into(),
+            old_term: 2,
+        };
+        l.at(5001, B, Some(3), bump);
+        let pos = |term, index| crate::event::LogPos { term, index };
+        let rejected = Kind::VoteRejected {
+            candidate: C,
+            pre_vote: false,
+            voter_log: pos(2, 20),
+            candidate_log: pos(2, 9),
+        };
+        l.at(5001, B, Some(3), rejected);
+        if leader_sends {
+            let app = Kind::LowerTermIgnored {
+                from: A,
+                msg_type: "MsgApp".into(),
+                sender_term: 2,
+            };
+            l.at(5002, B, Some(3), app);
+        }
+        l.run(&[A])
+    };
+    let a = run(true);
+    assert_eq!(
+        cause(&a, 3),
+        ("disruptive_candidate".into(), h(C), "high".into())
+    );
+    assert_ne!(cause(&run(false), 3).0, "disruptive_candidate");
+}
