@@ -356,7 +356,7 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
         let prev_led = Prev::latest(prev, &inferred, term);
         let in_vain = lost.is_some();
         let finding = match (start, prev_led, first_solo) {
-            (None, _, _) => None,
+            (None, p, _) => Some(untimed(ctx, row, p.map(|p| p.leader))),
             _ if in_vain => lost,
             // members that start together campaign before their peers listen: an
             // unanswered campaign is part of the bootstrap, not a member cut off
@@ -397,6 +397,23 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             }
         }
     }
+}
+
+/// An election whose lines carry no time (an excerpt of bare raft lines): the rules,
+/// which read time windows, cannot place it, so its cause is `unknown`, saying whose log
+/// would settle it.
+fn untimed(ctx: &Context<'_>, row: &TermRow, old_leader: Option<NodeId>) -> Finding {
+    Finding::new(
+        CauseCode::Unknown,
+        None,
+        Confidence::Low,
+        format!(
+            "the lines of the election into term {} carry no time, so no rule can place it: {}",
+            row.term,
+            needs_logs(ctx, old_leader, row)
+        ),
+        Vec::new(),
+    )
 }
 
 /// A run of elections after a known leader that keep failing (a split vote, a rejected
