@@ -114,12 +114,18 @@ pub(super) fn campaigns(ctx: &Context<'_>, term: u64) -> Vec<(NodeId, usize)> {
 
 /// When the first line proving a real campaign for `row`'s term was written, for a term
 /// whose candidates are known only from their peers' lines (no `became candidate` read):
-/// a vote granted or rejected at that term, a higher term from a candidate's vote
-/// request, or a candidate's own vote lines.
+/// a vote granted or rejected at that term, a higher term from a candidate's message at
+/// that term, or a candidate's own vote lines.
 pub(super) fn first_seen(ctx: &Context<'_>, row: &TermRow) -> Option<i64> {
+    let real = row
+        .candidacies
+        .iter()
+        .filter(|c| !c.pre_vote)
+        .map(|c| &c.node);
     let cands: BTreeSet<NodeId> = row
         .candidates
         .iter()
+        .chain(real)
         .filter_map(|c| u64::from_str_radix(c, 16).ok())
         .collect();
     let proves = |e: &Event| match &e.kind {
@@ -132,9 +138,9 @@ pub(super) fn first_seen(ctx: &Context<'_>, row: &TermRow) -> Option<i64> {
             pre_vote: false,
             ..
         } => cands.contains(candidate),
-        Kind::TermBump { from, msg_type, .. } => {
-            cands.contains(from) && msg_type.contains("Vote") && !msg_type.contains("Pre")
-        }
+        // a candidate's vote request, or any message it sent at the term once it had
+        // campaigned for it (its vote response, append response, ...)
+        Kind::TermBump { from, msg_type, .. } => cands.contains(from) && !msg_type.contains("Pre"),
         Kind::VoteSent {
             pre_vote: false, ..
         }

@@ -334,7 +334,9 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
     let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
     let mut episode = Episode::default();
     for row in rows.iter_mut() {
-        let is_election = !row.candidates.is_empty() || row.leader.is_some();
+        let is_election = !row.candidates.is_empty()
+            || row.leader.is_some()
+            || row.candidacies.iter().any(|c| !c.pre_vote);
         if !is_election {
             continue;
         }
@@ -356,7 +358,15 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
         let prev_led = Prev::latest(prev, &inferred, term);
         let in_vain = lost.is_some();
         let finding = match (start, prev_led, first_solo) {
-            (None, p, _) => Some(untimed(ctx, row, p.map(|p| p.leader))),
+            (None, p, _)
+                if ctx
+                    .of_term(term)
+                    .iter()
+                    .all(|i| ctx.events[*i].ts.is_none()) =>
+            {
+                Some(untimed(ctx, row, p.map(|p| p.leader)))
+            }
+            (None, _, _) => None,
             _ if in_vain => lost,
             // members that start together campaign before their peers listen: an
             // unanswered campaign is part of the bootstrap, not a member cut off

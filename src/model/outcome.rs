@@ -123,7 +123,12 @@ pub fn refine(events: &[Event], rows: &mut [TermRow]) {
             by_node.entry(n).or_default().push(i);
         }
     }
+    let max_term = rows.iter().map(|r| r.term).max().unwrap_or(0);
     for row in rows.iter_mut() {
+        if row.outcome.is_none() && max_term > row.term && sent_at_term(events, row) {
+            row.outcome = Some(Outcome::Superseded.name().to_string());
+            continue;
+        }
         let ran: Vec<&Candidacy> = row.ran().collect();
         let ([c], Some(o)) = (
             ran.as_slice(),
@@ -135,6 +140,26 @@ pub fn refine(events: &[Event], rows: &mut [TermRow]) {
         let out = refined(o, stale, || timed_out(events, &by_node, c, row.term));
         row.outcome = Some(out.name().to_string());
     }
+}
+
+/// A term without an outcome whose single candidate is known from its peers' lines only
+/// through vote requests they ignored (which print the voter's term, not the
+/// candidate's), yet a message it sent at this term reached a member (`received a …
+/// message with higher term from X [term: T]`): it did campaign for T, and since a higher
+/// term followed and its answers are not in the input, the campaign was superseded.
+fn sent_at_term(events: &[Event], row: &TermRow) -> bool {
+    let real: Vec<&Candidacy> = row.candidacies.iter().filter(|c| !c.pre_vote).collect();
+    let [c] = real.as_slice() else {
+        return false;
+    };
+    let Ok(x) = u64::from_str_radix(&c.node, 16) else {
+        return false;
+    };
+    c.source == "peers"
+        && events.iter().any(|e| {
+            e.term == Some(row.term)
+                && matches!(&e.kind, Kind::TermBump { from, msg_type, .. } if *from == x && !msg_type.contains("Pre"))
+        })
 }
 
 /// The outcome of a single candidate's campaign that the counts gave as `o`, once a
