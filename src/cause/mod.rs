@@ -130,13 +130,19 @@ impl<'a> Context<'a> {
 
     /// Whether the log of a member other than `c` was read and covers [from, to]: its
     /// silence about a campaign then means it did not hear it.
+    /// An excerpt quoted in pieces covers only the stretches it has lines in: the member
+    /// must have a line within half a minute before `from` and one within half a minute
+    /// after `to`.
     fn covered_by_other(&self, c: NodeId, from: i64, to: i64) -> bool {
+        const NEAR: i64 = 30 * SEC;
         self.has_log.iter().any(|n| {
             *n != c
                 && self
                     .spans
                     .get(n)
                     .is_some_and(|(lo, hi)| *lo <= from && *hi >= to)
+                && self.of_node(*n, from - NEAR, from).next().is_some()
+                && self.of_node(*n, to, to + NEAR).next().is_some()
         })
     }
 
