@@ -357,3 +357,27 @@ fn overlapping_inputs_are_counted_once() {
     let (members, _) = check_leader_change_counters(&a, &Truth::load(&dir), &dir);
     assert_eq!(members, 3);
 }
+
+/// Every real capture runs its cluster from the first start: the first leader is the
+/// bootstrap election (term 2 after the members' start), and no leader is claimed for a
+/// term before it, whatever the later lines (a leader stepping down at its own term says
+/// `lost leader <itself> at term 2`) seem to say about earlier terms.
+#[test]
+fn the_first_leader_of_every_real_capture_is_the_bootstrap() {
+    let dirs = std::fs::read_dir(root().join("fixtures/real")).unwrap();
+    let mut seen = 0;
+    for d in dirs {
+        let d = d.unwrap().path();
+        let a = analyze(&["terms", &d.display().to_string()]);
+        let first = a
+            .report
+            .terms
+            .iter()
+            .find(|t| t.leader.is_some())
+            .unwrap_or_else(|| panic!("{d:?}: no leader"));
+        let code = first.cause.as_ref().map(|c| c.code.as_str());
+        assert_eq!(code, Some("bootstrap"), "{d:?} term {}", first.term);
+        seen += 1;
+    }
+    assert!(seen > 30, "{seen} captures");
+}

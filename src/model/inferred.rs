@@ -91,43 +91,77 @@ fn leader_shown(events: &[Event], i: usize, earlier: &[usize]) -> Option<(u64, N
 /// term these lines do not show.
 fn term_followed(events: &[Event], i: usize, earlier: &[usize], x: NodeId) -> Option<u64> {
     let t = events[i].term?;
+    let n = events[i].node?;
     let mut changed = false;
     for e in earlier.iter().rev().map(|j| &events[*j]) {
         match e.term {
-            Some(p) if p < t => return Some(p),
+            // it changed to T when it campaigned or heard T: X led the term before, if
+            // its lines show it
+            Some(p) if p < t => return changed.then_some(p),
             Some(p) if p == t => {
-                let asked_by_x = match &e.kind {
-                    Kind::TermBump { from, msg_type, .. } => {
-                        *from == x && msg_type.contains("Vote")
-                    }
-                    Kind::VoteGranted { candidate, .. } | Kind::VoteRejected { candidate, .. } => {
-                        *candidate == x
-                    }
-                    _ => false,
-                };
-                if asked_by_x {
+                if led_at_term(e, n, x) {
+                    return Some(t); // it followed (or was) X at T, then lost it
+                }
+                if asked_by(e, x) {
                     return None;
                 }
-                // its own campaign for T (not a pre-vote round) also shows the change
-                changed |= matches!(
-                    e.kind,
-                    Kind::BecameCandidate
-                        | Kind::BecameFollower
-                        | Kind::TermBump { .. }
-                        | Kind::VoteSent {
-                            pre_vote: false,
-                            ..
-                        }
-                        | Kind::VoteResponse {
-                            pre_vote: false,
-                            ..
-                        }
-                );
+                changed |= term_change(e);
             }
             _ => {}
         }
     }
     (!changed && !earlier.is_empty()).then_some(t)
+}
+
+/// Event `e` of member `n` shows `x` leading at the event's term.
+fn led_at_term(e: &Event, n: NodeId, x: NodeId) -> bool {
+    match &e.kind {
+        Kind::BecameLeader => n == x,
+        Kind::ElectedLeader { leader } => *leader == x,
+        _ => leader_shown_by_message(e) == Some(x),
+    }
+}
+
+/// The sender of an append or heartbeat at the event's term (a leader).
+fn leader_shown_by_message(e: &Event) -> Option<NodeId> {
+    match &e.kind {
+        Kind::TermBump { from, msg_type, .. }
+            if matches!(msg_type.as_str(), "MsgApp" | "MsgHeartbeat" | "MsgSnap") =>
+        {
+            Some(*from)
+        }
+        _ => None,
+    }
+}
+
+/// Event `e` is a vote request from `x` reaching the member, or its answer to one.
+fn asked_by(e: &Event, x: NodeId) -> bool {
+    match &e.kind {
+        Kind::TermBump { from, msg_type, .. } => *from == x && msg_type.contains("Vote"),
+        Kind::VoteGranted { candidate, .. } | Kind::VoteRejected { candidate, .. } => {
+            *candidate == x
+        }
+        _ => false,
+    }
+}
+
+/// Event `e` changes (or, for its own campaign lines, shows a change of) the member's
+/// term to the event's term; a pre-vote round does not change it.
+fn term_change(e: &Event) -> bool {
+    matches!(
+        e.kind,
+        Kind::BecameCandidate
+            | Kind::BecameFollower
+            | Kind::TermBump { .. }
+            | Kind::VoteSent {
+                pre_vote: false,
+                ..
+            }
+            | Kind::VoteResponse {
+                pre_vote: false,
+                ..
+            }
+    )
 }
 
 #[cfg(test)]
@@ -223,6 +257,20 @@ mod tests {
             lost(B, 156, A),
         ];
         assert!(leaders(&e, &[]).is_empty());
+    }
+
+    /// A leader that steps down at its own term (a stop) says it lost itself at that
+    /// term: it led that term, not the one before its election.
+    #[test]
+    fn a_leader_losing_itself_at_its_own_term_led_that_term() {
+        let e = [
+            ev(A, 1, Kind::BecameFollower),
+            ev(A, 2, Kind::BecameCandidate),
+            ev(A, 2, Kind::BecameLeader),
+            ev(A, 2, Kind::BecameFollower),
+            lost(A, 2, A),
+        ];
+        assert_eq!(leaders(&e, &[]), BTreeMap::from([(2, (A, 4))]));
     }
 
     #[test]
