@@ -454,11 +454,17 @@ impl Episode {
 
     /// The cause of the election into `term` (started at `start`) that the rules gave as
     /// `own`: the episode's first cause when it follows the episode's last campaign in
-    /// time, else `own`, which opens a new episode.
+    /// time (`own` itself when it already names that code and culprit, with its own
+    /// evidence), else `own`, which opens a new episode.
     fn follow(&mut self, term: u64, start: i64, et: i64, own: Option<Cause>) -> Option<Cause> {
         let within = start - self.last <= 2 * et + SEC;
         if let (Some((t0, first)), true) = (&self.first, within) {
             self.last = self.last.max(start);
+            // the rules already name the episode's cause: keep this election's own evidence
+            let same = |c: &Cause| c.code == first.code && c.culprit == first.culprit;
+            if own.as_ref().is_some_and(same) {
+                return own;
+            }
             let mut c = first.clone();
             c.summary = format!(
                 "the elections since term {t0} kept failing, one campaign after another: term {term} continues that episode ({})",
