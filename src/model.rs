@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod anomalies;
 mod describe;
 mod fold;
+pub mod inferred;
 mod machine;
 mod merge;
 mod names;
@@ -269,6 +270,8 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     };
     let (events, raw) = merge(inputs);
     let mut a = build(events, raw, input_rows, input_names, notes, opts, &clocks);
+    inferred::fill(&a.events, &mut a.report.terms, &a.names);
+    outcome::refine(&a.events, &mut a.report.terms);
     a.report.anomalies.extend(dup_anomalies);
     a.clock_shifts = shifts;
     a

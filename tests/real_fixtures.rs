@@ -52,6 +52,46 @@ fn storm_matches(name: &str) {
     );
 }
 
+/// A storm in which the third pause (leader n2, SIGSTOP 11:46:17.906) made n3 and n4
+/// campaign for term 6 at once: n3 has n5's vote and the rejections of n1 and n4 (it
+/// voted for n4), n4 has n1's vote and n3's rejection (n3.log 126-140, n4.log 127-137,
+/// n1.log 126-130, n5.log 118-122): a split vote. n1's own timeout then won term 7
+/// (n1.log 131-143). Both elections are the cluster recovering from n2's pause, so both
+/// name n2's stall: n2.log shows nothing from 11:46:17 until its backlog at 11:46:20
+/// (ignoring term-5 vote requests, then stepping down on n1's term-7 heartbeat).
+#[test]
+fn split_vote_after_a_leader_stall_names_the_stall() {
+    let (_, _, changes) = check_dir("capnslog-5-storm-split");
+    assert!(changes > 0);
+    storm_matches("capnslog-5-storm-split");
+    let dir = root().join("fixtures/real/capnslog-5-storm-split");
+    let truth = Truth::load(&dir);
+    let a = analyze(&["terms", dir.to_str().unwrap()]);
+    let id = |n: &str| truth.ids.get(n).cloned().unwrap();
+    let term = |t: u64| a.report.terms.iter().find(|r| r.term == t).unwrap();
+    let t6 = term(6);
+    assert_eq!(t6.leader, None);
+    assert_eq!(t6.outcome.as_deref(), Some("split_vote"));
+    let mut ran = t6.candidates.clone();
+    ran.sort();
+    let mut want = vec![id("n3"), id("n4")];
+    want.sort();
+    assert_eq!(ran, want, "term 6 candidates");
+    let t7 = term(7);
+    assert_eq!(t7.leader, Some(id("n1")));
+    assert_eq!(t7.outcome.as_deref(), Some("won"));
+    for t in [t6, t7] {
+        let c = t.cause.as_ref().expect("cause");
+        assert_eq!(
+            (c.code.as_str(), c.culprit.clone()),
+            ("leader_stall", Some(id("n2"))),
+            "term {}: {}",
+            t.term,
+            c.summary
+        );
+    }
+}
+
 #[test]
 fn prevote_pause() {
     check_dir("zap-3-prevote-pause");
@@ -316,4 +356,28 @@ fn overlapping_inputs_are_counted_once() {
     check_leaders(&a, &Truth::load(&dir));
     let (members, _) = check_leader_change_counters(&a, &Truth::load(&dir), &dir);
     assert_eq!(members, 3);
+}
+
+/// Every real capture runs its cluster from the first start: the first leader is the
+/// bootstrap election (term 2 after the members' start), and no leader is claimed for a
+/// term before it, whatever the later lines (a leader stepping down at its own term says
+/// `lost leader <itself> at term 2`) seem to say about earlier terms.
+#[test]
+fn the_first_leader_of_every_real_capture_is_the_bootstrap() {
+    let dirs = std::fs::read_dir(root().join("fixtures/real")).unwrap();
+    let mut seen = 0;
+    for d in dirs {
+        let d = d.unwrap().path();
+        let a = analyze(&["terms", &d.display().to_string()]);
+        let first = a
+            .report
+            .terms
+            .iter()
+            .find(|t| t.leader.is_some())
+            .unwrap_or_else(|| panic!("{d:?}: no leader"));
+        let code = first.cause.as_ref().map(|c| c.code.as_str());
+        assert_eq!(code, Some("bootstrap"), "{d:?} term {}", first.term);
+        seen += 1;
+    }
+    assert!(seen > 30, "{seen} captures");
 }

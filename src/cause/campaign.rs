@@ -112,9 +112,57 @@ pub(super) fn campaigns(ctx: &Context<'_>, term: u64) -> Vec<(NodeId, usize)> {
     v
 }
 
+/// When the first line proving a real campaign for `row`'s term was written, for a term
+/// whose candidates are known only from their peers' lines (no `became candidate` read):
+/// a vote granted or rejected at that term, a higher term from a candidate's message at
+/// that term, or a candidate's own vote lines.
+pub(super) fn first_seen(ctx: &Context<'_>, row: &TermRow) -> Option<i64> {
+    let real = row
+        .candidacies
+        .iter()
+        .filter(|c| !c.pre_vote)
+        .map(|c| &c.node);
+    let cands: BTreeSet<NodeId> = row
+        .candidates
+        .iter()
+        .chain(real)
+        .filter_map(|c| u64::from_str_radix(c, 16).ok())
+        .collect();
+    let proves = |e: &Event| match &e.kind {
+        Kind::VoteGranted {
+            candidate,
+            pre_vote: false,
+        }
+        | Kind::VoteRejected {
+            candidate,
+            pre_vote: false,
+            ..
+        } => cands.contains(candidate),
+        // a candidate's vote request, or any message it sent at the term once it had
+        // campaigned for it (its vote response, append response, ...)
+        Kind::TermBump { from, msg_type, .. } => cands.contains(from) && !msg_type.contains("Pre"),
+        Kind::VoteSent {
+            pre_vote: false, ..
+        }
+        | Kind::VoteResponse {
+            pre_vote: false, ..
+        }
+        | Kind::VoteTally { .. }
+        | Kind::BecameLeader => e.node.is_some_and(|n| cands.contains(&n)),
+        _ => false,
+    };
+    ctx.of_term(row.term)
+        .iter()
+        .map(|i| &ctx.events[*i])
+        .filter(|e| e.term == Some(row.term) && proves(e))
+        .filter_map(|e| e.ts.map(|t| t.0))
+        .min()
+}
+
 /// Nobody heard candidate `c`'s campaign for `term`: no other member logged a vote
 /// decision about it or a higher term from it, and `c` got no answer from anyone. Needs
-/// at least one other member's log (or `c`'s own, showing no answers).
+/// the log of another member covering the campaign: `c`'s own unanswered requests alone
+/// do not show that nobody received them.
 pub(super) fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) -> bool {
     let Some(t0) = ctx.events[at].ts.map(|t| t.0) else {
         return false;
@@ -161,8 +209,10 @@ pub(super) fn solo(ctx: &Context<'_>, c: NodeId, term: u64, at: usize, et: i64) 
     if answered {
         return false;
     }
-    // with neither its own log nor anyone else's, nothing can be said
-    ctx.has_log.iter().any(|n| *n != c) || ctx.has_log.contains(&c)
+    // only the logs of members that would have received its requests can show nobody
+    // did: without another member's log covering the campaign, its own unanswered
+    // requests may as well have been lost on the way back, or the peers down
+    ctx.covered_by_other(c, t0, t1)
 }
 
 /// When a slow fdatasync of member `c` that was under way at `t0` returned.
@@ -241,8 +291,7 @@ pub(super) fn alone(ctx: &Context<'_>, c: NodeId, term: u64, at: usize) -> Findi
             Confidence::Medium
         },
         format!(
-            "{cname} campaigned alone for term {term}: no other member heard it (cut off from the cluster{})",
-            if ctx.has_log.len() > 1 { "" } else { "; only its own log was read" }
+            "{cname} campaigned alone for term {term}: no other member heard it (cut off from the cluster)"
         ),
         ev,
     )
@@ -282,8 +331,9 @@ pub(super) fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Fi
             None,
             Confidence::Low,
             format!(
-                "the logs begin after the leader before term {} was elected: its cause is not in the input",
-                row.term
+                "no leader before term {} is in the logs read, so why its election began is not in the input: {}",
+                row.term,
+                super::needs_logs(ctx, None, row)
             ),
             Vec::new(),
         )

@@ -61,6 +61,8 @@ pub struct Context<'a> {
     by_time: Vec<(i64, usize)>,
     /// Indices of the events of each term, in merged order.
     by_term: std::collections::HashMap<u64, Vec<usize>>,
+    /// The first and last time of each member's own lines: the stretch its log covers.
+    spans: BTreeMap<NodeId, (i64, i64)>,
 }
 
 const SEC: i64 = 1_000_000_000;
@@ -94,7 +96,16 @@ impl<'a> Context<'a> {
                 by_term.entry(t).or_default().push(i);
             }
         }
+        let mut spans: BTreeMap<NodeId, (i64, i64)> = BTreeMap::new();
+        for e in events {
+            if let (Some(n), Some(t)) = (e.node, e.ts) {
+                let span = spans.entry(n).or_insert((t.0, t.0));
+                span.0 = span.0.min(t.0);
+                span.1 = span.1.max(t.0);
+            }
+        }
         Context {
+            spans,
             events,
             input_names,
             names,
@@ -115,6 +126,24 @@ impl<'a> Context<'a> {
             by_time,
             by_term,
         }
+    }
+
+    /// Whether the log of a member other than `c` was read and covers [from, to]: its
+    /// silence about a campaign then means it did not hear it.
+    /// An excerpt quoted in pieces covers only the stretches it has lines in: the member
+    /// must have a line within half a minute before `from` and one within half a minute
+    /// after `to`.
+    fn covered_by_other(&self, c: NodeId, from: i64, to: i64) -> bool {
+        const NEAR: i64 = 30 * SEC;
+        self.has_log.iter().any(|n| {
+            *n != c
+                && self
+                    .spans
+                    .get(n)
+                    .is_some_and(|(lo, hi)| *lo <= from && *hi >= to)
+                && self.of_node(*n, from - NEAR, from).next().is_some()
+                && self.of_node(*n, to, to + NEAR).next().is_some()
+        })
     }
 
     /// Indices (in merged order) of the events of `term`.
@@ -304,43 +333,76 @@ impl Finding {
 /// Classify every term that had an election (a campaign) or a new leader.
 pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
     let et = (ctx.election_ms.max(100.0) * 1e6) as i64; // election timeout in ns
-    let mut prev_led: Option<usize> = None;
+    let mut prev: Option<Prev> = None;
+    // leaders known only from their peers' lines (appends, heartbeats, `lost leader`)
+    let inferred = crate::model::inferred::leaders(ctx.events, rows);
     // members that campaigned alone (nobody heard them) since the last leader
     let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
-    for i in 0..rows.len() {
-        let is_election = !rows[i].candidates.is_empty() || rows[i].leader.is_some();
+    let mut episode = Episode::default();
+    for row in rows.iter_mut() {
+        let is_election = !row.candidates.is_empty()
+            || row.leader.is_some()
+            || row.candidacies.iter().any(|c| !c.pre_vote);
         if !is_election {
             continue;
         }
-        let start = rows[i].started_at.or(rows[i].elected_at).map(|t| t.0);
-        let term = rows[i].term;
+        let start = row
+            .started_at
+            .or(row.elected_at)
+            .map(|t| t.0)
+            .or_else(|| campaign::first_seen(ctx, row));
+        let term = row.term;
         let campaigns = campaign::campaigns(ctx, term);
-        let leader = id_of(&rows[i].leader);
+        let leader = id_of(&row.leader);
         // the first campaign for this term, when nobody heard it and it did not win
         let solo = |&(c, at): &(NodeId, usize)| campaign::solo(ctx, c, term, at, et);
         let first_solo = campaigns
             .first()
             .filter(|ca| leader != Some(ca.0) && solo(ca))
             .copied();
-        let lost = campaign::quorum_lost(ctx, &rows[i], &campaigns);
+        let lost = campaign::quorum_lost(ctx, row, &campaigns);
+        let prev_led = Prev::latest(prev, &inferred, term);
         let in_vain = lost.is_some();
         let finding = match (start, prev_led, first_solo) {
+            (None, p, _)
+                if ctx
+                    .of_term(term)
+                    .iter()
+                    .all(|i| ctx.events[*i].ts.is_none()) =>
+            {
+                Some(untimed(ctx, row, p.map(|p| p.leader)))
+            }
             (None, _, _) => None,
             _ if in_vain => lost,
             // members that start together campaign before their peers listen: an
             // unanswered campaign is part of the bootstrap, not a member cut off
-            (Some(s), None, first_solo) => Some(campaign::first_election(ctx, &rows[i], s))
+            (Some(s), None, first_solo) => Some(campaign::first_election(ctx, row, s))
                 .filter(|f| f.code == CauseCode::Bootstrap || first_solo.is_none())
                 .or_else(|| first_solo.map(|(c, at)| campaign::alone(ctx, c, term, at))),
             (Some(_), Some(_), Some((c, at))) => Some(campaign::alone(ctx, c, term, at)),
-            (Some(s), Some(p), None) => Some(decide(ctx, &rows[p], &rows[i], s, et, &isolated)),
+            (Some(s), Some(p), None) => Some(decide(ctx, p, row, s, et, &isolated)),
         };
         let bootstrap = finding
             .as_ref()
             .is_some_and(|f| f.code == CauseCode::Bootstrap);
-        rows[i].cause = finding.map(|f| f.into_cause(ctx));
-        if rows[i].leader.is_some() {
-            prev_led = Some(i);
+        // only elections the rules explain form episodes: a campaign nobody heard or one
+        // left without a quorum has its own cause and ends the episode
+        let by_rules = !in_vain && prev_led.is_some() && first_solo.is_none();
+        let cause = finding.map(|f| f.into_cause(ctx));
+        row.cause = match (by_rules, start) {
+            (true, Some(s)) => episode.follow(term, s, et, cause),
+            _ => {
+                episode.end();
+                cause
+            }
+        };
+        if let Some(l) = leader {
+            episode.end();
+            prev = Some(Prev {
+                term,
+                leader: l,
+                elected_at: row.elected_at.map(|t| t.0),
+            });
             isolated.clear();
         }
         // a member cut off while this term was won elsewhere keeps campaigning alone (one
@@ -353,11 +415,104 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
     }
 }
 
+/// An election whose lines carry no time (an excerpt of bare raft lines): the rules,
+/// which read time windows, cannot place it, so its cause is `unknown`, saying whose log
+/// would settle it.
+fn untimed(ctx: &Context<'_>, row: &TermRow, old_leader: Option<NodeId>) -> Finding {
+    Finding::new(
+        CauseCode::Unknown,
+        None,
+        Confidence::Low,
+        format!(
+            "the lines of the election into term {} carry no time, so no rule can place it: {}",
+            row.term,
+            needs_logs(ctx, old_leader, row)
+        ),
+        Vec::new(),
+    )
+}
+
+/// A run of elections after a known leader that keep failing (a split vote, a rejected
+/// or superseded campaign), each campaign starting within two election timeouts of the
+/// one before (the longest randomised timeout), plus a second for whole-second stamps.
+/// The run ends with the first election that elects a leader, which belongs to it, or
+/// with a campaign nobody heard or one without a quorum. Every election of an episode
+/// has the episode's first cause and culprit: the later campaigns are the cluster still
+/// recovering from the same fault, not new faults (docs/causes.md, "Episodes").
+#[derive(Default)]
+struct Episode {
+    /// The term whose election opened the episode, and its cause.
+    first: Option<(u64, Cause)>,
+    /// When the latest campaign of the episode started (ns).
+    last: i64,
+}
+
+impl Episode {
+    fn end(&mut self) {
+        self.first = None;
+    }
+
+    /// The cause of the election into `term` (started at `start`) that the rules gave as
+    /// `own`: the episode's first cause when it follows the episode's last campaign in
+    /// time (`own` itself when it already names that code and culprit, with its own
+    /// evidence), else `own`, which opens a new episode.
+    fn follow(&mut self, term: u64, start: i64, et: i64, own: Option<Cause>) -> Option<Cause> {
+        let within = start - self.last <= 2 * et + SEC;
+        if let (Some((t0, first)), true) = (&self.first, within) {
+            self.last = self.last.max(start);
+            // the rules already name the episode's cause: keep this election's own evidence
+            let same = |c: &Cause| c.code == first.code && c.culprit == first.culprit;
+            if own.as_ref().is_some_and(same) {
+                return own;
+            }
+            let mut c = first.clone();
+            c.summary = format!(
+                "the elections since term {t0} kept failing, one campaign after another: term {term} continues that episode ({})",
+                first.summary
+            );
+            return Some(c);
+        }
+        self.first = own.clone().map(|c| (term, c));
+        self.last = start;
+        own
+    }
+}
+
+/// The leader whose term an election ended: its term, the member, and when it was
+/// elected (not known for a leader seen only through its peers' lines).
+#[derive(Clone, Copy)]
+struct Prev {
+    term: u64,
+    leader: NodeId,
+    elected_at: Option<i64>,
+}
+
+impl Prev {
+    /// The latest leader before `term`: `led` (the last term with a leader in the rows)
+    /// or a later one known only from its peers' lines.
+    fn latest(
+        led: Option<Prev>,
+        inferred: &BTreeMap<u64, (NodeId, usize)>,
+        term: u64,
+    ) -> Option<Prev> {
+        let peers = inferred.range(..term).next_back().map(|(t, (x, _))| Prev {
+            term: *t,
+            leader: *x,
+            elected_at: None,
+        });
+        match (led, peers) {
+            (Some(a), Some(b)) if b.term > a.term => Some(b),
+            (None, b) => b,
+            (a, _) => a,
+        }
+    }
+}
+
 /// An election after a known leader: what the rules read.
 struct Election<'c, 'a> {
     ctx: &'c Context<'a>,
     /// The term of the old leader.
-    prev: &'c TermRow,
+    prev_term: u64,
     /// The term elected into.
     row: &'c TermRow,
     /// When the election started (ns).
@@ -395,6 +550,7 @@ const RULES: &[(&str, Rule)] = &[
     ("leader_stall", rules::leader_stall),
     ("lease_ignored", rules::lease_ignored),
     ("leader_silent", rules::leader_silent),
+    ("stale_candidate", rules::stale_candidate),
     ("disruptive_candidate", rules::disruptive_candidate),
     ("network", rules::network),
     ("clock_skew", rules::clock_skew),
@@ -403,19 +559,16 @@ const RULES: &[(&str, Rule)] = &[
 /// Why the election into `row` ended `prev`'s leadership: the first rule with evidence.
 fn decide(
     ctx: &Context<'_>,
-    prev: &TermRow,
+    prev: Prev,
     row: &TermRow,
     start: i64,
     et: i64,
     isolated: &BTreeMap<NodeId, Vec<usize>>,
 ) -> Finding {
-    let Some(l) = id_of(&prev.leader) else {
-        let why = "no earlier leader is known".to_string();
-        return Finding::new(CauseCode::Unknown, None, Confidence::Low, why, Vec::new());
-    };
+    let l = prev.leader;
     let el = Election {
         ctx,
-        prev,
+        prev_term: prev.term,
         row,
         start,
         et,
@@ -423,7 +576,7 @@ fn decide(
         l,
         lname: ctx.name(l),
         l_logged: ctx.has_log.contains(&l),
-        prev_el: prev.elected_at.map(|t| t.0).unwrap_or(start - 3600 * SEC),
+        prev_el: prev.elected_at.unwrap_or(start - 3600 * SEC),
         candidates: row
             .candidates
             .iter()
@@ -438,6 +591,47 @@ fn decide(
 }
 
 pub use crate::lives::is_start;
+
+/// What log would settle an `unknown` cause of the election into `row`'s term: the
+/// logs not read of the old leader (when known), of the term's candidates, then of the
+/// other members named, in that order; with every member's log read, their lines from
+/// before the term (the excerpt begins too late).
+fn needs_logs(ctx: &Context<'_>, old_leader: Option<NodeId>, row: &TermRow) -> String {
+    let mut missing: Vec<NodeId> = Vec::new();
+    let cands = row
+        .candidates
+        .iter()
+        .filter_map(|c| u64::from_str_radix(c, 16).ok());
+    for n in old_leader
+        .into_iter()
+        .chain(cands)
+        .chain(ctx.members.iter().copied())
+    {
+        if !ctx.has_log.contains(&n) && !missing.contains(&n) {
+            missing.push(n);
+        }
+    }
+    let names: Vec<String> = missing
+        .iter()
+        .map(|n| format!("{}'s", ctx.name(*n)))
+        .collect();
+    match names.as_slice() {
+        [] => format!("needs the members' lines from before term {}", row.term),
+        [one] => format!("needs {one} log"),
+        [init @ .., last] => format!("needs {} and {last} logs", init.join(", ")),
+    }
+}
+
+/// How much later than its stamp a line at `t` may have been written: just under a
+/// second when the lines stamped then carry whole seconds (Go-log raft lines), else 0.
+fn coarse_slack(ctx: &Context<'_>, t: i64) -> i64 {
+    let coarse = ctx.in_time(t, t).iter().any(|i| ctx.events[*i].coarse_ts);
+    if coarse {
+        SEC - 1
+    } else {
+        0
+    }
+}
 
 /// Other members' link errors about `l` that say its process was gone.
 pub fn refused_about(ctx: &Context<'_>, l: NodeId, from: i64, to: i64) -> Vec<usize> {

@@ -64,7 +64,7 @@ fn transfer_lines(el: &Election<'_, '_>) -> Vec<usize> {
     ctx.any(window_lo.max(el.prev_el), el.start + SEC)
         .filter(|i| {
             let e = &ctx.events[*i];
-            let this_term = e.term.is_some_and(|t| t >= el.prev.term && t < el.row.term);
+            let this_term = e.term.is_some_and(|t| t >= el.prev_term && t < el.row.term);
             match &e.kind {
                 Kind::TimeoutNowReceived { from } => {
                     *from == l && e.term.map(|t| t.saturating_add(1)) == Some(el.row.term)
@@ -230,13 +230,13 @@ pub(super) fn leader_crash(el: &Election<'_, '_>) -> Option<Finding> {
 fn restart(el: &Election<'_, '_>) -> Option<usize> {
     let (ctx, l, start) = (el.ctx, el.l, el.start);
     let led_idx = ctx
-        .of_term(el.prev.term)
+        .of_term(el.prev_term)
         .iter()
         .copied()
         .find(|i| {
             let e = &ctx.events[*i];
             e.node == Some(l)
-                && e.term == Some(el.prev.term)
+                && e.term == Some(el.prev_term)
                 && matches!(e.kind, Kind::BecameLeader)
         })
         .unwrap_or(0);
@@ -419,9 +419,16 @@ pub(super) fn lease_ignored(el: &Election<'_, '_>) -> Option<Finding> {
     };
     // the old leader itself logged raft activity while the candidate campaigned: alive.
     // A third member's lease alone proves nothing: its lease counts its own ticks since
-    // the last heartbeat, so a paused leader's followers may still be inside it.
+    // the last heartbeat, so a paused leader's followers may still be inside it. Only
+    // lines within an election timeout of the campaign count: a paused leader that
+    // resumes later logs its backlog (the queued vote requests it ignores at its old
+    // term), which shows it was away, not alive.
     let active = ctx
-        .of_node(l, start, decided)
+        .of_node(
+            l,
+            start,
+            decided.min(start + el.et + super::coarse_slack(ctx, start)),
+        )
         .any(|i| ctx.events[i].kind.is_raft());
     if !active {
         return None;
@@ -488,6 +495,102 @@ pub(super) fn leader_silent(el: &Election<'_, '_>) -> Option<Finding> {
         ),
         ev,
     ))
+}
+
+/// Rule 7a: a candidate whose vote requests for this term were refused for its stale log
+/// or ignored under the leader's lease, while the old leader was still sending (its
+/// appends or heartbeats at its term reached members within an election timeout of the
+/// campaign, or its own raft lines at that term), and whose higher term made a member
+/// leave the leader's term: the classic disruptive member, which pre-vote stops. After
+/// every rule about the old leader's own trouble (a stalled leader also keeps sending
+/// once it resumes); before rule 7, which needs the leader's own step-down or an earlier
+/// lonely campaign.
+pub(super) fn stale_candidate(el: &Election<'_, '_>) -> Option<Finding> {
+    let (ctx, l) = (el.ctx, el.l);
+    let alive: Vec<usize> = ctx
+        .any(
+            el.start - el.et,
+            el.start + el.et + super::coarse_slack(ctx, el.start),
+        )
+        .filter(|i| sent_by_leader(el, *i))
+        .take(2)
+        .collect();
+    if alive.is_empty() {
+        return None;
+    }
+    let c_refused = |c: NodeId| -> (Vec<usize>, bool) {
+        let mut stale = false;
+        let ev = ctx
+            .any(el.start - SEC, el.decided)
+            .filter(|i| {
+                let e = &ctx.events[*i];
+                match &e.kind {
+                    Kind::VoteRejected {
+                        candidate,
+                        pre_vote: false,
+                        voter_log,
+                        candidate_log,
+                    } if *candidate == c && e.term == Some(el.row.term) => {
+                        stale |= candidate_log.behind(*voter_log);
+                        candidate_log.behind(*voter_log)
+                    }
+                    Kind::VoteIgnored {
+                        candidate,
+                        pre_vote: false,
+                        ..
+                    } => *candidate == c,
+                    _ => false,
+                }
+            })
+            .collect();
+        (ev, stale)
+    };
+    el.candidates.iter().filter(|c| **c != l).find_map(|c| {
+        let (refused, stale) = c_refused(*c);
+        let deposed: Vec<usize> = bumps_by(el, *c, el.start - SEC, el.decided)
+            .filter(|i| {
+                let e = &ctx.events[*i];
+                e.term == Some(el.row.term)
+                    && matches!(&e.kind, Kind::TermBump { msg_type, .. } if msg_type == "MsgVote")
+            })
+            .take(2)
+            .collect();
+        if refused.is_empty() || deposed.is_empty() {
+            return None;
+        }
+        let mut ev: Vec<usize> = refused.into_iter().take(2).collect();
+        ev.extend(deposed);
+        ev.extend(alive.iter().copied());
+        Some(Finding::new(
+            CauseCode::DisruptiveCandidate,
+            Some(*c),
+            if stale { Confidence::High } else { Confidence::Medium },
+            format!(
+                "{} campaigned while leader {} was still sending ({}), and its higher term made members leave the leader's term (no pre-vote)",
+                ctx.name(*c),
+                el.lname,
+                if stale { "refused for its stale log" } else { "its vote requests ignored under the leader's lease" }
+            ),
+            ev,
+        ))
+    })
+}
+
+/// Event `i` shows the old leader sending at its term: an append or heartbeat from it
+/// received by a member, or its own raft line at that term.
+fn sent_by_leader(el: &Election<'_, '_>, i: usize) -> bool {
+    let e = &el.ctx.events[i];
+    let from_leader =
+        |from: &NodeId, m: &str| *from == el.l && matches!(m, "MsgApp" | "MsgHeartbeat");
+    match &e.kind {
+        Kind::LowerTermIgnored {
+            from,
+            msg_type,
+            sender_term,
+        } => from_leader(from, msg_type) && *sender_term == el.prev_term,
+        Kind::TermBump { from, msg_type, .. } => from_leader(from, msg_type),
+        k => e.node == Some(el.l) && k.is_raft() && e.term == Some(el.prev_term),
+    }
 }
 
 /// Rule 7: a candidate's vote request deposed the working leader (or its followers, after
@@ -623,13 +726,14 @@ pub(super) fn clock_skew(el: &Election<'_, '_>) -> Option<Finding> {
 /// Rule 10, when no rule has evidence: `unknown`, saying whether the old leader's log
 /// was read (without it a stall, a crash and a network fault look alike).
 pub(super) fn unexplained(el: &Election<'_, '_>) -> Finding {
+    let needs = super::needs_logs(el.ctx, Some(el.l), el.row);
     let summary = if el.l_logged {
         format!(
-            "leader {}'s log shows no reason; the followers lost it",
+            "leader {}'s log shows no reason; the followers lost it ({needs})",
             el.lname
         )
     } else {
-        format!("no log of the old leader {} was read: add it to tell a stall, crash or network fault apart", el.lname)
+        format!("no log of the old leader {} was read: add it to tell a stall, crash or network fault apart ({needs})", el.lname)
     };
     Finding::new(
         CauseCode::Unknown,

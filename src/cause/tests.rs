@@ -592,3 +592,133 @@ fn every_code_and_rule_is_documented_under_its_own_name() {
         assert!(docs.contains(&format!("`{name}`")), "rule {name}");
     }
 }
+
+/// A campaign nobody answered, seen only in the candidate's own log: whether the others
+/// received its requests is not in the input, so no `network` (cut off) claim, and the
+/// unknown cause says whose log would settle it (the old leader's first).
+#[test]
+fn a_lonely_campaign_in_its_own_log_only_is_no_cut() {
+    let mut l = Log::boot(A);
+    l.at(5000, C, Some(2), Kind::LostLeader { leader: A });
+    l.at(5000, C, Some(3), Kind::BecameCandidate);
+    l.at(
+        5000,
+        C,
+        Some(3),
+        Kind::VoteSent {
+            to: A,
+            pre_vote: false,
+        },
+    );
+    let a = l.run(&[A, B]);
+    let t = a.report.terms.iter().find(|t| t.term == 3).unwrap();
+    let c = t.cause.as_ref().unwrap();
+    assert_eq!((c.code.as_str(), c.culprit.as_deref()), ("unknown", None));
+    assert!(c.summary.contains("needs a's log"), "{}", c.summary);
+    // with B's log covering the campaign and silent about it, C was cut off
+    l.at(9000, B, Some(2), Kind::BecameFollower);
+    let a = l.run(&[A]);
+    assert_eq!(cause(&a, 3).0, "network");
+    assert_eq!(cause(&a, 3).1, h(C));
+}
+
+/// Leader A goes silent; B and C split the vote for term 3, B wins term 4 on its next
+/// timeout, and A learns of term 4 from B's heartbeat right after: both elections
+/// are A's stall (one episode). A campaign long after the split vote starts a new one.
+#[test]
+fn elections_after_a_split_vote_name_the_episodes_first_cause() {
+    let split = |l: &mut Log, ms: i64, term: u64| {
+        for (c, v) in [(B, C), (C, B)] {
+            l.at(ms, c, Some(term), Kind::BecameCandidate);
+            l.at(ms, c, Some(term), Kind::LostLeader { leader: A });
+            let rejected = Kind::VoteRejected {
+                candidate: c,
+                pre_vote: false,
+                voter_log: Default::default(),
+                candidate_log: Default::default(),
+            };
+            l.at(ms + 1, v, Some(term), rejected);
+        }
+    };
+    let heartbeat_from_b = |l: &mut Log, ms: i64, term: u64| {
+        let bump = Kind::TermBump {
+            from: B,
+            msg_type: "MsgHeartbeat".into(),
+            old_term: 2,
+        };
+        l.at(ms, A, Some(term), bump);
+    };
+    // B's next campaign, without `lost leader` lines: B and C lost A at term 3 already
+    let win = |l: &mut Log, ms: i64| {
+        l.at(ms, B, Some(3), Kind::ElectionStarted);
+        l.at(ms, B, Some(4), Kind::BecameCandidate);
+        let granted = Kind::VoteGranted {
+            candidate: B,
+            pre_vote: false,
+        };
+        l.at(ms + 1, C, Some(4), granted);
+        l.at(ms + 2, B, Some(4), Kind::BecameLeader);
+        l.at(ms + 2, C, Some(4), Kind::ElectedLeader { leader: B });
+    };
+    let mut l = Log::boot(A);
+    split(&mut l, 6000, 3);
+    win(&mut l, 7500);
+    heartbeat_from_b(&mut l, 7600, 4);
+    let a = l.run(&[]);
+    let t3 = a.report.terms.iter().find(|t| t.term == 3).unwrap();
+    assert_eq!(t3.outcome.as_deref(), Some("split_vote"));
+    assert_eq!(cause(&a, 3).0, "leader_stall");
+    assert_eq!(cause(&a, 3).1, h(A));
+    assert_eq!(cause(&a, 4).0, "leader_stall");
+    assert_eq!(cause(&a, 4).1, h(A));
+    // the same split vote, but B's winning campaign comes 10 s later (beyond two election
+    // timeouts): its own rules decide it, and A's step-down then is no stall
+    let mut l = Log::boot(A);
+    split(&mut l, 6000, 3);
+    win(&mut l, 16000);
+    heartbeat_from_b(&mut l, 16003, 4);
+    let a = l.run(&[]);
+    assert_eq!(cause(&a, 3).0, "leader_stall");
+    assert_ne!(cause(&a, 4).0, "leader_stall");
+}
+
+/// etcd-9668-d, in small: C asks for term 3 with a log behind B's, B rejects it for that
+/// and leaves term 2 on C's request, while leader A's appends at term 2 still reach B.
+/// A's log is not read. C is the disruptive candidate; without A's appends (nothing
+/// shows A alive) the rule does not claim it.
+#[test]
+fn a_stale_candidate_deposing_a_live_leader_is_disruptive() {
+    let run = |leader_sends: bool| {
+        let mut l = Log::boot(A);
+        l.at(5000, C, Some(3), Kind::BecameCandidate);
+        let bump = Kind::TermBump {
+            from: C,
+            msg_type: "MsgVote".into(),
+            old_term: 2,
+        };
+        l.at(5001, B, Some(3), bump);
+        let pos = |term, index| crate::event::LogPos { term, index };
+        let rejected = Kind::VoteRejected {
+            candidate: C,
+            pre_vote: false,
+            voter_log: pos(2, 20),
+            candidate_log: pos(2, 9),
+        };
+        l.at(5001, B, Some(3), rejected);
+        if leader_sends {
+            let app = Kind::LowerTermIgnored {
+                from: A,
+                msg_type: "MsgApp".into(),
+                sender_term: 2,
+            };
+            l.at(5002, B, Some(3), app);
+        }
+        l.run(&[A])
+    };
+    let a = run(true);
+    assert_eq!(
+        cause(&a, 3),
+        ("disruptive_candidate".into(), h(C), "high".into())
+    );
+    assert_ne!(cause(&run(false), 3).0, "disruptive_candidate");
+}
