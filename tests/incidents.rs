@@ -143,10 +143,32 @@ fn term_labels(out: &Value, want: &Value) -> Vec<Label> {
     if let Some(needs) = want["unsettled"].as_str() {
         labels.push(Label {
             text: format!("term {term} cause = unknown ({needs})"),
-            holds: row.and_then(|r| r["cause"]["code"].as_str()) == Some("unknown"),
+            holds: row.is_some_and(|r| {
+                r["cause"]["code"].as_str() == Some("unknown")
+                    && needs_named(&r["cause"]["needs_logs"], needs, &kinds(out, "nodes", "id"))
+            }),
         });
     }
     labels
+}
+
+/// An `unsettled` label's members against `cause.needs_logs`: every member ID the label
+/// names that the input's lines name too (`nodes[]`) must be there — a member only the
+/// rest of the issue report names cannot be; "lines (from) before term T" means every
+/// log was read (empty). A label that names no member ("the other four members' logs")
+/// asks only for the list.
+fn needs_named(got: &Value, want: &str, members: &BTreeSet<String>) -> bool {
+    let Some(got) = got.as_array() else {
+        return false;
+    };
+    let got: Vec<&str> = got.iter().filter_map(Value::as_str).collect();
+    if want.contains("before term") {
+        return got.is_empty();
+    }
+    want.split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|w| w.len() >= 6 && w.chars().any(|c| c.is_ascii_digit()))
+        .filter(|id| members.contains(*id))
+        .all(|id| got.contains(&id))
 }
 
 fn kinds(out: &Value, key: &str, field: &str) -> BTreeSet<String> {

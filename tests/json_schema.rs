@@ -247,6 +247,9 @@ struct Cause {
     /// `quorum_lost` only.
     #[serde(default)]
     planned: Option<bool>,
+    /// `unknown` only.
+    #[serde(default)]
+    needs_logs: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -425,6 +428,8 @@ fn check_terms(doc: &Doc) {
             let q = c.code == "quorum_lost";
             assert_eq!(c.stopped_members.is_some(), q, "{}", c.code);
             assert_eq!(c.planned.is_some(), q, "{}", c.code);
+            // what would settle it comes with unknown only, and always with it
+            assert_eq!(c.needs_logs.is_some(), c.code == "unknown", "{}", c.code);
         }
         let voters = t
             .candidacies

@@ -326,16 +326,15 @@ pub(super) fn first_election(ctx: &Context<'_>, row: &TermRow, start: i64) -> Fi
             starts,
         )
     } else {
-        Finding::new(
-            CauseCode::Unknown,
-            None,
-            Confidence::Low,
+        let missing = super::missing_logs(ctx, None, row);
+        Finding::unknown(
             format!(
                 "no leader before term {} is in the logs read, so why its election began is not in the input: {}",
                 row.term,
-                super::needs_logs(ctx, None, row)
+                super::needs_text(ctx, &missing, row)
             ),
             Vec::new(),
+            missing,
         )
     }
 }

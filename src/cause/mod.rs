@@ -284,6 +284,9 @@ struct Finding {
     evidence: Vec<usize>,
     /// `quorum_lost` only: the members down, and whether every one was stopped.
     stopped: Option<(Vec<NodeId>, bool)>,
+    /// `unknown` only: the members whose logs would settle it (empty: every log was read,
+    /// the lines from before the term would).
+    needs: Option<Vec<NodeId>>,
 }
 
 impl Finding {
@@ -301,6 +304,15 @@ impl Finding {
             summary,
             evidence,
             stopped: None,
+            needs: None,
+        }
+    }
+
+    /// An `unknown` finding that says what would settle it.
+    fn unknown(summary: String, evidence: Vec<usize>, needs: Vec<NodeId>) -> Finding {
+        Finding {
+            needs: Some(needs),
+            ..Finding::new(CauseCode::Unknown, None, Confidence::Low, summary, evidence)
         }
     }
 
@@ -326,6 +338,7 @@ impl Finding {
             evidence,
             stopped_members,
             planned,
+            needs_logs: self.needs.map(|n| n.into_iter().map(hex).collect()),
         }
     }
 }
@@ -419,16 +432,15 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
 /// which read time windows, cannot place it, so its cause is `unknown`, saying whose log
 /// would settle it.
 fn untimed(ctx: &Context<'_>, row: &TermRow, old_leader: Option<NodeId>) -> Finding {
-    Finding::new(
-        CauseCode::Unknown,
-        None,
-        Confidence::Low,
+    let missing = missing_logs(ctx, old_leader, row);
+    Finding::unknown(
         format!(
             "the lines of the election into term {} carry no time, so no rule can place it: {}",
             row.term,
-            needs_logs(ctx, old_leader, row)
+            needs_text(ctx, &missing, row)
         ),
         Vec::new(),
+        missing,
     )
 }
 
@@ -596,7 +608,7 @@ pub use crate::lives::is_start;
 /// logs not read of the old leader (when known), of the term's candidates, then of the
 /// other members named, in that order; with every member's log read, their lines from
 /// before the term (the excerpt begins too late).
-fn needs_logs(ctx: &Context<'_>, old_leader: Option<NodeId>, row: &TermRow) -> String {
+fn missing_logs(ctx: &Context<'_>, old_leader: Option<NodeId>, row: &TermRow) -> Vec<NodeId> {
     let mut missing: Vec<NodeId> = Vec::new();
     let cands = row
         .candidates
@@ -611,6 +623,11 @@ fn needs_logs(ctx: &Context<'_>, old_leader: Option<NodeId>, row: &TermRow) -> S
             missing.push(n);
         }
     }
+    missing
+}
+
+/// [`missing_logs`] in words: "needs X's and Y's logs".
+fn needs_text(ctx: &Context<'_>, missing: &[NodeId], row: &TermRow) -> String {
     let names: Vec<String> = missing
         .iter()
         .map(|n| format!("{}'s", ctx.name(*n)))

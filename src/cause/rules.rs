@@ -726,7 +726,8 @@ pub(super) fn clock_skew(el: &Election<'_, '_>) -> Option<Finding> {
 /// Rule 10, when no rule has evidence: `unknown`, saying whether the old leader's log
 /// was read (without it a stall, a crash and a network fault look alike).
 pub(super) fn unexplained(el: &Election<'_, '_>) -> Finding {
-    let needs = super::needs_logs(el.ctx, Some(el.l), el.row);
+    let missing = super::missing_logs(el.ctx, Some(el.l), el.row);
+    let needs = super::needs_text(el.ctx, &missing, el.row);
     let summary = if el.l_logged {
         format!(
             "leader {}'s log shows no reason; the followers lost it ({needs})",
@@ -735,11 +736,5 @@ pub(super) fn unexplained(el: &Election<'_, '_>) -> Finding {
     } else {
         format!("no log of the old leader {} was read: add it to tell a stall, crash or network fault apart ({needs})", el.lname)
     };
-    Finding::new(
-        CauseCode::Unknown,
-        None,
-        Confidence::Low,
-        summary,
-        first_loss(el.ctx, el.l, el.start),
-    )
+    Finding::unknown(summary, first_loss(el.ctx, el.l, el.start), missing)
 }

@@ -615,6 +615,7 @@ fn a_lonely_campaign_in_its_own_log_only_is_no_cut() {
     let c = t.cause.as_ref().unwrap();
     assert_eq!((c.code.as_str(), c.culprit.as_deref()), ("unknown", None));
     assert!(c.summary.contains("needs a's log"), "{}", c.summary);
+    assert_eq!(c.needs_logs, Some(vec!["a".to_string()]));
     // with B's log covering the campaign and silent about it, C was cut off
     l.at(9000, B, Some(2), Kind::BecameFollower);
     let a = l.run(&[A]);

@@ -293,6 +293,11 @@ pub struct Cause {
     /// rolling restart), not lost to a crash or an unexplained end of its log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<bool>,
+    /// `unknown` only: the members (hex) whose logs would settle it, the old leader first,
+    /// then the candidates, then the other members named; empty when every member's log
+    /// was read and only their lines from before the term would.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_logs: Option<Vec<String>>,
 }
 
 /// When a member learned the leader of a term.
