@@ -14,9 +14,7 @@ pub(super) fn check_stall(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
     let rec = if disk_healthy(f) {
         Some(healthy_disk_stall(f))
     } else if !f.starved.is_empty() {
-        Some(starved_advice(
-            f, f.a, &f.stalls, &f.starved, &f.over, &f.fsync,
-        ))
+        Some(starved_advice(f))
     } else if !f.fsync.is_empty() && !frozen_stalls(f) {
         Some(disk_advice(f.a, &f.stalls, &f.over, &f.fsync))
     } else if !f.stalls.is_empty() {
@@ -275,14 +273,9 @@ pub(super) fn starved_leaders(
 }
 
 /// `check_stall` for leaders that were starved of CPU (see [`starved_leaders`]).
-fn starved_advice(
-    f: &Facts<'_>,
-    a: &Analysis,
-    stalls: &[&TermRow],
-    starved: &BTreeSet<String>,
-    over: &[(f64, usize)],
-    fsync: &[(f64, usize)],
-) -> Recommendation {
+fn starved_advice(f: &Facts<'_>) -> Recommendation {
+    let (a, stalls, starved) = (f.a, &f.stalls, &f.starved);
+    let (over, fsync) = (&f.over, &f.fsync);
     let mine = |i: usize| a.events[i].node.is_some_and(|n| starved.contains(&hex(n)));
     let late: Vec<usize> = over.iter().map(|x| x.1).filter(|&i| mine(i)).collect();
     let syncs: Vec<&(f64, usize)> = fsync.iter().filter(|x| mine(x.1)).collect();
