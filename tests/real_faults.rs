@@ -200,6 +200,59 @@ fn frozen_leader_whose_slow_sync_came_later_is_no_disk_and_no_clock_fault() {
     assert!(advice(&a, "check_clocks").is_none(), "one host clock");
 }
 
+/// zap-3-cpu-bridged (a real-etcd test run kept because raftlog misread it): the starved
+/// leader n2 (truth.log CPUSTARVE 16:42:14.456-20.474) logged late heartbeats at 14.879
+/// (289 ms, n2.log:77-78), at 16.877 (1.8 s, n2.log:82-83, right after a 2.0 s slow sync
+/// at n2.log:79) and at 17.876 (799 ms, n2.log:86-87). The first and the last have no
+/// slow sync before them and lie 3 s apart, but the late heartbeats between them show one
+/// stall going on: a starved process, not a slow disk.
+#[test]
+fn starved_leader_whose_late_heartbeats_are_bridged_by_a_slow_sync_is_cpu() {
+    let (a, c) = deposed_by_stall("zap-3-cpu-bridged");
+    let s = advice(&a, "check_stall").expect("check_stall");
+    assert!(
+        s.summary.contains("starved the leader of CPU"),
+        "{}",
+        s.summary
+    );
+    assert_eq!(s.members, vec![c.member.clone()]);
+    assert!(
+        s.because.contains("6 late-heartbeat line(s)"),
+        "{}",
+        s.because
+    );
+    assert!(
+        advice(&a, "check_disk").is_none_or(|d| !d.members.contains(&c.member)),
+        "the starved leader's disk is not blamed"
+    );
+}
+
+/// zap-3-cpu-late-sync (a real-etcd test run kept because raftlog misread it): the starved
+/// leader n3 (CPUSTARVE 16:43:13.755-19.761) logged one late heartbeat (783 ms,
+/// n3.log:75-76) and was deposed (n1 lost it at 16:43:14.757, n1 and n2 campaigned for
+/// term 3); its one slow fdatasync (2.93 s, n3.log:91, logged at 19.762) began at 16.83,
+/// after that campaign: it did not hold the leader before the election, and the advice
+/// is the stall's, not the disk's.
+#[test]
+fn slow_sync_begun_after_the_campaign_does_not_make_a_stall_a_disk_fault() {
+    let (a, c) = deposed_by_stall("zap-3-cpu-late-sync");
+    let first = &a.report.recommendations[0];
+    assert_eq!(first.code, "check_stall", "{first:?}");
+    assert!(
+        first.summary.contains("CPU starvation"),
+        "{}",
+        first.summary
+    );
+    assert!(first.members.contains(&c.member));
+    assert!(
+        first
+            .because
+            .contains("after the campaign that deposed the leader"),
+        "{}",
+        first.because
+    );
+}
+
 #[test]
 fn starved_leader_that_kept_leading_is_a_near_miss() {
     let (_, truth, a) = load("etcd35-zap-3-cpu-nearmiss");

@@ -15,7 +15,7 @@ pub(super) fn check_stall(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
         Some(healthy_disk_stall(f))
     } else if !f.starved.is_empty() {
         Some(starved_advice(f))
-    } else if !f.fsync.is_empty() && !frozen_stalls(f) {
+    } else if !f.fsync.is_empty() && !frozen_stalls(f) && syncs_before_stalls(f) {
         Some(disk_advice(f.a, &f.stalls, &f.over, &f.fsync))
     } else if !f.stalls.is_empty() {
         Some(paused_stall(f))
@@ -62,6 +62,29 @@ fn healthy_disk_stall(f: &Facts<'_>) -> Recommendation {
     }
 }
 
+/// With elections caused by stalled leaders: one of those leaders logged a slow sync that
+/// began (its line's time less the time it took) before the campaign that deposed it. A
+/// sync that began later, while the others were already electing, did not hold the leader
+/// before that campaign; without any such sync the disk explains none of the stalls.
+fn syncs_before_stalls(f: &Facts<'_>) -> bool {
+    if f.stalls.is_empty() {
+        return true;
+    }
+    f.stalls.iter().any(|row| {
+        let (Some(c), Some(start)) = (
+            row.cause.as_ref().and_then(|c| c.culprit.as_deref()),
+            row.started_at.or(row.elected_at),
+        ) else {
+            return true; // no time to compare: the slow sync may have held it
+        };
+        f.fsync.iter().any(|&(took, i)| {
+            let e = &f.a.events[i];
+            e.node.is_some_and(|n| hex(n) == c)
+                && e.ts.is_some_and(|t| t.0 - (took * 1e6) as i64 <= start.0)
+        })
+    })
+}
+
 /// Every stalled leader was frozen by something other than its WAL (see
 /// [`frozen_leaders`]), so its slow-sync lines, if any, do not make the stall a disk's.
 fn frozen_stalls(f: &Facts<'_>) -> bool {
@@ -73,6 +96,11 @@ fn frozen_stalls(f: &Facts<'_>) -> bool {
 fn paused_stall(f: &Facts<'_>) -> Recommendation {
     let syncs = if f.fsync.is_empty() {
         "no slow fdatasync line".to_string()
+    } else if frozen_lateness(f) == 0.0 && !syncs_before_stalls(f) {
+        format!(
+            "{} slow fdatasync line(s), each begun (its time less the time it took) after the campaign that deposed the leader, so none held it before that campaign; a starved or paused process logs slow syncs too",
+            f.fsync.len()
+        )
     } else {
         format!(
             "{} slow fdatasync line(s), none just before a heartbeat {} late: etcd logs every WAL sync over 1 s as it returns, before the late heartbeat it causes, so the raft loop was frozen by something else; a starved or paused process logs slow syncs too",
@@ -229,8 +257,8 @@ fn frozen_lateness(f: &Facts<'_>) -> f64 {
 
 /// Leaders that kept running, only late, during one stall: they logged late heartbeats at
 /// two or more moments of one episode (lines less than 200 ms apart are one moment: each
-/// line is per peer; moments more than 2.5 s apart are separate episodes), moments that no
-/// slow fdatasync of their own explains (a WAL sync that blocks the raft loop is followed by
+/// line is per peer; late heartbeats more than 2.5 s apart, explained or not, end an
+/// episode), moments that no slow fdatasync of their own explains (a WAL sync that blocks the raft loop is followed by
 /// a late heartbeat as soon as it returns). A paused process logs its late heartbeats once,
 /// when it resumes; a slow disk logs them right after its slow syncs; a process starved of
 /// CPU (a cgroup quota, an overloaded host) sends every heartbeat late, once per slice of
@@ -242,26 +270,29 @@ pub(super) fn starved_leaders(
 ) -> BTreeSet<String> {
     const SAME_MOMENT_NS: i64 = 200_000_000;
     const EPISODE_GAP_NS: i64 = 2_500_000_000;
-    let mut times: BTreeMap<NodeId, Vec<i64>> = BTreeMap::new();
+    let mut times: BTreeMap<NodeId, Vec<(i64, bool)>> = BTreeMap::new();
     for &(_, i) in over {
         let e = &a.events[i];
         let (Some(n), Some(t)) = (e.node, e.ts) else {
             continue;
         };
-        if !explained_by_sync(a, fsync, n, t.0) {
-            times.entry(n).or_default().push(t.0);
-        }
+        let unexplained = !explained_by_sync(a, fsync, n, t.0);
+        times.entry(n).or_default().push((t.0, unexplained));
     }
     let mut out = BTreeSet::new();
     for (n, mut ts) in times {
         ts.sort_unstable();
-        let (mut moments, mut last) = (0usize, None::<i64>);
-        for t in ts {
-            match last {
-                Some(l) if t - l <= SAME_MOMENT_NS => continue,
-                Some(l) if t - l > EPISODE_GAP_NS => moments = 1,
-                _ => moments += 1,
+        let (mut moments, mut last, mut last_any) = (0usize, None::<i64>, None::<i64>);
+        for (t, unexplained) in ts {
+            // an explained late heartbeat keeps the episode going: the stall went on
+            if last_any.is_some_and(|l| t - l > EPISODE_GAP_NS) {
+                moments = 0;
             }
+            last_any = Some(t);
+            if !unexplained || last.is_some_and(|l| t - l <= SAME_MOMENT_NS) {
+                continue;
+            }
+            moments += 1;
             last = Some(t);
             if moments >= 2 {
                 out.insert(hex(n));
