@@ -429,19 +429,76 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
 }
 
 /// An election whose lines carry no time (an excerpt of bare raft lines): the rules,
-/// which read time windows, cannot place it, so its cause is `unknown`, saying whose log
-/// would settle it.
+/// which read time windows, cannot place it. Only the order of the old leader's own
+/// lines can: a stop signal followed by its hand-over of the term. Otherwise the cause is
+/// `unknown`, saying whose log would settle it.
 fn untimed(ctx: &Context<'_>, row: &TermRow, old_leader: Option<NodeId>) -> Finding {
+    if let Some(f) = old_leader.and_then(|l| stopped_then_handed_over(ctx, row, l)) {
+        return f;
+    }
     let missing = missing_logs(ctx, old_leader, row);
-    Finding::unknown(
+    // a vote request that reached a member already at a higher term (queued while the
+    // candidate could not reach it) is timed by its arrival, not by the campaign
+    let late_only = !row.candidacies.is_empty()
+        && row
+            .candidacies
+            .iter()
+            .all(|c| c.evidence.iter().all(|k| k == "lower_term_ignored"));
+    let why = if late_only {
         format!(
-            "the lines of the election into term {} carry no time, so no rule can place it: {}",
-            row.term,
-            needs_text(ctx, &missing, row)
-        ),
+            "the campaign for term {} is known only from vote requests that reached members already at a higher term, so when it began is not in the lines",
+            row.term
+        )
+    } else {
+        format!(
+            "the lines of the election into term {} carry no time, so no rule can place it",
+            row.term
+        )
+    };
+    Finding::unknown(
+        format!("{why}: {}", needs_text(ctx, &missing, row)),
         Vec::new(),
         missing,
     )
+}
+
+/// The old leader `l`'s own log, in its order, shows a stop signal and then its hand-over
+/// of the term before `row` (`starts leadership transfer`, `sends MsgTimeoutNow`) with no
+/// start between them: it was stopped and handed leadership over, as etcd does on SIGTERM
+/// or SIGINT. For lines without times, whose order within one log is all there is.
+fn stopped_then_handed_over(ctx: &Context<'_>, row: &TermRow, l: NodeId) -> Option<Finding> {
+    let prev = row.term.checked_sub(1)?;
+    let mine = || {
+        ctx.events
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.node == Some(l))
+    };
+    let stop = mine()
+        .filter(|(_, e)| matches!(e.kind, Kind::ProcessShutdown { .. }))
+        .map(|(i, _)| i)
+        .next_back()?;
+    let hand_over = mine()
+        .skip_while(|(i, _)| *i <= stop)
+        .take_while(|(_, e)| !matches!(e.kind, Kind::ProcessStart { .. }))
+        .find(|(_, e)| {
+            e.term == Some(prev)
+                && matches!(
+                    e.kind,
+                    Kind::TransferStarted { .. } | Kind::TimeoutNowSent { .. }
+                )
+        })
+        .map(|(i, _)| i)?;
+    Some(Finding::new(
+        CauseCode::LeaderShutdown,
+        Some(l),
+        Confidence::High,
+        format!(
+            "leader {} was stopped (signal) and handed leadership over (its lines carry no time; their order in its log shows it)",
+            ctx.name(l)
+        ),
+        vec![stop, hand_over],
+    ))
 }
 
 /// A run of elections after a known leader that keep failing (a split vote, a rejected

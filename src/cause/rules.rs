@@ -4,9 +4,9 @@
 
 use super::{first_loss, refused_about, CauseCode, Confidence, Election, Finding};
 use super::{RESTART_WITHIN, SEC};
-use crate::event::{Kind, NodeId};
+use crate::event::{Event, Kind, NodeId};
 use crate::lives::is_start;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Rule 2, first: a removed leader, or a removed member campaigning, explains the election
 /// whatever else the old leader's lines show (a removed leader also stops, hands over or
@@ -515,6 +515,11 @@ pub(super) fn stale_candidate(el: &Election<'_, '_>) -> Option<Finding> {
         .filter(|i| sent_by_leader(el, *i))
         .take(2)
         .collect();
+    let alive = if alive.is_empty() {
+        lease_renewed(el)
+    } else {
+        alive
+    };
     if alive.is_empty() {
         return None;
     }
@@ -547,14 +552,21 @@ pub(super) fn stale_candidate(el: &Election<'_, '_>) -> Option<Finding> {
     };
     el.candidates.iter().filter(|c| **c != l).find_map(|c| {
         let (refused, stale) = c_refused(*c);
-        let deposed: Vec<usize> = bumps_by(el, *c, el.start - SEC, el.decided)
+        let mut deposed: Vec<usize> = bumps_by(el, *c, el.start - SEC, el.decided)
             .filter(|i| {
+                // its vote request, or its answer to the leader's append or heartbeat (the
+                // leader was sending); an append or heartbeat from it means it had already
+                // won, not that it deposed a working leader
                 let e = &ctx.events[*i];
                 e.term == Some(el.row.term)
-                    && matches!(&e.kind, Kind::TermBump { msg_type, .. } if msg_type == "MsgVote")
+                    && matches!(&e.kind, Kind::TermBump { msg_type, .. }
+                        if matches!(msg_type.as_str(), "MsgVote" | "MsgAppResp" | "MsgHeartbeatResp"))
             })
             .take(2)
             .collect();
+        if deposed.is_empty() {
+            deposed = unseen_deposition(el, *c);
+        }
         if refused.is_empty() || deposed.is_empty() {
             return None;
         }
@@ -574,6 +586,87 @@ pub(super) fn stale_candidate(el: &Election<'_, '_>) -> Option<Finding> {
             ev,
         ))
     })
+}
+
+/// A member still at the old leader's term ignored vote requests under the lease at two
+/// moments more than an election timeout apart: its lease (a leader known and heard
+/// within the timeout) was renewed in between, and only the leader's appends and
+/// heartbeats renew it, so the leader was sending. One such line alone proves nothing:
+/// the lease counts that member's own ticks since it last heard the leader.
+fn lease_renewed(el: &Election<'_, '_>) -> Vec<usize> {
+    let ctx = el.ctx;
+    let mut first: BTreeMap<NodeId, (usize, i64)> = BTreeMap::new();
+    for i in ctx.any(el.start - el.et, el.decided) {
+        let e = &ctx.events[i];
+        let (Some(m), Some(t)) = (e.node, e.ts) else {
+            continue;
+        };
+        if m == el.l
+            || e.term != Some(el.prev_term)
+            || !matches!(
+                e.kind,
+                Kind::VoteIgnored {
+                    pre_vote: false,
+                    ..
+                }
+            )
+        {
+            continue;
+        }
+        match first.get(&m) {
+            Some(&(j, t0)) if t.0 - t0 > el.et => return vec![j, i],
+            Some(_) => {}
+            None => {
+                first.insert(m, (i, t.0));
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// The old leader's `became follower at T` (T at least this term) whose cause line is not
+/// in the logs (its line before it is no `received a … message with higher term`), logged
+/// within 200 ms of a vote request of candidate `c` reaching another member, with no
+/// other member's request seen then: `c`'s higher term deposed it. With both lines.
+fn unseen_deposition(el: &Election<'_, '_>, c: NodeId) -> Vec<usize> {
+    const NEAR_NS: i64 = 200_000_000;
+    let ctx = el.ctx;
+    let asked_by = |e: &Event| match &e.kind {
+        Kind::VoteIgnored { candidate, .. } | Kind::VoteRejected { candidate, .. } => {
+            Some(*candidate)
+        }
+        Kind::TermBump { from, msg_type, .. } if msg_type.contains("Vote") => Some(*from),
+        _ => None,
+    };
+    let mut prev_of_l: Option<usize> = None;
+    for i in ctx.any(el.start - SEC, el.decided) {
+        let e = &ctx.events[i];
+        if e.node != Some(el.l) {
+            continue;
+        }
+        let unexplained =
+            !prev_of_l.is_some_and(|p| matches!(ctx.events[p].kind, Kind::TermBump { .. }));
+        prev_of_l = Some(i);
+        let (Kind::BecameFollower, Some(t), Some(at)) = (&e.kind, e.term, e.ts) else {
+            continue;
+        };
+        if t < el.row.term || !unexplained {
+            continue;
+        }
+        let near: Vec<usize> = ctx
+            .any(at.0 - NEAR_NS, at.0 + NEAR_NS)
+            .filter(|j| ctx.events[*j].node != Some(el.l))
+            .filter(|j| asked_by(&ctx.events[*j]).is_some())
+            .collect();
+        let by: BTreeSet<NodeId> = near
+            .iter()
+            .filter_map(|j| asked_by(&ctx.events[*j]))
+            .collect();
+        if by.len() == 1 && by.contains(&c) {
+            return vec![near[0], i];
+        }
+    }
+    Vec::new()
 }
 
 /// Event `i` shows the old leader sending at its term: an append or heartbeat from it
@@ -617,9 +710,19 @@ fn deposed_by_vote(el: &Election<'_, '_>, c: NodeId) -> Option<Finding> {
                 && e.node != Some(c)
         })
         .collect();
-    // the member that campaigned had been campaigning alone before (isolated), or the
-    // leader itself was deposed while healthy
-    let leader_deposed = bumps.iter().any(|i| ctx.events[*i].node == Some(l));
+    // the member that campaigned had been campaigning alone before (isolated), or it
+    // deposed the leader while healthy: its request reached the leader still at its own
+    // term, or after an earlier message of the same member had moved it off that term (a
+    // leader already at a later term for other reasons had stopped leading before)
+    let moved_by_c = ctx
+        .of_node(l, el.prev_el, start + 2 * SEC)
+        .find(|i| matches!(&ctx.events[*i].kind, Kind::TermBump { from, old_term, .. } if *from == c && *old_term == el.prev_term));
+    let leader_deposed = bumps.iter().any(|i| {
+        let e = &ctx.events[*i];
+        e.node == Some(l)
+            && (moved_by_c.is_some()
+                || matches!(e.kind, Kind::TermBump { old_term, .. } if old_term == el.prev_term))
+    });
     let solo: Vec<usize> = ctx
         .of_node(c, el.prev_el, start - 1)
         .filter(|i| {
@@ -639,6 +742,7 @@ fn deposed_by_vote(el: &Election<'_, '_>, c: NodeId) -> Option<Finding> {
     };
     let mut ev = solo;
     ev.truncate(2);
+    ev.extend(moved_by_c);
     ev.extend(bumps);
     Some(Finding::new(
         CauseCode::DisruptiveCandidate,

@@ -7,11 +7,17 @@ use crate::event::{hex, Kind, NodeId};
 use crate::report::{Anomaly, NodeRow, Recommendation};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Pre-vote against members that deposed a working leader when they came back: only
-/// while some member's log does not show pre-vote on.
+/// Pre-vote against members that deposed a working leader when they came back, or that
+/// kept raising the cluster's term while they could not win: only while some member's log
+/// does not show pre-vote on.
 pub(super) fn enable_pre_vote(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
     let disruptive = f.causes_of(CauseCode::DisruptiveCandidate);
-    if disruptive.is_empty() {
+    let mut members = culprits(&disruptive);
+    let raisers: BTreeMap<NodeId, Vec<usize>> = stale_raisers(f.a)
+        .into_iter()
+        .filter(|(n, _)| !members.contains(&hex(*n)))
+        .collect();
+    if disruptive.is_empty() && raisers.is_empty() {
         return;
     }
     let off: Vec<&NodeRow> =
@@ -23,30 +29,132 @@ pub(super) fn enable_pre_vote(f: &Facts<'_>, out: &mut Vec<Recommendation>) {
     if off.is_empty() {
         return;
     }
-    let members = culprits(&disruptive);
+    let mut why = Vec::new();
+    if !disruptive.is_empty() {
+        why.push(format!(
+            "{} election(s) were forced by {} returning with a higher term (terms {})",
+            disruptive.len(),
+            f.names(&members),
+            term_list(&disruptive),
+        ));
+    }
+    if !raisers.is_empty() {
+        let ids: Vec<String> = raisers.keys().map(|n| hex(*n)).collect();
+        why.push(format!(
+            "{} raised other members' terms with vote requests that could not win (refused for a log behind theirs at two or more terms with no leader elected between)",
+            f.names(&ids)
+        ));
+        members.extend(ids);
+    }
     let off_names: Vec<String> = off
         .iter()
         .map(|n| n.name.clone().unwrap_or_else(|| n.id.clone()))
         .collect();
+    let mut evidence = evidence_of(&disruptive);
+    evidence.extend(raisers.values().flatten().take(4).map(|&i| ev(f.a, i)));
     out.push(Recommendation {
         code: "enable_pre_vote".into(),
-        summary: "turn pre-vote on (--pre-vote=true; the default from etcd 3.5) so that a member that was cut off cannot depose a working leader when it comes back".into(),
+        summary: if raisers.is_empty() {
+            "turn pre-vote on (--pre-vote=true; the default from etcd 3.5) so that a member that was cut off cannot depose a working leader when it comes back"
+        } else {
+            "turn pre-vote on (--pre-vote=true; the default from etcd 3.5) so that a member whose log is behind cannot raise the cluster's term and put off the election of one that can win"
+        }
+        .into(),
         because: format!(
-            "{} election(s) were forced by {} returning with a higher term (terms {}); pre-vote is {} on {}",
-            disruptive.len(),
-            f.names(&members),
-            term_list(&disruptive),
+            "{}; pre-vote is {} on {}",
+            why.join("; "),
             if off.iter().all(|n| n.pre_vote == Some(false)) { "off" } else { "not shown to be on" },
             off_names.join(", ")
         ),
         members,
         terms: disruptive.iter().map(|t| t.term).collect(),
-        actions: vec![
-            "etcd --pre-vote=true (every member; etcd 3.4 defaults to false)".into(),
-            "find why the member was cut off: ping / ethtool -S <iface> between it and the others, firewall and MTU changes at that time".into(),
-        ],
-        evidence: evidence_of(&disruptive),
+        actions: pre_vote_actions(!disruptive.is_empty(), !raisers.is_empty()),
+        evidence,
     });
+}
+
+/// What to do besides turning pre-vote on: find why the disruptive members were cut off,
+/// and why the raisers' logs fell behind.
+fn pre_vote_actions(disruptive: bool, raisers: bool) -> Vec<String> {
+    let mut out = vec!["etcd --pre-vote=true (every member; etcd 3.4 defaults to false)".into()];
+    if disruptive {
+        out.push("find why the member was cut off: ping / ethtool -S <iface> between it and the others, firewall and MTU changes at that time".into());
+    }
+    if raisers {
+        out.push("find why the member's log fell behind and why it campaigned: its own log around those terms (slow fdatasync, restarts, lost connections to the leader)".into());
+    }
+    out
+}
+
+/// Members whose real campaigns could not win yet moved others to their higher term (a
+/// `received a … message with higher term from X` line of another member): their vote
+/// requests were refused for a log behind the voter's at two or more terms with no leader
+/// elected between them. Each such campaign raises the term and puts off the election of
+/// a member that can win; pre-vote makes such a member ask first, without raising anyone's
+/// term. (Requests ignored under the lease are left to the cause rules: a member whose
+/// leader was paused or died sees them too.) With the indexes of the lines.
+fn stale_raisers(a: &crate::model::Analysis) -> BTreeMap<NodeId, Vec<usize>> {
+    /// What one member's campaigns showed: its refusals for a stale log (with their
+    /// terms) and the lines of other members moved to its higher term.
+    #[derive(Default)]
+    struct Seen {
+        behind_at: BTreeSet<u64>,
+        refused: Vec<usize>,
+        raised: Vec<(u64, usize)>,
+    }
+    let mut seen: BTreeMap<NodeId, Seen> = BTreeMap::new();
+    for (i, e) in a.events.iter().enumerate() {
+        match &e.kind {
+            Kind::VoteRejected {
+                candidate,
+                pre_vote: false,
+                voter_log,
+                candidate_log,
+            } if candidate_log.behind(*voter_log) => {
+                let s = seen.entry(*candidate).or_default();
+                s.behind_at.extend(e.term);
+                s.refused.push(i);
+            }
+            Kind::TermBump { from, .. } if e.node != Some(*from) => {
+                let s = seen.entry(*from).or_default();
+                s.raised.extend(e.term.map(|t| (t, i)));
+            }
+            _ => {}
+        }
+    }
+    let led: BTreeSet<u64> = a
+        .report
+        .terms
+        .iter()
+        .filter(|t| t.leader.is_some())
+        .map(|t| t.term)
+        .collect();
+    // two refusals with no leader elected from the first to the second: one leaderless
+    // stretch that its campaigns prolonged (in a storm, stale candidates are refused
+    // between elected leaders as a matter of course)
+    let repeated = |terms: &BTreeSet<u64>| {
+        let v: Vec<u64> = terms.iter().copied().collect();
+        v.windows(2)
+            .find(|w| led.range(w[0]..=w[1]).next().is_none())
+            .map(|w| w[0])
+    };
+    seen.into_iter()
+        .filter_map(|(n, s)| {
+            let first = repeated(&s.behind_at)?;
+            // the raises of the terms it could not win
+            let raised: Vec<usize> = s
+                .raised
+                .iter()
+                .filter(|(t, _)| *t >= first)
+                .map(|x| x.1)
+                .collect();
+            (!raised.is_empty()).then(|| {
+                let mut lines: Vec<usize> = s.refused.into_iter().take(2).collect();
+                lines.extend(raised.into_iter().take(2));
+                (n, lines)
+            })
+        })
+        .collect()
 }
 
 /// The election timers against the late heartbeats, leaving out the members whose

@@ -52,7 +52,8 @@ pub fn leaders(events: &[Event], rows: &[TermRow]) -> BTreeMap<u64, (NodeId, usi
 }
 
 /// Writes the leaders of [`leaders`] into the rows of their terms that have none, with
-/// `leader_source` `peers`; such a term was won. Terms without a row are not added.
+/// `leader_source` `peers`; such a term was won. The term table gives a row to every term
+/// such a message names.
 pub fn fill(events: &[Event], rows: &mut [TermRow], names: &BTreeMap<NodeId, String>) {
     let found = leaders(events, rows);
     for row in rows.iter_mut() {
@@ -70,7 +71,19 @@ pub fn fill(events: &[Event], rows: &mut [TermRow], names: &BTreeMap<NodeId, Str
 /// `earlier` holds the indices of the same member's events before `i`.
 fn leader_shown(events: &[Event], i: usize, earlier: &[usize]) -> Option<(u64, NodeId)> {
     let e = &events[i];
+    match &e.kind {
+        Kind::LostLeader { leader } => Some((term_followed(events, i, earlier, *leader)?, *leader)),
+        _ => leader_by_message(e),
+    }
+}
+
+/// The (term, leader) a message line shows: an append, heartbeat or snapshot received
+/// from X at term T (only a leader sends them), or an answer to one addressed to this
+/// member at term T (only a leader receives those). The term may be one that no other
+/// line of the excerpt prints: a lower-term message names the sender's term.
+pub fn leader_by_message(e: &Event) -> Option<(u64, NodeId)> {
     let from_leader = |m: &str| matches!(m, "MsgApp" | "MsgHeartbeat" | "MsgSnap");
+    let to_leader = |m: &str| matches!(m, "MsgAppResp" | "MsgHeartbeatResp");
     match &e.kind {
         Kind::TermBump { from, msg_type, .. } if from_leader(msg_type) => Some((e.term?, *from)),
         Kind::LowerTermIgnored {
@@ -78,7 +91,11 @@ fn leader_shown(events: &[Event], i: usize, earlier: &[usize]) -> Option<(u64, N
             msg_type,
             sender_term,
         } if from_leader(msg_type) => Some((*sender_term, *from)),
-        Kind::LostLeader { leader } => Some((term_followed(events, i, earlier, *leader)?, *leader)),
+        Kind::LowerTermIgnored {
+            msg_type,
+            sender_term,
+            ..
+        } if to_leader(msg_type) => Some((*sender_term, e.node?)),
         _ => None,
     }
 }
@@ -118,19 +135,7 @@ fn led_at_term(e: &Event, n: NodeId, x: NodeId) -> bool {
     match &e.kind {
         Kind::BecameLeader => n == x,
         Kind::ElectedLeader { leader } => *leader == x,
-        _ => leader_shown_by_message(e) == Some(x),
-    }
-}
-
-/// The sender of an append or heartbeat at the event's term (a leader).
-fn leader_shown_by_message(e: &Event) -> Option<NodeId> {
-    match &e.kind {
-        Kind::TermBump { from, msg_type, .. }
-            if matches!(msg_type.as_str(), "MsgApp" | "MsgHeartbeat" | "MsgSnap") =>
-        {
-            Some(*from)
-        }
-        _ => None,
+        _ => leader_by_message(e).is_some_and(|(t, l)| Some(t) == e.term && l == x),
     }
 }
 
@@ -189,6 +194,31 @@ mod tests {
 
     /// etcd-1864: `4ed8 is starting a new election at term 1`, `became candidate at term
     /// 2`, then `lost leader db19 at term 2`: db19 led term 1.
+    /// etcd-13794: `c53a [term: 530482] ignored a MsgHeartbeatResp message with lower term
+    /// from fe31 [term: 530478]`: only a leader receives heartbeat answers, so c53a led
+    /// 530478; a lower-term vote request names no leader.
+    #[test]
+    fn an_answer_to_a_heartbeat_names_its_receiver_leader_of_the_senders_term() {
+        let low = |msg: &str| {
+            ev(
+                A,
+                530482,
+                Kind::LowerTermIgnored {
+                    from: B,
+                    msg_type: msg.into(),
+                    sender_term: 530478,
+                },
+            )
+        };
+        assert_eq!(
+            leader_by_message(&low("MsgHeartbeatResp")),
+            Some((530478, A))
+        );
+        assert_eq!(leader_by_message(&low("MsgAppResp")), Some((530478, A)));
+        assert_eq!(leader_by_message(&low("MsgHeartbeat")), Some((530478, B)));
+        assert_eq!(leader_by_message(&low("MsgVote")), None);
+    }
+
     #[test]
     fn lost_leader_after_a_term_change_names_the_term_before() {
         let e = [
@@ -223,7 +253,8 @@ mod tests {
     }
 
     /// etcd-9668-d: `ignored a MsgApp message with lower term from 91d2 [term: 12273]`:
-    /// 91d2 led 12273; a MsgAppResp (a follower's answer) shows nothing.
+    /// 91d2 led 12273; a MsgAppResp (a follower's answer) names its receiver instead, and
+    /// two lines naming different leaders of one term settle nothing.
     #[test]
     fn appends_and_heartbeats_come_from_the_leader() {
         let app = |m: &str| Kind::LowerTermIgnored {
@@ -231,8 +262,12 @@ mod tests {
             msg_type: m.into(),
             sender_term: 12273,
         };
-        let e = [ev(B, 12274, app("MsgApp")), ev(B, 12274, app("MsgAppResp"))];
+        let e = [ev(B, 12274, app("MsgApp"))];
         assert_eq!(leaders(&e, &[]), BTreeMap::from([(12273, (A, 0))]));
+        let e = [ev(B, 12274, app("MsgAppResp"))];
+        assert_eq!(leaders(&e, &[]), BTreeMap::from([(12273, (B, 0))]));
+        let e = [ev(B, 12274, app("MsgApp")), ev(B, 12274, app("MsgAppResp"))];
+        assert!(leaders(&e, &[]).is_empty());
         let bump = Kind::TermBump {
             from: A,
             msg_type: "MsgAppResp".into(),

@@ -25,7 +25,31 @@ pub fn stage(
     add_round_candidates(terms, &rounds);
     let (mut rows, split) = term_rows(terms, &rounds, names);
     set_outcomes(&mut rows, &rounds, &voters_by_term(events), members as u64);
+    leaders_by_votes(&mut rows, &rounds, names);
     (rows, split)
+}
+
+/// The leader of a won term with no line naming it: the one candidate whose granted
+/// votes reached the quorum. Raft makes a candidate leader in the step that counts the
+/// vote completing its quorum, so those votes prove the win even when the `became leader`
+/// line is cut off. `leader_source` is `votes`.
+fn leaders_by_votes(rows: &mut [TermRow], rounds: &Rounds, names: &Names) {
+    for row in rows.iter_mut().filter(|r| r.leader.is_none()) {
+        let (Some(q), Some(rs)) = (row.quorum, rounds.get(&row.term)) else {
+            continue;
+        };
+        let won: Vec<NodeId> = rs
+            .iter()
+            .filter(|r| !r.pre_vote && r.term_known() && ballot(r).granted >= q)
+            .map(|r| r.node)
+            .collect();
+        let [l] = won.as_slice() else {
+            continue;
+        };
+        row.leader = Some(hex(*l));
+        row.leader_name = names.get(l).cloned();
+        row.leader_source = Some("votes".to_string());
+    }
 }
 
 /// A term's candidates: every member some line proves campaigned for it, its own

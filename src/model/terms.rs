@@ -43,6 +43,11 @@ impl TermTable {
                 self.by_term.entry(t).or_default();
             }
         }
+        // a lower-term message from (or to) a leader names a term the excerpt may not
+        // print otherwise; its leader is filled in from the same line later
+        if let Some((t, _)) = super::inferred::leader_by_message(e) {
+            self.by_term.entry(t).or_default();
+        }
         let t = e.term.unwrap_or(0);
         match &e.kind {
             Kind::BecameCandidate => self.on_candidate(t, n, e.ts),

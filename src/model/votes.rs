@@ -153,6 +153,36 @@ impl Rounds {
         i
     }
 
+    /// Candidate `x` is seen at term `t` (a message of it with a higher term reached a
+    /// member). Its latest real round, when known only from requests ignored under the
+    /// lease, sits at a guessed term (the voter's plus one), at most `t`: a candidate raises its
+    /// term only by campaigning or by hearing a higher one, so with no other member known
+    /// to have campaigned for `t`, that round was for `t`.
+    fn settle_ignored(&mut self, x: NodeId, t: u64) {
+        // its latest real round, if that one is guessed: an earlier guessed round was
+        // followed by campaigns that its later lines do show
+        let Some(i) = (0..self.all.len())
+            .rev()
+            .find(|&i| self.all[i].node == x && !self.all[i].pre_vote)
+        else {
+            return;
+        };
+        let r = &self.all[i];
+        if r.into > t || !r.evidence.iter().all(|k| *k == "vote_ignored") {
+            return;
+        }
+        if self.all.iter().any(|r| r.into == t && !r.pre_vote) {
+            return;
+        }
+        let old = self.all[i].into;
+        if self.by_term.get(&(x, false, old)) == Some(&i) {
+            self.by_term.remove(&(x, false, old));
+        }
+        self.all[i].into = t;
+        self.all[i].evidence.insert("term_bump");
+        self.by_term.insert((x, false, t), i);
+    }
+
     fn push(&mut self, node: NodeId, pre_vote: bool, into: u64) -> usize {
         self.all.push(Round {
             node,
@@ -301,6 +331,18 @@ fn campaign_line(rs: &mut Rounds, ms: &Members, n: NodeId, t: u64, e: &Event) ->
         // only a real vote request raises the voter's term (a pre-vote never does)
         Kind::TermBump { from, msg_type, .. } if msg_type == "MsgVote" => {
             rs.claim(*from, false, t, kind, false);
+        }
+        // any other message from a member with a higher term shows the term it is at:
+        // its campaign seen only through requests ignored under the lease was for it
+        Kind::TermBump { from, .. } => rs.settle_ignored(*from, t),
+        // a real vote request that arrived below the voter's term still prints the term
+        // its candidate campaigned for
+        Kind::LowerTermIgnored {
+            from,
+            msg_type,
+            sender_term,
+        } if msg_type == "MsgVote" => {
+            rs.claim(*from, false, *sender_term, kind, false);
         }
         _ => return false,
     }
@@ -476,6 +518,71 @@ mod tests {
             },
         )];
         assert_eq!(summary(&e), vec![(A, true, 5, true, true)]);
+    }
+
+    fn ignored(voter: NodeId, term: u64, candidate: NodeId) -> Event {
+        ev(
+            voter,
+            Some(term),
+            Kind::VoteIgnored {
+                candidate,
+                pre_vote: false,
+                remaining_ticks: Some(4),
+            },
+        )
+    }
+
+    fn bump(node: NodeId, term: u64, from: NodeId, msg: &str, old_term: u64) -> Event {
+        ev(
+            node,
+            Some(term),
+            Kind::TermBump {
+                from,
+                msg_type: msg.into(),
+                old_term,
+            },
+        )
+    }
+
+    /// etcd-12287: the leader at 4363 ignores A's requests under its lease, then receives
+    /// A's MsgAppResp at 4365: A's campaign was for 4365, not the guessed 4364.
+    #[test]
+    fn a_later_message_settles_the_term_of_an_ignored_campaign() {
+        let e = [
+            ignored(B, 4363, A),
+            ignored(B, 4363, A),
+            bump(B, 4365, A, "MsgAppResp", 4363),
+        ];
+        assert_eq!(summary(&e), vec![(A, false, 4365, false, true)]);
+    }
+
+    /// Another member known to campaign for that term could have raised A to it: the
+    /// ignored round keeps its guessed term, unknown.
+    #[test]
+    fn an_ignored_campaign_is_not_settled_on_a_term_another_member_ran_for() {
+        let e = [
+            ev(B, Some(7), Kind::BecameCandidate),
+            ignored(0xc, 5, A),
+            bump(0xc, 7, A, "MsgAppResp", 5),
+        ];
+        let got = summary(&e);
+        assert!(got.contains(&(A, false, 6, false, false)), "{got:?}");
+    }
+
+    /// etcd-10014: `[term: 12] ignored a MsgVote message with lower term from X [term: 7]`
+    /// proves X campaigned for 7.
+    #[test]
+    fn a_vote_request_ignored_for_its_lower_term_is_a_campaign_for_that_term() {
+        let e = [ev(
+            B,
+            Some(12),
+            Kind::LowerTermIgnored {
+                from: A,
+                msg_type: "MsgVote".into(),
+                sender_term: 7,
+            },
+        )];
+        assert_eq!(summary(&e), vec![(A, false, 7, false, true)]);
     }
 
     #[test]

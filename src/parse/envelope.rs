@@ -347,6 +347,11 @@ fn strip_paste<'a>(mut b: &'a [u8], outer: &mut Outer) -> &'a [u8] {
         } else if b.starts_with(b"| ") {
             b = &b[2..];
             outer.wrappers.0 |= Wrappers::PASTE;
+        } else if b.starts_with(b"^C") {
+            // a terminal's echo of Ctrl-C, glued in front of the line the interrupted
+            // process printed next (etcd's own `received interrupt signal` line)
+            b = &b[2..];
+            outer.wrappers.0 |= Wrappers::PASTE;
         } else if let Some(m) = PASTE_LINE.find(b) {
             b = &b[m.end()..];
             outer.wrappers.0 |= Wrappers::PASTE;
@@ -964,6 +969,15 @@ mod tests {
         assert_eq!(r.format, Format::Capnslog);
         let r = rec("2020-05-28T14:09:59.123456+00:00 zabbix etcd[1]: raft2020/05/28 14:09:59 INFO: a became leader at term 2");
         assert!(r.wrappers.0 & Wrappers::JOURNALD != 0);
+    }
+
+    /// etcd's upgrade guide pastes `^C21.192174 N | pkg/osutil: received interrupt signal,
+    /// shutting down...`: the terminal's echo of Ctrl-C before the next line.
+    #[test]
+    fn a_ctrl_c_echo_before_a_line_is_peeled() {
+        let r = rec("^C21.192174 N | pkg/osutil: received interrupt signal, shutting down...");
+        assert_eq!(r.pkg.as_deref(), Some("pkg/osutil"));
+        assert_eq!(r.msg, "received interrupt signal, shutting down...");
     }
 
     #[test]

@@ -907,9 +907,7 @@ fn terms_table(a: &Analysis, o: &ReportOptions) -> (Table, Vec<String>) {
     let mut notes = Vec::new();
     let quiet = r.terms.len() - rows.len();
     if inferred {
-        notes.push(
-            "* leader inferred from the other members' lines (its own log was not read)".into(),
-        );
+        notes.push(crate::report::INFERRED_LEADER_NOTE.into());
     }
     if quiet > 0 {
         notes.push(format!(
@@ -926,7 +924,7 @@ fn term_row(a: &Analysis, o: &ReportOptions, row: &TermRow, inferred: &mut bool)
     let leader = match &row.leader {
         Some(l) => {
             let mut n = name_of(a, l);
-            if row.leader_source.as_deref() == Some("peers") {
+            if row.leader_inferred() {
                 *inferred = true;
                 n.push('*');
             }

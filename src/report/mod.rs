@@ -391,7 +391,17 @@ pub struct Rejection {
     pub candidate_behind: bool,
 }
 
+/// The footnote for leaders marked `*`: known from other lines than their own `became
+/// leader` (see [`TermRow::leader_inferred`]).
+pub const INFERRED_LEADER_NOTE: &str =
+    "* leader inferred from other lines than its own `became leader` (its peers', its messages or a won vote)";
+
 impl TermRow {
+    /// The leader is known, but not from its own `became leader` line.
+    pub fn leader_inferred(&self) -> bool {
+        self.leader.is_some() && self.leader_source.as_deref() != Some("self")
+    }
+
     /// The winner's real (not pre-vote) round: granted and rejected counts.
     pub fn winner_tally(&self) -> Option<(usize, usize)> {
         let l = self.leader.as_deref()?;

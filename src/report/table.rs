@@ -176,7 +176,7 @@ fn leader_cell(a: &Analysis, r: &TermRow) -> String {
                 .map(|id| a.name(id))
                 .unwrap_or_else(|_| l.clone());
             let n = terminal(&n);
-            if r.leader_source.as_deref() == Some("peers") {
+            if r.leader_inferred() {
                 format!("{n}*")
             } else {
                 n
@@ -236,8 +236,9 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         "CAUSE".into(),
     ]);
     let mut inferred = false;
+    let last_term = terms.last().map(|r| r.term);
     for r in terms {
-        inferred |= r.leader_source.as_deref() == Some("peers");
+        inferred |= r.leader_inferred();
         let votes = votes_cell(r);
         let cause = cause_cell(a, r);
         b.push_record([
@@ -249,7 +250,8 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
             votes,
             r.outcome_words(),
             r.led_ms.map(human_ms).unwrap_or_else(|| {
-                if r.leader.is_some() && r.ended_at.is_none() {
+                // a later term ended it, even when no line says when
+                if r.leader.is_some() && r.ended_at.is_none() && Some(r.term) == last_term {
                     "(to end)".into()
                 } else {
                     "-".into()
@@ -279,10 +281,7 @@ pub fn write_terms_table(a: &Analysis, o: &TableOptions, w: &mut dyn Write) -> i
         )?;
     }
     if inferred {
-        writeln!(
-            w,
-            "* leader inferred from other members' lines (its own log was not read)"
-        )?;
+        writeln!(w, "{}", crate::report::INFERRED_LEADER_NOTE)?;
     }
     Ok(())
 }
