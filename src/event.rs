@@ -470,6 +470,20 @@ impl Kind {
         }
     }
 
+    /// The candidate of a real (not pre-vote) vote refused because its log was behind
+    /// the voter's (`rejected MsgVote from X [logterm, index]`).
+    pub fn stale_refusal(&self) -> Option<NodeId> {
+        match self {
+            Kind::VoteRejected {
+                candidate,
+                pre_vote: false,
+                voter_log,
+                candidate_log,
+            } if candidate_log.behind(*voter_log) => Some(*candidate),
+            _ => None,
+        }
+    }
+
     /// True for kinds that come from the raft library (subject ID = the writing node).
     pub fn is_raft(&self) -> bool {
         !matches!(

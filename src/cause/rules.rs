@@ -529,23 +529,11 @@ pub(super) fn stale_candidate(el: &Election<'_, '_>) -> Option<Finding> {
             .any(el.start - SEC, el.decided)
             .filter(|i| {
                 let e = &ctx.events[*i];
-                match &e.kind {
-                    Kind::VoteRejected {
-                        candidate,
-                        pre_vote: false,
-                        voter_log,
-                        candidate_log,
-                    } if *candidate == c && e.term == Some(el.row.term) => {
-                        stale |= candidate_log.behind(*voter_log);
-                        candidate_log.behind(*voter_log)
-                    }
-                    Kind::VoteIgnored {
-                        candidate,
-                        pre_vote: false,
-                        ..
-                    } => *candidate == c,
-                    _ => false,
+                if e.kind.stale_refusal() == Some(c) && e.term == Some(el.row.term) {
+                    stale = true;
+                    return true;
                 }
+                matches!(e.kind, Kind::VoteIgnored { candidate, pre_vote: false, .. } if candidate == c)
             })
             .collect();
         (ev, stale)

@@ -104,22 +104,15 @@ fn stale_raisers(a: &crate::model::Analysis) -> BTreeMap<NodeId, Vec<usize>> {
     }
     let mut seen: BTreeMap<NodeId, Seen> = BTreeMap::new();
     for (i, e) in a.events.iter().enumerate() {
-        match &e.kind {
-            Kind::VoteRejected {
-                candidate,
-                pre_vote: false,
-                voter_log,
-                candidate_log,
-            } if candidate_log.behind(*voter_log) => {
-                let s = seen.entry(*candidate).or_default();
-                s.behind_at.extend(e.term);
-                s.refused.push(i);
-            }
-            Kind::TermBump { from, .. } if e.node != Some(*from) => {
+        if let Some(c) = e.kind.stale_refusal() {
+            let s = seen.entry(c).or_default();
+            s.behind_at.extend(e.term);
+            s.refused.push(i);
+        } else if let Kind::TermBump { from, .. } = &e.kind {
+            if e.node != Some(*from) {
                 let s = seen.entry(*from).or_default();
                 s.raised.extend(e.term.map(|t| (t, i)));
             }
-            _ => {}
         }
     }
     let led: BTreeSet<u64> = a
