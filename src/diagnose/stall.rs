@@ -258,8 +258,8 @@ fn frozen_lateness(f: &Facts<'_>) -> f64 {
 /// Leaders that kept running, only late, during one stall: they logged late heartbeats at
 /// two or more moments of one episode (lines less than 200 ms apart are one moment: each
 /// line is per peer; late heartbeats more than 2.5 s apart, explained or not, end an
-/// episode), moments that no slow fdatasync of their own explains (a WAL sync that blocks the raft loop is followed by
-/// a late heartbeat as soon as it returns). A paused process logs its late heartbeats once,
+/// episode), moments that no slow fdatasync of their own explains (a WAL sync that
+/// blocks the raft loop is followed by a late heartbeat as soon as it returns). A paused process logs its late heartbeats once,
 /// when it resumes; a slow disk logs them right after its slow syncs; a process starved of
 /// CPU (a cgroup quota, an overloaded host) sends every heartbeat late, once per slice of
 /// CPU it gets. Starvation also makes fdatasync look slow, so slow syncs do not rule it out.

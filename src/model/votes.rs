@@ -109,6 +109,10 @@ struct Rounds {
     by_term: HashMap<(NodeId, bool, u64), usize>,
     /// (candidate, pre-vote) → its latest round with its own line.
     current: HashMap<(NodeId, bool), usize>,
+    /// Candidate → its latest real round, own line or not.
+    latest_real: HashMap<NodeId, usize>,
+    /// Term → how many real rounds campaign for it.
+    real_at: HashMap<u64, usize>,
 }
 
 impl Rounds {
@@ -161,23 +165,24 @@ impl Rounds {
     fn settle_ignored(&mut self, x: NodeId, t: u64) {
         // its latest real round, if that one is guessed: an earlier guessed round was
         // followed by campaigns that its later lines do show
-        let Some(i) = (0..self.all.len())
-            .rev()
-            .find(|&i| self.all[i].node == x && !self.all[i].pre_vote)
-        else {
+        let Some(&i) = self.latest_real.get(&x) else {
             return;
         };
         let r = &self.all[i];
         if r.into > t || !r.evidence.iter().all(|k| *k == "vote_ignored") {
             return;
         }
-        if self.all.iter().any(|r| r.into == t && !r.pre_vote) {
+        if self.real_at.get(&t).is_some_and(|n| *n > 0) {
             return;
         }
         let old = self.all[i].into;
         if self.by_term.get(&(x, false, old)) == Some(&i) {
             self.by_term.remove(&(x, false, old));
         }
+        if let Some(n) = self.real_at.get_mut(&old) {
+            *n -= 1;
+        }
+        *self.real_at.entry(t).or_default() += 1;
         self.all[i].into = t;
         self.all[i].evidence.insert("term_bump");
         self.by_term.insert((x, false, t), i);
@@ -190,7 +195,12 @@ impl Rounds {
             into,
             ..Default::default()
         });
-        self.all.len() - 1
+        let i = self.all.len() - 1;
+        if !pre_vote {
+            self.latest_real.insert(node, i);
+            *self.real_at.entry(into).or_default() += 1;
+        }
+        i
     }
 
     /// The candidate's own line of round `i`.
