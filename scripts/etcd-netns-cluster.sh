@@ -277,8 +277,10 @@ metrics() {
   done
 }
 members() { # members.json, once every member has published its name and client URL
-  local raw k
-  for k in $(seq 1 50); do
+  # a deadline, not a count of tries: on a busy 2-core machine the members can take well
+  # over 10 s to publish their names
+  local raw end=$((SECONDS + 60))
+  while [ $SECONDS -lt $end ]; do
     raw=$(ctl --endpoints "$(eps)" member list -w json 2>/dev/null)
     if printf '%s' "$raw" | python3 -c 'import json,sys
 d=json.load(sys.stdin)["members"]
@@ -291,7 +293,7 @@ print(json.dumps([{"name":m["name"],"id":"%x"%m["ID"],"peer_url":m["peerURLs"][0
     fi
     sleep 0.2
   done
-  die "member list incomplete after 10 s"
+  die "member list incomplete after 60 s"
 }
 load() { local k; for k in $(seq 1 "${1:-20}"); do ctl --endpoints "$(eps "$CUT")" put "k$k" "v$k" >/dev/null 2>&1; done; }
 now_ms() { date +%s%3N; }
