@@ -530,7 +530,6 @@ pub fn zone_str(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Origin;
 
     const A: NodeId = 0xa;
     const B: NodeId = 0xb;
@@ -541,9 +540,7 @@ mod tests {
             ts: Some(Instant(ms * 1_000_000)),
             node: Some(node),
             term: Some(term),
-            kind,
-            origin: Origin::default(),
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

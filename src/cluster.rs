@@ -385,7 +385,7 @@ pub fn combine(sections: Vec<Analysis>, groups: &[Vec<usize>]) -> Analysis {
     Analysis {
         report,
         events: Vec::new(),
-        raw: Vec::new(),
+        raw: Default::default(),
         leader_after: Vec::new(),
         input_names,
         names: sections
@@ -445,9 +445,8 @@ mod tests {
             ts: Some(Instant(sec * S)),
             node: Some(node),
             term: Some(term),
-            kind,
             origin: Origin { input: 0, line: 1 },
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

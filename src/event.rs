@@ -891,6 +891,19 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event of `kind` with nothing else known (no time, member, term or position):
+    /// what builders start from, setting the fields they know.
+    pub fn of(kind: Kind) -> Event {
+        Event {
+            ts: None,
+            node: None,
+            term: None,
+            kind,
+            origin: Origin::default(),
+            coarse_ts: false,
+        }
+    }
+
     /// The NDJSON/JSON object of this event.
     pub fn to_json(
         &self,

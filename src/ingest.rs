@@ -15,6 +15,7 @@ use crate::event::{Event, Kind, NodeId, Origin};
 use crate::input::{self, Source, MAX_LINE};
 use crate::parse::envelope::{cri_join, cri_partial, EnvState, Format, Wrappers};
 use crate::parse::{self, parse_line, read_line, rejoin, LineClass, LineEvent, LineInfo};
+use crate::raw_lines::RawLines;
 use crate::time::{self, RawTime, Zone};
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -138,7 +139,7 @@ pub struct InputResult {
     /// Events in file order.
     pub events: Vec<Event>,
     /// Raw lines of the events (same order) when `keep_raw`.
-    pub raw: Vec<String>,
+    pub raw: RawLines,
 }
 
 /// Bytes per block handed to a parser thread.
@@ -568,7 +569,7 @@ struct Consumer<'o> {
     /// Time of each event as printed.
     times: Vec<Option<RawTime>>,
     /// Raw line of each event (`--raw`).
-    raw: Vec<String>,
+    raw: RawLines,
     /// Index of the input.
     idx: u32,
     streams: Vec<Stream>,
@@ -959,7 +960,7 @@ impl Consumer<'_> {
         });
         self.times.push(s.time);
         if let Some(r) = s.raw {
-            self.raw.push(r);
+            self.raw.push(&r);
         }
     }
 }
@@ -1102,7 +1103,7 @@ fn read_reader_inner<R: BufRead + Send>(
         line_no: 0,
         events: Vec::new(),
         times: Vec::new(),
-        raw: Vec::new(),
+        raw: RawLines::default(),
         idx,
         streams: Vec::new(),
         stream_ix: HashMap::new(),
@@ -1284,7 +1285,8 @@ fn finish(mut c: Consumer<'_>, mtime: Option<SystemTime>, default_year: i32) -> 
             None => note,
         });
     }
-    let raw = c.raw;
+    let mut raw = c.raw;
+    raw.finish();
     summary.lines = c.line_no;
     summary.events = events.len() as u64;
     InputResult {

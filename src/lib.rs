@@ -36,6 +36,7 @@ pub mod model;
 pub mod output;
 pub mod parse;
 pub mod progress;
+pub mod raw_lines;
 pub mod redact;
 pub mod report;
 pub mod sanitize;

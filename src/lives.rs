@@ -198,16 +198,13 @@ pub fn down_at(lives: &[Life], events: &[Event], t: Instant) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Origin, StopStep};
+    use crate::event::StopStep;
 
     fn ev(ms: i64, kind: Kind) -> Event {
         Event {
             ts: Some(Instant(ms * 1_000_000)),
             node: Some(1),
-            term: None,
-            kind,
-            origin: Origin::default(),
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::event::{hex, Event, Kind, NodeId};
 use crate::ingest::InputResult;
+use crate::raw_lines::RawLines;
 use crate::report::{Anomaly, InputRow, Report, TimelineRow};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,8 +71,8 @@ pub struct Analysis {
     pub report: Report,
     /// Events in merged chronological order.
     pub events: Vec<Event>,
-    /// Raw lines parallel to `events` (empty unless `--raw`).
-    pub raw: Vec<String>,
+    /// Raw lines parallel to `events` (empty unless `--raw` or a quoting command).
+    pub raw: RawLines,
     /// Each member's leader after each event (parallel to `events`).
     pub leader_after: Vec<Option<NodeId>>,
     /// Input names by index.
@@ -93,19 +94,9 @@ pub struct Analysis {
 
 impl Analysis {
     /// The raw text of a line, when raw lines were kept.
-    pub fn raw_line(&self, input: &str, line: u64) -> Option<&str> {
-        self.events
-            .iter()
-            .zip(self.raw.iter())
-            .find(|(e, _)| {
-                e.origin.line == line
-                    && self
-                        .input_names
-                        .get(e.origin.input as usize)
-                        .map(String::as_str)
-                        == Some(input)
-            })
-            .map(|(_, r)| r.as_str())
+    pub fn raw_line(&self, input: &str, line: u64) -> Option<String> {
+        let ix = self.input_names.iter().position(|n| n == input)?;
+        self.raw.at_line(&self.events, ix as u32, line)
     }
 
     /// Display name of a member: its name, else the shortest prefix of its hex ID (at
@@ -270,7 +261,6 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
     };
     let (events, raw) = merge(inputs);
     let mut a = build(events, raw, input_rows, input_names, notes, opts, &clocks);
-    inferred::fill(&a.events, &mut a.report.terms, &a.names);
     outcome::refine(&a.events, &mut a.report.terms);
     a.report.anomalies.extend(dup_anomalies);
     a.clock_shifts = shifts;
@@ -281,7 +271,7 @@ pub fn analyze(mut inputs: Vec<InputResult>, opts: &ModelOptions) -> Analysis {
 /// (the fold), then the stages that read them, in order.
 fn build(
     events: Vec<Event>,
-    raw: Vec<String>,
+    raw: RawLines,
     input_rows: Vec<InputRow>,
     input_names: Vec<String>,
     mut notes: Vec<String>,
@@ -304,7 +294,10 @@ fn build(
     anomalies.extend(anomalies::split_brains(split, &names));
     let who = Who::new(&members);
     let ctx = who.context(&events, &input_names, &names);
-    crate::cause::classify(&ctx, &mut rows);
+    // leaders known only from their peers' lines: the cause rules read them, and they are
+    // written into the rows once everything else has read the rows' own leaders
+    let inferred = inferred::leaders(&events, &rows);
+    crate::cause::classify(&ctx, &mut rows, &inferred);
     let wx = windows::Inputs {
         ctx: &ctx,
         leader_after: &leader_after,
@@ -330,9 +323,10 @@ fn build(
     let node_rows = nodes::node_rows(&members, &nx);
     notes.extend(summary::notes(&input_rows, &members, &node_rows, &names));
     let summary = summary::summary(&events, &rows, &windows, &members, notes);
-    let report = summary::report(
+    let mut report = summary::report(
         summary, input_rows, node_rows, rows, windows, storms, anomalies,
     );
+    inferred::fill(&inferred, &mut report.terms, &names);
     let kept = (events, raw, leader_after);
     Analysis::of(report, kept, input_names, names)
 }
@@ -341,7 +335,7 @@ impl Analysis {
     /// An analysis of one cluster, before the renderers' options and the metrics.
     fn of(
         report: Report,
-        (events, raw, leader_after): (Vec<Event>, Vec<String>, Vec<Option<NodeId>>),
+        (events, raw, leader_after): (Vec<Event>, RawLines, Vec<Option<NodeId>>),
         input_names: Vec<String>,
         names: BTreeMap<NodeId, String>,
     ) -> Analysis {

@@ -375,8 +375,8 @@ impl Redactor {
                 }
             }
         }
-        for r in &a.raw {
-            self.scan(r);
+        for r in a.raw.iter() {
+            self.scan(&r);
         }
         for e in &a.events {
             self.scan_kind(&e.kind);
@@ -726,9 +726,7 @@ impl Redactor {
             self.name(v);
         }
         // raw lines
-        for r in a.raw.iter_mut() {
-            *r = self.text(r);
-        }
+        a.raw.map(|r| self.text(r));
         // events
         for e in a.events.iter_mut() {
             self.kind(&mut e.kind);

@@ -984,3 +984,25 @@ fn version_names_the_commit() {
         assert!(v.contains(&h), "{v} does not name {h}");
     }
 }
+
+/// The evidence lines `diagnose` quotes are read back from a temporary file; with no
+/// usable temporary directory they are kept in memory instead, and the output is the same.
+#[test]
+fn evidence_is_quoted_with_or_without_a_temporary_directory() {
+    let run = |tmp: &str| {
+        let out = raftlog()
+            .env("TMPDIR", tmp)
+            .args(["diagnose", "--width", "400", ZAP])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{tmp}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let spooled = run(&std::env::temp_dir().to_string_lossy());
+    let in_memory = run("/nonexistent/raftlog-no-tmp");
+    assert!(
+        spooled.contains("lost leader a9e9e1d57dda5a31 at term 3"),
+        "a quoted line: {spooled}"
+    );
+    assert_eq!(spooled, in_memory);
+}

@@ -205,9 +205,8 @@ mod generated {
                     ts: Some(Instant(ms * 1_000_000)),
                     node: Some(node + 1),
                     term: Some(term),
-                    kind: kind(k, other + 1),
                     origin: Origin { input: node as u32, line },
-                    coarse_ts: false,
+                    ..Event::of(kind(k, other + 1))
                 });
             }
             let inputs: Vec<InputResult> = per
@@ -216,7 +215,7 @@ mod generated {
                 .map(|(i, events)| InputResult {
                     summary: InputSummary { name: format!("n{i}"), ..Default::default() },
                     events,
-                    raw: Vec::new(),
+                    raw: Default::default(),
                 })
                 .collect();
             let a = analyze(inputs, &ModelOptions::default());

@@ -482,7 +482,7 @@ fn redaction_replaces_addresses_hosts_keys_and_paths() {
     let path = dir.path().join("must-gather");
     let mut a = analyze(&[path.to_str().unwrap()]);
     // the input really has them
-    let before: String = a.raw.join("\n");
+    let before: String = a.raw.iter().collect::<Vec<_>>().join("\n");
     assert!(before.contains("/registry/secrets/prod/db-password"));
     assert!(before.contains("etcd-0.etcd.prod.corp.example"));
     assert!(before.contains("10.20.30.1"));
@@ -498,7 +498,7 @@ fn redaction_replaces_addresses_hosts_keys_and_paths() {
     let h = html(&a, &o);
     assert_clean("markdown", &s);
     assert_clean("html", &h);
-    assert_clean("raw lines", &a.raw.join("\n"));
+    assert_clean("raw lines", &a.raw.iter().collect::<Vec<_>>().join("\n"));
     let json = serde_json::to_string(&a.report).unwrap();
     assert_clean("json", &json);
 
@@ -513,7 +513,7 @@ fn redaction_replaces_addresses_hosts_keys_and_paths() {
     assert!(a.raw.iter().any(|l| l.contains(
         r#""initial-cluster":"n1=https://<host-1>:2380,n2=https://<host-2>:2380,n3=https://<host-3>:2380""#
     )));
-    let keyed: Vec<&String> = a
+    let keyed: Vec<String> = a
         .raw
         .iter()
         .filter(|l| l.contains("apply request took too long"))
@@ -561,7 +561,7 @@ fn redaction_of_member_names_and_syslog_hosts() {
     let s = md(&a, &o);
     let h = html(&a, &o);
     let word = |w: &str| regex::Regex::new(&format!(r"\b{w}\b")).unwrap();
-    for doc in [&s, &h, &a.raw.join("\n")] {
+    for doc in [&s, &h, &a.raw.iter().collect::<Vec<_>>().join("\n")] {
         for n in ["n1", "n2", "n3", "m1", "m2", "m3"] {
             assert!(
                 !word(n).is_match(doc),

@@ -344,11 +344,15 @@ impl Finding {
 }
 
 /// Classify every term that had an election (a campaign) or a new leader.
-pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
+/// `inferred`: the leaders known only from their peers' lines (appends, heartbeats,
+/// `lost leader`), [`crate::model::inferred::leaders`].
+pub fn classify(
+    ctx: &Context<'_>,
+    rows: &mut [TermRow],
+    inferred: &BTreeMap<u64, (NodeId, usize)>,
+) {
     let et = (ctx.election_ms.max(100.0) * 1e6) as i64; // election timeout in ns
     let mut prev: Option<Prev> = None;
-    // leaders known only from their peers' lines (appends, heartbeats, `lost leader`)
-    let inferred = crate::model::inferred::leaders(ctx.events, rows);
     // members that campaigned alone (nobody heard them) since the last leader
     let mut isolated: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
     let mut episode = Episode::default();
@@ -374,7 +378,7 @@ pub fn classify(ctx: &Context<'_>, rows: &mut [TermRow]) {
             .filter(|ca| leader != Some(ca.0) && solo(ca))
             .copied();
         let lost = campaign::quorum_lost(ctx, row, &campaigns);
-        let prev_led = Prev::latest(prev, &inferred, term);
+        let prev_led = Prev::latest(prev, inferred, term);
         let in_vain = lost.is_some();
         let finding = match (start, prev_led, first_solo) {
             (None, p, _)

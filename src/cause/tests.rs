@@ -21,9 +21,8 @@ impl Log {
             ts: Some(Instant(ms * 1_000_000)),
             node: Some(node),
             term,
-            kind,
             origin: Origin { input: 0, line },
-            coarse_ts: false,
+            ..Event::of(kind)
         });
         self
     }
@@ -100,7 +99,7 @@ impl Log {
                         ..Default::default()
                     },
                     events: evs,
-                    raw: Vec::new(),
+                    raw: Default::default(),
                 }
             })
             .collect();

@@ -233,9 +233,8 @@ mod tests {
                 ts: Some(Instant(ms * 1_000_000)),
                 node: Some(node),
                 term,
-                kind,
                 origin: Origin { input: 0, line },
-                coarse_ts: false,
+                ..Event::of(kind)
             });
             self
         }
@@ -296,7 +295,7 @@ mod tests {
                             ..Default::default()
                         },
                         events: evs,
-                        raw: Vec::new(),
+                        raw: Default::default(),
                     }
                 })
                 .collect();

@@ -135,7 +135,6 @@ fn peers_named(k: &Kind) -> Option<NodeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Origin;
     use crate::time::Instant;
 
     fn ev(node: Option<NodeId>, kind: Kind, term: Option<u64>) -> Event {
@@ -143,9 +142,7 @@ mod tests {
             ts: Some(Instant(1_000_000_000)),
             node,
             term,
-            kind,
-            origin: Origin::default(),
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

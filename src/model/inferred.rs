@@ -54,8 +54,11 @@ pub fn leaders(events: &[Event], rows: &[TermRow]) -> BTreeMap<u64, (NodeId, usi
 /// Writes the leaders of [`leaders`] into the rows of their terms that have none, with
 /// `leader_source` `peers`; such a term was won. The term table gives a row to every term
 /// such a message names.
-pub fn fill(events: &[Event], rows: &mut [TermRow], names: &BTreeMap<NodeId, String>) {
-    let found = leaders(events, rows);
+pub fn fill(
+    found: &BTreeMap<u64, (NodeId, usize)>,
+    rows: &mut [TermRow],
+    names: &BTreeMap<NodeId, String>,
+) {
     for row in rows.iter_mut() {
         let Some((x, _)) = found.get(&row.term) else {
             continue;
@@ -179,12 +182,10 @@ mod tests {
 
     fn ev(node: NodeId, term: u64, kind: Kind) -> Event {
         Event {
-            ts: None,
             node: Some(node),
             term: Some(term),
-            kind,
             origin: Origin { input: 0, line: 1 },
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

@@ -164,7 +164,6 @@ impl Member {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Origin;
 
     const ME: NodeId = 0xa1;
     const OTHER: NodeId = 0xb2;
@@ -174,9 +173,7 @@ mod tests {
             ts: Some(Instant(sec * 1_000_000_000)),
             node: Some(ME),
             term,
-            kind,
-            origin: Origin::default(),
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

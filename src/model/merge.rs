@@ -4,52 +4,88 @@
 
 use crate::event::{Event, Kind, NodeId};
 use crate::ingest::InputResult;
+use crate::raw_lines::RawLines;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 /// Merge events of all inputs into one chronological sequence, keeping the file order
 /// of each (input, member) sequence (design.md §1: within a node, file order wins).
-pub fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, Vec<String>) {
-    let mut seqs: Vec<Vec<(Event, Option<String>)>> = Vec::new();
-    let mut index: HashMap<(u32, Option<NodeId>), usize> = HashMap::new();
+/// The events are moved once into one vector and put in merged order in place: the
+/// merge itself holds 8 bytes per event (its sequences and the order), not a copy.
+pub fn merge(inputs: Vec<InputResult>) -> (Vec<Event>, RawLines) {
+    let total: usize = inputs.iter().map(|i| i.events.len()).sum();
+    let mut events: Vec<Event> = Vec::new();
+    let mut raw = RawLines::default();
     for inp in inputs {
-        let has_raw = !inp.raw.is_empty();
-        let mut raw = inp.raw.into_iter();
-        for e in inp.events {
-            let r = if has_raw { raw.next() } else { None };
-            let key = (e.origin.input, e.node);
-            let i = *index.entry(key).or_insert_with(|| {
-                seqs.push(Vec::new());
-                seqs.len() - 1
-            });
-            seqs[i].push((e, r));
+        if events.is_empty() {
+            events = inp.events;
+            events.reserve_exact(total - events.len());
+        } else {
+            events.extend(inp.events);
         }
+        raw.append(inp.raw);
     }
-    let eff: Vec<Vec<(i64, u64, u8)>> = seqs.iter().map(|s| merge_keys(s)).collect();
+    let order = merged_order(&events);
+    permute(&mut events, &mut raw, order);
+    (events, raw)
+}
+
+/// The merged order (event indexes): a k-way merge of the (input, member) sequences by
+/// their effective time, term and rank ([`MergeKey`]), ties to the earlier sequence.
+fn merged_order(events: &[Event]) -> Vec<u32> {
+    let mut seqs: Vec<Vec<u32>> = Vec::new();
+    let mut index: HashMap<(u32, Option<NodeId>), usize> = HashMap::new();
+    for (k, e) in events.iter().enumerate() {
+        let i = *index.entry((e.origin.input, e.node)).or_insert_with(|| {
+            seqs.push(Vec::new());
+            seqs.len() - 1
+        });
+        seqs[i].push(k as u32);
+    }
+    let at = |i: usize, pos: usize| &events[seqs[i][pos] as usize];
+    let mut keys: Vec<MergeKey> = seqs
+        .iter()
+        .map(|s| MergeKey::new(s.iter().map(|&k| &events[k as usize])))
+        .collect();
     let mut heap = BinaryHeap::new();
-    for (i, v) in eff.iter().enumerate() {
-        if let Some(&(t, term, r)) = v.first() {
+    for (i, s) in seqs.iter().enumerate() {
+        if !s.is_empty() {
+            let (t, term, r) = keys[i].next(at(i, 0));
             heap.push(Reverse((t, term, r, i, 0usize)));
         }
     }
-    let total: usize = seqs.iter().map(|s| s.len()).sum();
-    let mut out = Vec::with_capacity(total);
-    let mut raws = Vec::new();
-    let mut taken: Vec<std::vec::IntoIter<(Event, Option<String>)>> =
-        seqs.into_iter().map(|s| s.into_iter()).collect();
+    let mut order = Vec::with_capacity(events.len());
     while let Some(Reverse((_, _, _, i, pos))) = heap.pop() {
-        if let Some((e, r)) = taken[i].next() {
-            out.push(e);
-            if let Some(r) = r {
-                raws.push(r);
-            }
-        }
+        order.push(seqs[i][pos]);
         let next = pos + 1;
-        if let Some(&(t, term, r)) = eff[i].get(next) {
+        if next < seqs[i].len() {
+            let (t, term, r) = keys[i].next(at(i, next));
             heap.push(Reverse((t, term, r, i, next)));
         }
     }
-    (out, raws)
+    order
+}
+
+/// Put `events[order[k]]` (and its raw line) at position `k`, in place, by following
+/// the cycles of the permutation with swaps.
+fn permute(events: &mut [Event], raw: &mut RawLines, mut order: Vec<u32>) {
+    const DONE: u32 = u32::MAX;
+    let with_raw = raw.len() == events.len();
+    for start in 0..order.len() {
+        let mut cur = start;
+        while order[cur] != DONE {
+            let next = order[cur] as usize;
+            order[cur] = DONE;
+            if next == start {
+                break;
+            }
+            events.swap(cur, next);
+            if with_raw {
+                raw.swap(cur, next);
+            }
+            cur = next;
+        }
+    }
 }
 
 /// Among lines with the same time (zap 3.4 prints milliseconds, the 3.4 raft Go log
@@ -73,28 +109,33 @@ fn merge_rank(k: &Kind) -> u8 {
     }
 }
 
-/// The merge key of each element of one (input, member) sequence: its effective
-/// (monotone) time and term, and its rank, so that the sequence keeps its file order.
-fn merge_keys(s: &[(Event, Option<String>)]) -> Vec<(i64, u64, u8)> {
-    let mut v = Vec::with_capacity(s.len());
-    let mut cur = s
-        .iter()
-        .find_map(|(e, _)| e.ts)
-        .map(|t| t.0)
-        .unwrap_or(i64::MIN);
-    let mut term = 0u64;
-    for (e, _) in s {
+/// The merge key of the elements of one (input, member) sequence, computed in its
+/// order: the effective (monotone) time and term, and the rank, so that the sequence
+/// keeps its file order. Events before the first timed one take its time.
+struct MergeKey {
+    cur: i64,
+    term: u64,
+}
+
+impl MergeKey {
+    fn new<'a>(mut s: impl Iterator<Item = &'a Event>) -> MergeKey {
+        MergeKey {
+            cur: s.find_map(|e| e.ts).map(|t| t.0).unwrap_or(i64::MIN),
+            term: 0,
+        }
+    }
+
+    fn next(&mut self, e: &Event) -> (i64, u64, u8) {
         if let Some(t) = e.ts {
-            cur = cur.max(t.0);
+            self.cur = self.cur.max(t.0);
         }
         if e.kind.is_raft() {
             if let Some(t) = e.term {
-                term = term.max(t);
+                self.term = self.term.max(t);
             }
         }
-        v.push((cur, term, merge_rank(&e.kind)));
+        (self.cur, self.term, merge_rank(&e.kind))
     }
-    v
 }
 
 /// A 64-bit digest of an event's content (kind and fields), without building its text.
@@ -149,7 +190,6 @@ pub fn dedup(inputs: &mut [InputResult]) -> BTreeMap<String, (u64, BTreeSet<Stri
     let total = inputs.len();
     for (k, inp) in inputs.iter_mut().enumerate() {
         let mut mine: Vec<(NodeId, i64, Option<u64>, u64)> = Vec::new();
-        let has_raw = !inp.raw.is_empty();
         let mut keep = Vec::with_capacity(inp.events.len());
         for e in &inp.events {
             let (Some(n), Some(t)) = (e.node, e.ts) else {
@@ -184,12 +224,45 @@ pub fn dedup(inputs: &mut [InputResult]) -> BTreeMap<String, (u64, BTreeSet<Stri
         if keep.iter().any(|x| !x) {
             let mut it = keep.iter();
             inp.events.retain(|_| *it.next().unwrap_or(&true));
-            if has_raw {
-                let mut it = keep.iter();
-                inp.raw.retain(|_| *it.next().unwrap_or(&true));
+            if !inp.raw.is_empty() {
+                inp.raw.retain(&keep);
             }
             inp.summary.events = inp.events.len() as u64;
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+
+    fn line(n: u64) -> Event {
+        Event {
+            origin: Origin { input: 0, line: n },
+            ..Event::of(Kind::BecameLeader)
+        }
+    }
+
+    #[test]
+    fn permute_puts_each_event_and_its_line_where_the_order_says() {
+        // cycles of length 1, 2 and 3
+        let order = vec![0u32, 4, 5, 2, 1, 3];
+        let mut events: Vec<Event> = (0..6).map(line).collect();
+        let mut raw = RawLines::default();
+        for i in 0..6 {
+            raw.push(&format!("line {i}"));
+        }
+        raw.finish();
+        permute(&mut events, &mut raw, order.clone());
+        let lines: Vec<u64> = events.iter().map(|e| e.origin.line).collect();
+        assert_eq!(
+            lines,
+            order.iter().map(|&i| u64::from(i)).collect::<Vec<_>>()
+        );
+        let texts: Vec<String> = raw.iter().collect();
+        let want: Vec<String> = order.iter().map(|i| format!("line {i}")).collect();
+        assert_eq!(texts, want);
+    }
 }

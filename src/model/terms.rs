@@ -132,16 +132,14 @@ pub fn min_ts(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{LogPos, Origin};
+    use crate::event::LogPos;
 
     fn ev(node: NodeId, kind: Kind, term: u64, sec: i64) -> Event {
         Event {
             ts: Some(Instant(sec * 1_000_000_000)),
             node: Some(node),
             term: Some(term),
-            kind,
-            origin: Origin::default(),
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

@@ -251,8 +251,7 @@ fn retain_events(a: &mut Analysis, keep: impl Fn(&crate::event::Event) -> bool) 
     let mut i = 0..;
     a.leader_after.retain(|_| inside[i.next().unwrap_or(0)]);
     if !a.raw.is_empty() {
-        let mut i = 0..;
-        a.raw.retain(|_| inside[i.next().unwrap_or(0)]);
+        a.raw.retain(&inside);
     }
 }
 

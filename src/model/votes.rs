@@ -396,19 +396,15 @@ fn vote_line(rs: &mut Rounds, t: u64, e: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Origin;
 
     const A: NodeId = 0xa;
     const B: NodeId = 0xb;
 
     fn ev(node: NodeId, term: Option<u64>, kind: Kind) -> Event {
         Event {
-            ts: None,
             node: Some(node),
             term,
-            kind,
-            origin: Origin::default(),
-            coarse_ts: false,
+            ..Event::of(kind)
         }
     }
 

@@ -31,7 +31,7 @@ fn evidence_line(a: &Analysis, o: &TableOptions, e: &Evidence) -> String {
     let raw = a
         .raw_line(&e.source.input, e.source.line)
         .map(|r| {
-            let r = terminal(&crate::report::markdown::compact(r));
+            let r = terminal(&crate::report::markdown::compact(&r));
             if o.width.is_some() {
                 // trimmed with the whole line below
                 r

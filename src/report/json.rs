@@ -17,7 +17,7 @@ fn event_value(a: &Analysis, i: usize, e: &crate::event::Event) -> Value {
     let m = e.to_json(
         input,
         name,
-        a.raw.get(i).map(String::as_str).filter(|_| a.show_raw),
+        a.show_raw.then(|| a.raw.get(i)).flatten().as_deref(),
     );
     let shift = a.clock_shifts.get(&(e.origin.input, e.node));
     match (shift, e.ts) {

@@ -299,7 +299,7 @@ pub(crate) fn compact(raw: &str) -> String {
 pub(crate) fn evidence_line(a: &Analysis, o: &ReportOptions, e: &Evidence) -> String {
     let text = a
         .raw_line(&e.source.input, e.source.line)
-        .map(compact)
+        .map(|r| compact(&r))
         .unwrap_or_else(|| format!("({})", e.kind));
     format!(
         "{}:{}  {}  {}",
