@@ -160,7 +160,9 @@ except Exception: sys.exit()
 for e in d:
   if e["Status"].get("leader")==e["Status"]["header"]["member_id"]: print(int(e["Endpoint"].rsplit(":",1)[1])-'"$BASE"'); break'
 }
-wait_leader() { local l; for _ in $(seq 1 100); do l=$(leader_idx); [ -n "$l" ] && { echo "$l"; return; }; sleep 0.1; done; }
+# wait_leader: poll until a member says it leads, for up to 30 s (a deadline, so that
+# slow etcdctl calls on a busy machine do not shorten it)
+wait_leader() { local l end=$((SECONDS + 30)); while [ $SECONDS -lt $end ]; do l=$(leader_idx); [ -n "$l" ] && { echo "$l"; return; }; sleep 0.1; done; }
 need_leader() { local l; l=$(wait_leader); [ -n "$l" ] || die "no leader within timeout (see $OUT/n*.log)"; echo "$l"; }
 SNAP=0
 snap() { # one "status" line in truth.log, and the raw output in status-<k>.json

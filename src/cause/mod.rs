@@ -56,9 +56,14 @@ pub struct Context<'a> {
     pub lives: BTreeMap<NodeId, Vec<Life>>,
     /// Voter sets logged (`switched to configuration`), by event index.
     confs: Vec<(usize, BTreeSet<NodeId>)>,
-    /// (time, index) of the events with a time, sorted: time windows are found by
-    /// binary search, not by a scan of every event (a storm has millions).
-    by_time: Vec<(i64, usize)>,
+    /// The events with a time: time windows are found by binary search, not by a scan
+    /// of every event (a storm has millions).
+    by_time: TimeIndex,
+    /// The same for the few kinds some rules look for in wide windows (a restart up to
+    /// five minutes after an election): starts, membership changes and step-downs.
+    starts: TimeIndex,
+    member_changes: TimeIndex,
+    step_downs: TimeIndex,
     /// Indices of the events of each term, in merged order.
     by_term: std::collections::HashMap<u64, Vec<usize>>,
     /// The first and last time of each member's own lines: the stretch its log covers.
@@ -84,12 +89,15 @@ impl<'a> Context<'a> {
         members: &'a BTreeSet<NodeId>,
         election_ms: f64,
     ) -> Self {
-        let mut by_time: Vec<(i64, usize)> = events
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.ts.map(|t| (t.0, i)))
-            .collect();
-        by_time.sort_unstable();
+        let by_time = TimeIndex::of(events, |_| true);
+        let starts = TimeIndex::of(events, crate::lives::is_start);
+        let member_changes = TimeIndex::of(events, |k| {
+            matches!(
+                k,
+                Kind::MemberChange { .. } | Kind::RemovedMemberRejected { .. }
+            )
+        });
+        let step_downs = TimeIndex::of(events, |k| matches!(k, Kind::SteppedDown));
         let mut by_term: std::collections::HashMap<u64, Vec<usize>> = Default::default();
         for (i, e) in events.iter().enumerate() {
             if let Some(t) = e.term {
@@ -124,6 +132,9 @@ impl<'a> Context<'a> {
                 })
                 .collect(),
             by_time,
+            starts,
+            member_changes,
+            step_downs,
             by_term,
         }
     }
@@ -141,8 +152,12 @@ impl<'a> Context<'a> {
                     .spans
                     .get(n)
                     .is_some_and(|(lo, hi)| *lo <= from && *hi >= to)
-                && self.of_node(*n, from - NEAR, from).next().is_some()
-                && self.of_node(*n, to, to + NEAR).next().is_some()
+                && self
+                    .by_time
+                    .has(from - NEAR, from, |i| self.events[i].node == Some(*n))
+                && self
+                    .by_time
+                    .has(to, to + NEAR, |i| self.events[i].node == Some(*n))
         })
     }
 
@@ -153,14 +168,51 @@ impl<'a> Context<'a> {
 
     /// Indices (in merged order) of the events with time in [from, to].
     pub fn in_time(&self, from: i64, to: i64) -> Vec<usize> {
+        self.by_time.within(from, to, |_| true)
+    }
+}
+
+/// (time, index) of some of the events with a time, sorted by time.
+struct TimeIndex(Vec<(i64, usize)>);
+
+impl TimeIndex {
+    /// The timed events whose kind `keep` accepts.
+    fn of(events: &[Event], keep: impl Fn(&Kind) -> bool) -> TimeIndex {
+        let mut v: Vec<(i64, usize)> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| keep(&e.kind))
+            .filter_map(|(i, e)| e.ts.map(|t| (t.0, i)))
+            .collect();
+        v.sort_unstable();
+        TimeIndex(v)
+    }
+
+    fn window(&self, from: i64, to: i64) -> &[(i64, usize)] {
         if from > to {
-            return Vec::new();
+            return &[];
         }
-        let lo = self.by_time.partition_point(|(t, _)| *t < from);
-        let hi = self.by_time.partition_point(|(t, _)| *t <= to);
-        let mut v: Vec<usize> = self.by_time[lo..hi].iter().map(|x| x.1).collect();
+        let lo = self.0.partition_point(|(t, _)| *t < from);
+        let hi = self.0.partition_point(|(t, _)| *t <= to);
+        &self.0[lo..hi]
+    }
+
+    /// Indices, in merged order, of the events with time in [from, to] that `keep`
+    /// (by index) accepts: filtered before they are sorted.
+    fn within(&self, from: i64, to: i64, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .window(from, to)
+            .iter()
+            .map(|x| x.1)
+            .filter(|i| keep(*i))
+            .collect();
         v.sort_unstable();
         v
+    }
+
+    /// Whether an event with time in [from, to] is one `keep` accepts.
+    fn has(&self, from: i64, to: i64, keep: impl Fn(usize) -> bool) -> bool {
+        self.window(from, to).iter().any(|x| keep(x.1))
     }
 }
 
@@ -175,9 +227,9 @@ impl Context<'_> {
 
     /// Indices of events of `node` with time in [from, to].
     fn of_node(&self, node: NodeId, from: i64, to: i64) -> impl Iterator<Item = usize> + '_ {
-        self.in_time(from, to)
+        self.by_time
+            .within(from, to, |i| self.events[i].node == Some(node))
             .into_iter()
-            .filter(move |i| self.events[*i].node == Some(node))
     }
 
     /// Indices of events of anyone with time in [from, to].

@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) fn membership_change(el: &Election<'_, '_>) -> Option<Finding> {
     let ctx = el.ctx;
     let mem: Vec<usize> = ctx
-        .any(el.prev_el, el.start + SEC)
+        .member_changes
+        .within(el.prev_el, el.start + SEC, |_| true)
+        .into_iter()
         .filter(|i| match &ctx.events[*i].kind {
             Kind::MemberChange {
                 action,
@@ -89,8 +91,15 @@ fn stop_lines(el: &Election<'_, '_>) -> Vec<usize> {
         .flatten()
         .filter_map(|life| life.stop)
         .collect();
-    ctx.of_node(el.l, el.prev_el, el.start + SEC)
-        .filter(|i| first_stops.contains(i))
+    let of_l = |i: usize| ctx.events[i].node == Some(el.l);
+    first_stops
+        .into_iter()
+        .filter(|&i| {
+            of_l(i)
+                && ctx.events[i]
+                    .ts
+                    .is_some_and(|t| (el.prev_el..=el.start + SEC).contains(&t.0))
+        })
         .collect()
 }
 
@@ -242,9 +251,12 @@ fn restart(el: &Election<'_, '_>) -> Option<usize> {
         .unwrap_or(0);
     // (a restart more than RESTART_WITHIN after the election is not taken for this crash;
     // the peers' refused connections of rule 5b still tell a crash)
-    ctx.of_node(l, el.prev_el - SEC, start + RESTART_WITHIN)
-        .filter(|i| *i > led_idx)
-        .find(|i| is_start(&ctx.events[*i].kind))
+    ctx.starts
+        .within(el.prev_el - SEC, start + RESTART_WITHIN, |i| {
+            ctx.events[i].node == Some(l) && i > led_idx
+        })
+        .first()
+        .copied()
         .filter(|r| {
             // silent from the election until it started again (a paused leader that
             // resumed would have logged raft lines in between)
@@ -284,10 +296,9 @@ pub(super) fn leader_gone(el: &Election<'_, '_>) -> Option<Finding> {
 /// down was running and counting its followers' silence.
 pub(super) fn leader_lost_quorum(el: &Election<'_, '_>) -> Option<Finding> {
     let ctx = el.ctx;
-    let mut ev: Vec<usize> = ctx
-        .of_node(el.l, el.prev_el, el.start + SEC)
-        .filter(|i| matches!(ctx.events[*i].kind, Kind::SteppedDown))
-        .collect();
+    let mut ev: Vec<usize> = ctx.step_downs.within(el.prev_el, el.start + SEC, |i| {
+        ctx.events[i].node == Some(el.l)
+    });
     if ev.is_empty() {
         return None;
     }

@@ -116,12 +116,9 @@ fn stall_windows(a: &Analysis, rec: &Recommendation) -> Vec<(NodeId, i64, i64)> 
             .and_then(|n| n.election_timeout_ms)
             .map_or(1_000_000_000, |ms| (ms * 1e6) as i64)
     };
-    for t in a
-        .report
-        .terms
-        .iter()
-        .filter(|t| rec.terms.contains(&t.term))
-    {
+    // a set: on a storm the advice names tens of thousands of terms
+    let terms: BTreeSet<u64> = rec.terms.iter().copied().collect();
+    for t in a.report.terms.iter().filter(|t| terms.contains(&t.term)) {
         let culprit = t.cause.as_ref().and_then(|c| c.culprit.as_deref());
         let (Some(h), Some(start)) = (culprit, t.started_at) else {
             continue;
@@ -134,6 +131,39 @@ fn stall_windows(a: &Analysis, rec: &Recommendation) -> Vec<(NodeId, i64, i64)> 
         }
     }
     out
+}
+
+/// Each member's stall windows sorted by start, with the latest end so far: whether one
+/// overlaps a span is a binary search, not a scan (a storm has a window per election
+/// and a span per snapshot).
+struct Overlaps(BTreeMap<NodeId, Vec<(i64, i64)>>);
+
+impl Overlaps {
+    fn new(windows: Vec<(NodeId, i64, i64)>) -> Overlaps {
+        let mut by: BTreeMap<NodeId, Vec<(i64, i64)>> = BTreeMap::new();
+        for (n, from, to) in windows {
+            by.entry(n).or_default().push((from, to));
+        }
+        for v in by.values_mut() {
+            v.sort_unstable();
+            let mut latest = i64::MIN;
+            for w in v.iter_mut() {
+                latest = latest.max(w.1);
+                w.1 = latest;
+            }
+        }
+        Overlaps(by)
+    }
+
+    /// Whether a window of `node` meets [from, to].
+    fn any(&self, node: NodeId, from: i64, to: i64) -> bool {
+        let Some(v) = self.0.get(&node) else {
+            return false;
+        };
+        // the windows starting by `to`; the latest end among them reaches `from`?
+        let k = v.partition_point(|w| w.0 <= to);
+        k > 0 && v[k - 1].1 >= from
+    }
 }
 
 /// "a defrag of its db (took 4.5s)", "3 snapshots (longest 7ms)".
@@ -160,14 +190,10 @@ fn describe(work: DiskWork, spans: &[&Span]) -> String {
 /// `check_stall`) that ran during or next to their stalls: in `because`, as evidence,
 /// and with what to change about it.
 pub(super) fn name_disk_work(a: &Analysis, rec: &mut Recommendation) {
-    let windows = stall_windows(a, rec);
+    let windows = Overlaps::new(stall_windows(a, rec));
     let near: Vec<Span> = spans(a)
         .into_iter()
-        .filter(|s| {
-            windows
-                .iter()
-                .any(|&(n, f, t)| n == s.node && s.from <= t + SLACK_NS && s.to >= f - SLACK_NS)
-        })
+        .filter(|s| windows.any(s.node, s.from - SLACK_NS, s.to + SLACK_NS))
         .collect();
     if near.is_empty() {
         return;
@@ -210,5 +236,23 @@ fn action(w: DiskWork) -> &'static str {
         DiskWork::Defrag => "defragment one member at a time, the leader last and after `etcdctl move-leader` to another member, at a quiet hour: a defrag blocks the member's writes while it rewrites the db",
         DiskWork::Snapshot => "etcd saves a snapshot every --snapshot-count applied entries (a backend commit, a .snap file and a WAL record): keep the data dir on a disk that absorbs them without slowing the WAL",
         DiskWork::Compaction => "keep compactions small and steady (--auto-compaction-mode/--auto-compaction-retention) so that each one deletes few revisions",
+    }
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    use super::Overlaps;
+
+    #[test]
+    fn a_span_meets_a_window_of_its_member_only() {
+        // a long window hidden behind a later-starting short one still counts
+        let w = Overlaps::new(vec![(1, 0, 100), (1, 10, 20), (2, 500, 600)]);
+        assert!(w.any(1, 50, 60), "inside the long window");
+        assert!(w.any(1, 100, 200), "touching its end");
+        assert!(!w.any(1, 101, 200), "after every window of 1");
+        assert!(!w.any(1, -50, -1), "before every window of 1");
+        assert!(!w.any(2, 50, 60), "member 2's window is elsewhere");
+        assert!(w.any(2, 600, 700));
+        assert!(!w.any(3, 0, 1000), "no window of member 3");
     }
 }
