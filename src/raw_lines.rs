@@ -9,7 +9,7 @@
 use crate::event::Event;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// Where one line's text is: spool, byte offset, length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,20 +19,17 @@ struct Ref {
     spool: u32,
 }
 
+/// One spool: an append-only store of line texts, written while an input is read, then
+/// only read.
 enum Backing {
     File(File),
     Memory(Vec<u8>),
 }
 
-/// One append-only store of line texts, written while an input is read, then only read.
-struct Spool {
-    backing: Backing,
-}
-
-impl Spool {
+impl Backing {
     fn read(&self, r: Ref) -> Option<String> {
         let (off, len) = (usize::try_from(r.off).ok()?, r.len as usize);
-        match &self.backing {
+        match self {
             Backing::Memory(b) => {
                 Some(String::from_utf8_lossy(b.get(off..off + len)?).into_owned())
             }
@@ -77,7 +74,7 @@ enum Writer {
 /// all when the command keeps no text).
 #[derive(Default)]
 pub struct RawLines {
-    spools: Vec<Arc<Spool>>,
+    spools: Vec<Backing>,
     refs: Vec<Ref>,
     writing: Option<(Writer, u64)>,
     /// Event indexes sorted by (input, line), built on the first lookup by line.
@@ -134,7 +131,7 @@ impl RawLines {
                     Err(e) => Backing::File(e.into_inner().into_parts().0),
                 },
             };
-            self.spools.push(Arc::new(Spool { backing }));
+            self.spools.push(backing);
         }
     }
 

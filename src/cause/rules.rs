@@ -13,23 +13,20 @@ use std::collections::{BTreeMap, BTreeSet};
 /// goes quiet, which the later rules would take for the cause).
 pub(super) fn membership_change(el: &Election<'_, '_>) -> Option<Finding> {
     let ctx = el.ctx;
-    let mem: Vec<usize> = ctx
-        .member_changes
-        .within(el.prev_el, el.start + SEC, |_| true)
-        .into_iter()
-        .filter(|i| match &ctx.events[*i].kind {
-            Kind::MemberChange {
-                action,
-                member,
-                from_store: false,
-                ..
-            } => (*action == "removed" && *member == Some(el.l)) || *action == "removed_self",
-            Kind::RemovedMemberRejected { member } => {
-                member.is_some_and(|m| el.candidates.contains(&m))
-            }
-            _ => false,
-        })
-        .collect();
+    let mem: Vec<usize> =
+        ctx.member_changes
+            .within(el.prev_el, el.start + SEC, |i| match &ctx.events[i].kind {
+                Kind::MemberChange {
+                    action,
+                    member,
+                    from_store: false,
+                    ..
+                } => (*action == "removed" && *member == Some(el.l)) || *action == "removed_self",
+                Kind::RemovedMemberRejected { member } => {
+                    member.is_some_and(|m| el.candidates.contains(&m))
+                }
+                _ => false,
+            });
     (!mem.is_empty()).then(|| {
         Finding::new(
             CauseCode::MembershipChange,
@@ -91,13 +88,12 @@ fn stop_lines(el: &Election<'_, '_>) -> Vec<usize> {
         .flatten()
         .filter_map(|life| life.stop)
         .collect();
-    let of_l = |i: usize| ctx.events[i].node == Some(el.l);
     first_stops
         .into_iter()
         .filter(|&i| {
-            of_l(i)
-                && ctx.events[i]
-                    .ts
+            let e = &ctx.events[i];
+            e.node == Some(el.l)
+                && e.ts
                     .is_some_and(|t| (el.prev_el..=el.start + SEC).contains(&t.0))
         })
         .collect()
